@@ -1,0 +1,110 @@
+"""The FHE compatibility check: every node that prevents compilation, why, and what to do."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.dtypes import Integer
+from ..ir.graph import Graph
+from ..ir.node import Node
+from ..ir.ops import OpKind
+from ..transforms.lowering import unsupported_encrypted_ops
+from .fhe_plan import FHEPlan
+
+
+@dataclass(frozen=True, slots=True)
+class CompatibilityIssue:
+    node_id: int
+    kind: str            # "tlu-too-wide" | "unsupported-op" | "encrypted-float" | "non-integer"
+    message: str
+    suggestion: str
+    location: str = ""
+    code: str = ""
+    bit_width: int | None = None
+    limit: int | None = None
+
+    def __str__(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        code = f"\n      {self.code}" if self.code else ""
+        return f"%{self.node_id}{where}: {self.message}{code}\n      fix: {self.suggestion}"
+
+
+@dataclass(frozen=True, slots=True)
+class CompatibilityReport:
+    issues: tuple[CompatibilityIssue, ...]
+    maximum_tlu_bit_width: int
+
+    @property
+    def is_compatible(self) -> bool:
+        return not self.issues
+
+    def __str__(self) -> str:
+        if self.is_compatible:
+            return "FHE-compatible"
+        return "not FHE-compatible:\n  - " + "\n  - ".join(str(i) for i in self.issues)
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        return pd.DataFrame([{"node": f"%{i.node_id}", "kind": i.kind, "message": i.message,
+                              "suggestion": i.suggestion, "location": i.location,
+                              "bit_width": i.bit_width, "limit": i.limit} for i in self.issues])
+
+
+def _where(node: Node) -> tuple[str, str]:
+    if node.location is None:
+        return "", ""
+    return str(node.location), node.location.code
+
+
+def _issue(node: Node, kind: str, message: str, suggestion: str, **extra) -> CompatibilityIssue:
+    location, code = _where(node)
+    return CompatibilityIssue(node.id, kind, message, suggestion, location, code, **extra)
+
+
+def _source_node(original: Graph | None, lowered_to_original: dict[int, int], node: Node) -> Node:
+    """Issues name the user's node (before lowering) when there is one."""
+    if original is not None and node.id in lowered_to_original:
+        return original[lowered_to_original[node.id]]
+    return node
+
+
+def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
+                        original: Graph | None = None,
+                        lowered_to_original: dict[int, int] | None = None) -> CompatibilityReport:
+    """Check a lowered graph (bit widths assigned) against what the backend can run."""
+    lowered_to_original = lowered_to_original or {}
+    issues: list[CompatibilityIssue] = []
+    for node, why in unsupported_encrypted_ops(graph):
+        issues.append(_issue(_source_node(original, lowered_to_original, node), "unsupported-op",
+                             why, "compute one side in the clear, or rewrite with supported ops "
+                             "(a table lookup of one value, + - and multiplication)"))
+    for node in graph.nodes:
+        if node.is_encrypted and node.spec.is_float:
+            shown = _source_node(original, lowered_to_original, node)
+            kind = "encrypted-float"
+            if node.id in graph.outputs:
+                message = f"the result {node.label} is a float: FHE returns integers"
+            else:
+                message = f"{node.label} produces encrypted floats that are never cast to int"
+            issues.append(_issue(shown, kind, message,
+                                 "end each float computation with .astype(np.int64) (it then "
+                                 "becomes one table lookup), or quantize the function"))
+    for lookup in plan.lookups.values():
+        node = graph[lookup.node_id]
+        if lookup.effective_precision <= maximum_tlu_bit_width:
+            continue
+        shown = _source_node(original, lowered_to_original, node)
+        operand = graph[lookup.operand_id]
+        dtype = operand.spec.dtype
+        width = lookup.effective_precision
+        removable = width - maximum_tlu_bit_width
+        detail = (f" (its input %{operand.id} is {dtype}; values it is added to share that "
+                  f"precision)" if isinstance(dtype, Integer) and dtype.bit_width != width else "")
+        issues.append(_issue(
+            shown, "tlu-too-wide",
+            f"table lookup {node.label} reads a {width}-bit value, more than the "
+            f"{maximum_tlu_bit_width}-bit limit{detail}",
+            f"lower n_bits or the inputset range, or round first: "
+            f"fhe.round_bit_pattern(x, lsbs_to_remove={removable}) before {node.label}",
+            bit_width=width, limit=maximum_tlu_bit_width))
+    return CompatibilityReport(tuple(issues), maximum_tlu_bit_width)

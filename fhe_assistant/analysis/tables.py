@@ -1,0 +1,85 @@
+"""Tabulating a table-lookup node over its input's encoding domain.
+
+The table has one row per PBS input message ``k in [0, 2**p_eff)``; message ``k`` stands for
+the value ``k * 2**lsbs_removed - offset``. Rows are evaluated with the node's own clear
+rule, so a lookup computes exactly what the virtual library computes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir.graph import Graph
+from ..interpret.rules import RULES
+from .fhe_plan import TableLookupPlan
+
+
+def wrap_to_precision(values: np.ndarray, precision: int, signed: bool) -> np.ndarray:
+    """What a ciphertext of ``precision`` bits (plus padding) holds: values mod 2**(p+1)."""
+    modulus = 1 << (precision + 1)
+    wrapped = np.mod(values, modulus)
+    if signed:
+        wrapped = np.where(wrapped >= modulus >> 1, wrapped - modulus, wrapped)
+    return wrapped
+
+
+def domain_values(lookup: TableLookupPlan) -> np.ndarray:
+    count = 1 << lookup.effective_precision
+    return np.arange(count, dtype=np.int64) * (1 << lookup.lsbs_removed) - lookup.offset
+
+
+def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
+             operand_bounds=None) -> np.ndarray:
+    """Tables of shape ``(*output_shape, 2**p_eff)``: one table per output element.
+
+    ``operands`` are the node's operand values as batches of one; the encrypted one is
+    replaced by the domain. Where the function fails outside the measured range (a
+    LookupTable shorter than the domain, log of 0 …) the domain is clipped to that range.
+    """
+    node = graph[lookup.node_id]
+    domain = domain_values(lookup)
+    position = node.operands.index(lookup.operand_id)
+    operand_shape = graph[lookup.operand_id].spec.shape
+
+    def evaluate(values: np.ndarray) -> np.ndarray:
+        args = list(operands)
+        args[position] = np.broadcast_to(
+            values.reshape((-1,) + (1,) * len(operand_shape)), (len(values),) + operand_shape)
+        with np.errstate(all="ignore"):
+            result = RULES[node.op](node, args)
+        return np.broadcast_to(result, (len(values),) + node.spec.shape)
+
+    try:
+        table = evaluate(domain)
+    except Exception:
+        if operand_bounds is None:
+            raise
+        table = evaluate(np.clip(domain, int(operand_bounds.min), int(operand_bounds.max)))
+    table = np.asarray(table)
+    if table.dtype.kind == "f":
+        table = np.nan_to_num(table).astype(np.int64)
+    table = wrap_to_precision(table.astype(np.int64), lookup.output_precision,
+                              lookup.output_signed)
+    return np.moveaxis(table, 0, -1)
+
+
+def lookup_index(values: np.ndarray, lookup: TableLookupPlan) -> np.ndarray:
+    """The PBS input message for operand values (mod 2**(p_eff+1): padding bit included)."""
+    shifted = (values + lookup.offset) >> lookup.lsbs_removed
+    return np.mod(shifted, 1 << (lookup.effective_precision + 1))
+
+
+def apply_tables(tables: np.ndarray, index: np.ndarray, lookup: TableLookupPlan) -> np.ndarray:
+    """Read ``tables`` (``(*shape, 2**p_eff)``) at a batch of indices (``(batch, *shape)``).
+
+    Indices with the padding bit set read ``-table[index - 2**p_eff]``: the negacyclic wrap
+    of the bootstrap, so simulation reproduces encrypted runs even past the inputset range.
+    """
+    size = 1 << lookup.effective_precision
+    overflow = index >= size
+    reduced = np.where(overflow, index - size, index)
+    flat_tables = tables.reshape(-1, size)
+    positions = np.broadcast_to(np.arange(flat_tables.shape[0]).reshape(tables.shape[:-1]),
+                                index.shape)
+    values = flat_tables[positions, reduced]
+    values = np.where(overflow, -values, values)
+    return wrap_to_precision(values, lookup.output_precision, lookup.output_signed)

@@ -1,0 +1,46 @@
+"""``Configuration``: the compile options, named as in ``concrete.fhe.Configuration``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+#: The widest table lookup the backend runs by default (see the README for larger ones).
+DEFAULT_MAXIMUM_TLU_BIT_WIDTH = 8
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """Options of ``compile``; unknown keyword arguments are an error.
+
+    Parameters
+    ----------
+    p_error, global_p_error
+        Error probability per table lookup, or for the whole circuit (Concrete's names;
+        ``global_p_error`` is used when ``p_error`` is None).
+    maximum_tlu_bit_width
+        Widest table-lookup input accepted by the compatibility check.
+    simulate_pbs_errors
+        ``simulate`` injects off-by-one table-lookup errors at the per-PBS probability the
+        chosen parameters imply, so the accuracy cost of ``p_error`` is visible.
+    insecure_key_cache_location
+        Opt-in folder where generated keys are cached (the secret key is written there in
+        the clear): for tests and notebooks only.
+    insecure_keygen_seed
+        Deterministic keys and encryption randomness: insecure, for tests only.
+    """
+
+    p_error: float | None = None
+    global_p_error: float | None = 1e-5
+    maximum_tlu_bit_width: int = DEFAULT_MAXIMUM_TLU_BIT_WIDTH
+    simulate_pbs_errors: bool = False
+    insecure_key_cache_location: str | None = None
+    insecure_keygen_seed: int | None = None
+    show_graph: bool = False
+    show_locations: bool = False
+
+    def fork(self, **changes) -> "Configuration":
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"unknown configuration option(s): {', '.join(unknown)}; "
+                            f"known: {', '.join(sorted(known))}")
+        return replace(self, **changes)

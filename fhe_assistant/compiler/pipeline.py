@@ -1,0 +1,55 @@
+"""The analysis pipeline: trace → fuse → lower → bounds → bit widths → plan → compatibility.
+
+Each step is a pure function; the record keeps every intermediate graph so views can show
+how the program changed on its way to FHE.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis.bit_widths import assign_bit_widths
+from ..analysis.bounds import measure_bounds
+from ..analysis.compatibility import CompatibilityReport, check_compatibility
+from ..analysis.fhe_plan import FHEPlan, build_plan
+from ..core.bounds import Bounds
+from ..ir.graph import Graph
+from ..tracing.trace import trace
+from ..transforms.fusion import fuse_float_subgraphs
+from ..transforms.lowering import lower_bivariate
+
+
+@dataclass(eq=False)
+class ProgramAnalysis:
+    traced: Graph                  # as traced
+    fused: Graph                   # floats fused into TLUs, bit widths assigned (user view)
+    fused_bounds: dict[int, Bounds]
+    lowered: Graph                 # what runs: bivariate ops rewritten, bit widths assigned
+    lowered_bounds: dict[int, Bounds]
+    fused_to_lowered: dict[int, int]
+    plan: FHEPlan
+    compatibility: CompatibilityReport
+
+    @property
+    def lowered_to_fused(self) -> dict[int, int]:
+        return {new: old for old, new in self.fused_to_lowered.items()}
+
+
+def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndarray],
+            maximum_tlu_bit_width: int) -> ProgramAnalysis:
+    samples = [column[0] for column in inputset]
+    traced = trace(function, statuses, samples)
+    fused = fuse_float_subgraphs(traced)
+    lowered, fused_to_lowered = lower_bivariate(fused)
+    lowered_bounds = measure_bounds(lowered, inputset)
+    fused_bounds = {old: lowered_bounds[new] for old, new in fused_to_lowered.items()
+                    if new in lowered_bounds}
+    lowered = assign_bit_widths(lowered, lowered_bounds)
+    fused = assign_bit_widths(fused, fused_bounds)
+    plan = build_plan(lowered)
+    lowered_to_fused = {new: old for old, new in fused_to_lowered.items()}
+    report = check_compatibility(lowered, plan, maximum_tlu_bit_width, fused, lowered_to_fused)
+    return ProgramAnalysis(traced, fused, fused_bounds, lowered, lowered_bounds, fused_to_lowered,
+                           plan, report)

@@ -1,0 +1,74 @@
+"""``FHEProgram``: a traced, measured program — compatible with FHE or not (yet)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import CompilationError
+from .configuration import Configuration
+from .graph_view import GraphView
+from .inputs import batch_arguments
+from .pipeline import ProgramAnalysis
+from .simulation import simulate_exact
+
+
+class FHEProgram:
+    """What ``compiler.trace(inputset)`` returns: graph, bounds, bit widths, compatibility.
+
+    ``simulate`` runs with exact int64 semantics at any bit width, so a program can be
+    debugged before it is FHE-compatible.
+    """
+
+    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration):
+        self.analysis = analysis
+        self.configuration = configuration
+        self.graph = GraphView(analysis.fused, analysis.fused_bounds, frozenset(
+            analysis.lowered_to_fused[i] for i in analysis.plan.lookups
+            if i in analysis.lowered_to_fused))
+
+    @property
+    def compatibility(self):
+        return self.analysis.compatibility
+
+    @property
+    def is_compatible(self) -> bool:
+        return self.analysis.compatibility.is_compatible
+
+    @property
+    def input_names(self) -> list[str]:
+        return self.analysis.lowered.input_names
+
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]:
+        graph = self.analysis.lowered
+        return [graph[i].spec.shape for i in graph.inputs]
+
+    def _batched(self, args):
+        return batch_arguments(args, self.input_names, self.input_shapes)
+
+    @staticmethod
+    def _unbatch(outputs: list[np.ndarray], batched: bool):
+        results = [o if batched else o[0] for o in outputs]
+        results = [r if isinstance(r, np.ndarray) and r.ndim else
+                   (r.item() if isinstance(r, np.ndarray) else r) for r in results]
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def simulate(self, *args):
+        """Run on clear integers; a leading batch axis on every argument runs a batch."""
+        inputs, batched = self._batched(args)
+        outputs = simulate_exact(self.analysis.lowered, self.analysis.lowered_bounds, inputs)
+        return self._unbatch(outputs, batched)
+
+    def check(self) -> None:
+        """Raise one error listing every node that prevents compilation."""
+        report = self.analysis.compatibility
+        if not report.is_compatible:
+            raise CompilationError(f"the function cannot be compiled to FHE, "
+                                   f"{len(report.issues)} problem(s):\n  - "
+                                   + "\n  - ".join(str(i) for i in report.issues),
+                                   list(report.issues))
+
+    def __str__(self) -> str:
+        return self.graph.format(show_locations=self.configuration.show_locations)
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))

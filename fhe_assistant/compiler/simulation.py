@@ -1,0 +1,156 @@
+"""Simulation: the lowered graph on clear integers with the encrypted run's semantics.
+
+Encrypted values wrap at their partition's precision (plus padding bit), and table
+lookups read tables over the encoding domain with the bootstrap's negacyclic rule, so a
+simulated result equals the decrypted one, even when a value leaves its measured range
+(which is warned about, naming the node and line). Optionally lookups fail at the
+per-PBS error probability of the chosen parameters.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
+from ..analysis.tables import apply_tables, lookup_index, tabulate, wrap_to_precision
+from ..core.bounds import Bounds
+from ..core.dtypes import Integer
+from ..core.errors import OutOfRangeWarning
+from ..interpret.interpreter import constant_value, evaluate_graph
+from ..ir.graph import Graph
+from ..ir.node import Node
+from ..ir.ops import OpKind
+
+
+class TableCache:
+    """Tables of lookups whose other operands are constants, built once per circuit."""
+
+    def __init__(self, graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds]):
+        self.graph, self.plan, self.bounds = graph, plan, bounds
+        self._tables: dict[int, np.ndarray] = {}
+
+    def is_static(self, lookup: TableLookupPlan) -> bool:
+        node = self.graph[lookup.node_id]
+        return all(o == lookup.operand_id or self.graph[o].op is OpKind.CONSTANT
+                   for o in node.operands)
+
+    def tables(self, lookup: TableLookupPlan, operands: list[np.ndarray] | None = None):
+        if lookup.node_id in self._tables:
+            return self._tables[lookup.node_id]
+        node = self.graph[lookup.node_id]
+        if operands is None:
+            operands = [constant_value(self.graph[o]) if self.graph[o].op is OpKind.CONSTANT
+                        else None for o in node.operands]
+        table = tabulate(self.graph, lookup, operands, self.bounds.get(lookup.operand_id))
+        if self.is_static(lookup):
+            self._tables[lookup.node_id] = table
+        return table
+
+
+def _describe(node: Node) -> str:
+    where = f" at {node.location}" if node.location else ""
+    code = f": {node.location.code}" if node.location and node.location.code else ""
+    return f"%{node.id} = {node.label}{where}{code}"
+
+
+class RangeWatcher:
+    """Collects nodes whose simulated values leave the inputset's range."""
+
+    def __init__(self, bounds: dict[int, Bounds]):
+        self.bounds = bounds
+        self.escaped: dict[int, tuple[float, float, Bounds]] = {}
+
+    def check(self, node: Node, value: np.ndarray) -> None:
+        bounds = self.bounds.get(node.id)
+        if bounds is None or not node.is_encrypted or value.size == 0:
+            return
+        low, high = value.min(), value.max()
+        if low < bounds.min or high > bounds.max:
+            self.escaped.setdefault(node.id, (low, high, bounds))
+
+    def warn(self, graph: Graph) -> None:
+        for node_id, (low, high, bounds) in self.escaped.items():
+            warnings.warn(
+                f"{_describe(graph[node_id])} took values in [{low}, {high}], outside the range "
+                f"{bounds} seen on the inputset: the encrypted result may differ from numpy "
+                f"(values wrap at the node's bit width); add such inputs to the inputset",
+                OutOfRangeWarning, stacklevel=4)
+
+
+def simulate_exact(graph: Graph, bounds: dict[int, Bounds], inputs: list[np.ndarray]):
+    """Exact int64 semantics (for programs that do not compile yet), with range warnings."""
+    watcher = RangeWatcher(bounds)
+
+    def hook(node, value):
+        watcher.check(node, value)
+
+    outputs = evaluate_graph(graph, inputs, hook=hook)
+    watcher.warn(graph)
+    return outputs
+
+
+def simulate_fhe(graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds], tables: TableCache,
+                 inputs: list[np.ndarray], p_error: float | None = None,
+                 random: np.random.Generator | None = None):
+    """FHE-faithful evaluation of a lowered graph; ``p_error`` injects lookup errors."""
+    watcher = RangeWatcher(bounds)
+    overrides = {}
+    for lookup in plan.lookups.values():
+        overrides[lookup.node_id] = _lookup_rule(graph, lookup, tables, p_error, random)
+
+    def hook(node, value):
+        watcher.check(node, value)
+        if node.is_encrypted and isinstance(node.spec.dtype, Integer) \
+                and node.id not in plan.lookups:
+            return wrap_to_precision(value, plan.precision(node.id), node.spec.dtype.is_signed)
+        return None
+
+    outputs = evaluate_graph(graph, inputs, hook=hook, overrides=overrides)
+    watcher.warn(graph)
+    return outputs
+
+
+def _lookup_rule(graph, lookup: TableLookupPlan, tables: TableCache, p_error, random):
+    node = graph[lookup.node_id]
+    position = node.operands.index(lookup.operand_id)
+
+    def rule(operands: list[np.ndarray]) -> np.ndarray:
+        if tables.is_static(lookup):
+            table = tables.tables(lookup)
+        else:
+            if any(o.shape[0] != 1 for i, o in enumerate(operands) if i != position):
+                return _per_sample(graph, lookup, tables, operands, position)
+            table = tables.tables(lookup, operands)
+        index = lookup_index(np.broadcast_to(operands[position],
+                                             operands[position].shape[:1] + node.spec.shape)
+                             if operands[position].shape[1:] != node.spec.shape
+                             else operands[position], lookup)
+        if p_error:
+            index = inject_errors(index, lookup, p_error, random)
+        return apply_tables(table, index, lookup)
+
+    return rule
+
+
+def _per_sample(graph, lookup, tables, operands, position):
+    results = []
+    node = graph[lookup.node_id]
+    for sample in range(operands[position].shape[0]):
+        sample_operands = [o[sample:sample + 1] if o.shape[0] > 1 else o for o in operands]
+        table = tables.tables(lookup, sample_operands)
+        index = lookup_index(np.broadcast_to(sample_operands[position], (1,) + node.spec.shape),
+                             lookup)
+        results.append(apply_tables(table, index, lookup))
+    return np.concatenate(results)
+
+
+def inject_errors(index: np.ndarray, lookup: TableLookupPlan, p_error: float,
+                  random: np.random.Generator) -> np.ndarray:
+    """Shift a lookup index by ±1 with probability ``p_error`` (a bootstrap decoding error)."""
+    failed = random.random(index.shape) < p_error
+    if not failed.any():
+        return index
+    shift = np.where(random.random(index.shape) < 0.5, -1, 1)
+    modulus = 1 << (lookup.effective_precision + 1)
+    return np.where(failed, np.mod(index + shift, modulus), index)

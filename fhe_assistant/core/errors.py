@@ -1,0 +1,43 @@
+"""Errors that say where (node, user source line) and what to change."""
+from __future__ import annotations
+
+from .location import SourceLocation
+
+
+class FHEAssistantError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class TracingError(FHEAssistantError):
+    """A mistake in the traced function, reported at the user's line."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None, hint: str = ""):
+        self.location = location
+        self.hint = hint
+        text = message
+        if location is not None:
+            code = location.code
+            text += f"\n  at {location.filename}:{location.lineno}" + (f"\n    {code}" if code else "")
+        if hint:
+            text += f"\n  fix: {hint}"
+        super().__init__(text)
+
+
+class InputError(FHEAssistantError, ValueError):
+    """Bad arguments, inputsets or encryption-status dicts."""
+
+
+class CompilationError(FHEAssistantError):
+    """The graph cannot be compiled; the message lists each offending node."""
+
+    def __init__(self, message: str, issues: list | None = None):
+        self.issues = list(issues or [])
+        super().__init__(message)
+
+
+class EvaluationError(FHEAssistantError):
+    """A node failed while evaluating (simulate, bounds, encrypted run)."""
+
+
+class OutOfRangeWarning(UserWarning):
+    """A simulated value left the range measured on the inputset."""

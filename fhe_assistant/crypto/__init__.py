@@ -1,0 +1,1 @@
+"""TFHE parameters, security curve, noise formulas, cost model and optimizer (numbers only, no graphs)."""

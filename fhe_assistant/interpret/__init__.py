@@ -1,0 +1,5 @@
+"""The virtual library: clear, exact evaluation of graphs (the executable spec of every op)."""
+from .interpreter import constant_value, evaluate_graph
+from .rules import RULES
+
+__all__ = ["evaluate_graph", "constant_value", "RULES"]

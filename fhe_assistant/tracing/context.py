@@ -1,0 +1,84 @@
+"""The graph under construction while a function is being traced."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.dtypes import Float, Integer
+from ..core.errors import TracingError
+from ..core.location import SourceLocation, user_location
+from ..core.values import ValueSpec
+from ..interpret.rules import RULES
+from ..ir.graph import Graph
+from ..ir.node import Node
+from ..ir.ops import OpKind
+
+#: Placeholder integer type until bounds give the real bit width.
+TRACE_INTEGER = Integer(64, True)
+
+
+def spec_of_array(value: np.ndarray, is_encrypted: bool) -> ValueSpec:
+    dtype = Float(64) if value.dtype.kind == "f" else TRACE_INTEGER
+    return ValueSpec(dtype, tuple(value.shape), is_encrypted)
+
+
+def dummy_of(spec: ValueSpec, fill: int) -> np.ndarray:
+    """A batch of one sample with the spec's shape, used to infer output shapes and dtypes."""
+    dtype = np.float64 if isinstance(spec.dtype, Float) else np.int64
+    return np.full((1,) + spec.shape, fill, dtype=dtype)
+
+
+class TraceContext:
+    """Owns the graph and the dummy values that drive shape inference."""
+
+    def __init__(self) -> None:
+        self.graph = Graph()
+        self.dummies: dict[int, np.ndarray] = {}
+
+    def add_node(self, op: OpKind, operands: list[int], attrs: dict | None = None,
+                 location: SourceLocation | None = None, spec: ValueSpec | None = None) -> Node:
+        """Add a node; its output spec comes from running its clear rule on dummy operands."""
+        location = location or user_location()
+        attrs = dict(attrs or {})
+        is_encrypted = any(self.graph[o].is_encrypted for o in operands)
+        if spec is None:
+            probe = Node(-1, op, tuple(operands), ValueSpec(TRACE_INTEGER, (), is_encrypted), attrs,
+                         location)
+            value = self._infer(probe, operands, location)
+            spec = spec_of_array(value[0], is_encrypted)
+        elif op is OpKind.CONSTANT:
+            from ..interpret.interpreter import constant_value
+
+            value = constant_value(Node(-1, op, (), spec, attrs))
+        else:
+            value = dummy_of(spec, 1)
+        node = self.graph.add(op, operands, spec, attrs, location)
+        self.dummies[node.id] = value
+        return node
+
+    def _infer(self, probe: Node, operands: list[int], location) -> np.ndarray:
+        result_shape = None
+        errors = []
+        for fill in (1, 0, 2):
+            dummies = [np.full_like(self.dummies[o], fill) if self.graph[o].op is not OpKind.CONSTANT
+                       else self.dummies[o] for o in operands]
+            probe.spec = ValueSpec(TRACE_INTEGER, self._result_shape_hint(probe, dummies),
+                                   probe.spec.is_encrypted)
+            try:
+                with np.errstate(all="ignore"):
+                    result = RULES[probe.op](probe, dummies)
+                return np.asarray(result)
+            except Exception as error:  # shape errors are the user's: report them below
+                errors.append(error)
+        message = str(errors[0])
+        raise TracingError(f"{probe.label} cannot be applied to operands of shapes "
+                           f"{[self.graph[o].spec.shape for o in operands]}: {message}",
+                           location, hint="check the operands' shapes broadcast as numpy requires")
+
+    @staticmethod
+    def _result_shape_hint(probe: Node, dummies: list[np.ndarray]) -> tuple[int, ...]:
+        """Elementwise rules need the output rank: numpy's broadcast of the sample shapes."""
+        shapes = [d.shape[1:] for d in dummies]
+        try:
+            return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+        except ValueError:
+            return max(shapes, key=len)

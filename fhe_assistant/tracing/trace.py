@@ -1,0 +1,80 @@
+"""Trace a Python function into a Graph."""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..core.errors import InputError, TracingError
+from ..core.location import SourceLocation
+from ..ir.graph import Graph
+from ..ir.ops import OpKind
+from .context import TraceContext, spec_of_array
+from .tracer import Tracer, as_operand
+
+ENCRYPTION_STATUSES = ("encrypted", "clear")
+
+
+def function_location(function: Callable) -> SourceLocation | None:
+    try:
+        return SourceLocation(inspect.getsourcefile(function) or "<unknown>",
+                              inspect.getsourcelines(function)[1], function.__name__)
+    except (OSError, TypeError):
+        return None
+
+
+def parameter_names(function: Callable) -> list[str]:
+    parameters = inspect.signature(function).parameters.values()
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise InputError(f"{function.__name__} takes *args/**kwargs: FHE functions need named "
+                             f"parameters, one per input")
+    return [p.name for p in parameters]
+
+
+def validate_encryption_statuses(function: Callable, statuses: Mapping[str, str]) -> dict[str, str]:
+    """The status dict must name exactly the function's parameters, each encrypted or clear."""
+    names = parameter_names(function)
+    missing = [n for n in names if n not in statuses]
+    unknown = [n for n in statuses if n not in names]
+    problems = []
+    if missing:
+        problems.append(f"missing encryption status for {', '.join(map(repr, missing))}")
+    if unknown:
+        problems.append(f"{', '.join(map(repr, unknown))} "
+                        f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} "
+                        f"of {function.__name__}{inspect.signature(function)}")
+    for name, status in statuses.items():
+        if not isinstance(status, str) or status.lower() not in ENCRYPTION_STATUSES:
+            problems.append(f"status of {name!r} is {status!r}; use 'encrypted' or 'clear'")
+    if problems:
+        raise InputError("invalid encryption statuses: " + "; ".join(problems))
+    return {name: statuses[name].lower() for name in names}
+
+
+def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.ndarray]) -> Graph:
+    """Run ``function`` on tracers shaped like ``samples`` (one per parameter, in order)."""
+    context = TraceContext()
+    names = list(statuses)
+    location = function_location(function)
+    arguments = []
+    for index, (name, sample) in enumerate(zip(names, samples)):
+        spec = spec_of_array(np.asarray(sample), statuses[name] == "encrypted")
+        node = context.add_node(OpKind.INPUT, [], {"name": name, "index": index}, location, spec)
+        arguments.append(Tracer(context, node.id))
+    result = function(*arguments)
+    results = result if isinstance(result, tuple) else (result,)
+    graph = context.graph
+    for value in results:
+        if not isinstance(value, Tracer):
+            value_operand = as_operand(context, value)
+            graph.outputs.append(value_operand)
+        else:
+            graph.outputs.append(value._node_id)
+    if not any(graph[o].is_encrypted for o in graph.outputs):
+        raise TracingError(f"{function.__name__} returns no encrypted value: there is nothing "
+                           f"to compute under FHE", location,
+                           hint="make sure the result depends on an encrypted parameter")
+    graph.name = function.__name__
+    return graph

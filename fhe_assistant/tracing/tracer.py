@@ -1,0 +1,187 @@
+"""``Tracer``: stands for a traced value and records every numpy operation on it."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..core.errors import TracingError
+from ..core.location import user_location
+from ..ir.ops import OpKind
+from .context import TraceContext, spec_of_array
+
+_BRANCH_HINT = ("a traced value has no concrete value while tracing: compute both branches and "
+                "select with np.where(condition, a, b)")
+
+
+class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
+    """A node of the graph being traced, behaving like a numpy array.
+
+    Operators and numpy ufuncs go through ``__array_ufunc__``, numpy functions through
+    ``__array_function__``; both look the callable up in the tables of ``numpy_api``.
+    """
+
+    __array_priority__ = 10_000
+
+    def __init__(self, context: TraceContext, node_id: int):
+        self._context = context
+        self._node_id = node_id
+
+    # -- plumbing -----------------------------------------------------------------------
+    @property
+    def node(self):
+        return self._context.graph[self._node_id]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.node.spec.shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.float64) if self.node.spec.is_float else np.dtype(np.int64)
+
+    @property
+    def is_encrypted(self) -> bool:
+        return self.node.is_encrypted
+
+    def __repr__(self) -> str:
+        return f"Tracer(%{self._node_id}: {self.node.spec})"
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_api import trace_ufunc
+
+        return trace_ufunc(self._context, ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_api import trace_function
+
+        return trace_function(self._context, func, args, kwargs)
+
+    # -- Python protocols that need a concrete value --------------------------------------
+    def _no_concrete_value(self, what: str):
+        raise TracingError(f"{what} of a traced value (%{self._node_id}: {self.node.spec}) is not "
+                           f"possible: its value is unknown while tracing", user_location(),
+                           hint=_BRANCH_HINT)
+
+    def __bool__(self):
+        self._no_concrete_value("a Python `if`/`while`/`and`/`or` (bool())")
+
+    def __int__(self):
+        self._no_concrete_value("int()")
+
+    def __float__(self):
+        self._no_concrete_value("float()")
+
+    def __index__(self):
+        self._no_concrete_value("using as an index or range bound (__index__)")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TracingError(f"converting a traced value (%{self._node_id}) to a concrete numpy "
+                           f"array (np.array/np.asarray/math functions) is not possible",
+                           user_location(),
+                           hint="use numpy operations on the traced value directly")
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TracingError("len() of a scalar", user_location())
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __setitem__(self, index, value):
+        raise TracingError("assigning into a traced array (x[i] = v) is not supported",
+                           user_location(),
+                           hint="build the result with np.concatenate / np.stack / np.where")
+
+    # -- methods users call ----------------------------------------------------------------
+    def __getitem__(self, index):
+        from .numpy_api import trace_index
+
+        return trace_index(self._context, self, index)
+
+    def reshape(self, *shape, **kwargs):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return np.reshape(self, shape, **kwargs)
+
+    def flatten(self):
+        return np.reshape(self, (-1,))
+
+    def ravel(self):
+        return np.reshape(self, (-1,))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return np.transpose(self, axes or None)
+
+    @property
+    def T(self):
+        return np.transpose(self)
+
+    def sum(self, axis=None, keepdims=False, **kwargs):
+        return np.sum(self, axis=axis, keepdims=keepdims, **kwargs)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def clip(self, a_min=None, a_max=None):
+        return np.clip(self, a_min, a_max)
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis=axis)
+
+    def copy(self):
+        return self
+
+    def round(self, decimals=0):
+        return np.round(self, decimals)
+
+    def astype(self, dtype, **kwargs):
+        from .numpy_api import trace_astype
+
+        return trace_astype(self._context, self, dtype)
+
+
+def is_traced(value) -> bool:
+    return isinstance(value, Tracer)
+
+
+def is_scalar_number(value) -> bool:
+    return isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, bool)
+
+
+def as_operand(context: TraceContext, value) -> int:
+    """A node id for a tracer, or a new CONSTANT node for a Python/numpy value."""
+    if isinstance(value, Tracer):
+        if value._context is not context:
+            raise TracingError("a traced value from another trace was used", user_location())
+        return value._node_id
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TracingError(f"cannot use {type(value).__name__} {value!r} as a constant: mixes "
+                           f"traced and clear values or is not numeric", user_location(),
+                           hint="build tensors of traced values with np.stack / np.concatenate")
+    if array.dtype.kind == "b":
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "iuf":
+        raise TracingError(f"unsupported constant {value!r} of dtype {array.dtype}", user_location())
+    return context.add_node(OpKind.CONSTANT, [], {"value": array}, spec=_constant_spec(array)).id
+
+
+def _constant_spec(array: np.ndarray):
+    return spec_of_array(array, is_encrypted=False)
+
+
+def wrap(context: TraceContext, node) -> Tracer:
+    return Tracer(context, node.id)

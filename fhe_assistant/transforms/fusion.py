@@ -1,0 +1,150 @@
+"""Float-subgraph fusion: every float region fed by one integer value becomes one TLU.
+
+FHE computes on integers only; a float computation such as ``(np.sin(x) * 3).astype(int)``
+is fine as long as it is a function of a single encrypted integer: it is then
+tabulated over that integer's range and evaluated by one programmable bootstrap.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import CompilationError
+from ..core.values import ValueSpec
+from ..ir.graph import Graph
+from ..ir.node import Node
+from ..ir.ops import ELEMENTWISE_OPS, OpKind
+from .rewrite import GraphCopier, remove_dead_nodes
+
+#: Ops that may sit inside a fused region (elementwise, so the region is a table per element).
+FUSABLE_OPS = ELEMENTWISE_OPS | {OpKind.CONSTANT, OpKind.BROADCAST_TO}
+
+
+def _is_float(node: Node) -> bool:
+    return node.spec.is_float
+
+
+def _terminals(graph: Graph) -> list[Node]:
+    """Integer nodes computed from a float operand: where a float region ends."""
+    return [node for node in graph.nodes
+            if not _is_float(node) and node.op is not OpKind.CONSTANT
+            and any(_is_float(graph[o]) for o in node.operands)]
+
+
+def _describe(node: Node) -> str:
+    where = f" at {node.location}" if node.location else ""
+    code = f" ({node.location.code})" if node.location and node.location.code else ""
+    return f"%{node.id} = {node.label}{where}{code}"
+
+
+def find_region(graph: Graph, terminal: Node) -> tuple[set[int], int | None]:
+    """The nodes of the region ending at ``terminal`` and its single variable input.
+
+    Float nodes and constants belong to the region. While more than one variable input
+    remains, the latest one is absorbed if it is elementwise (``x + sin(x)`` fuses as a
+    function of ``x``); a region that still has several variable inputs is an error.
+    """
+    region: set[int] = set()
+    inputs: set[int] = set()
+
+    def absorb(node_id: int) -> None:
+        stack = [node_id]
+        while stack:
+            current = graph[stack.pop()]
+            if current.id in region:
+                continue
+            region.add(current.id)
+            inputs.discard(current.id)
+            for operand_id in current.operands:
+                operand = graph[operand_id]
+                if operand_id in region:
+                    continue
+                if operand.op is OpKind.CONSTANT or _is_float(operand):
+                    stack.append(operand_id)
+                else:
+                    inputs.add(operand_id)
+
+    absorb(terminal.id)
+    while len(inputs) > 1:
+        latest = graph[max(inputs)]
+        if latest.op not in FUSABLE_OPS or latest.op is OpKind.CONSTANT:
+            break
+        absorb(latest.id)
+    if len(inputs) != 1:
+        return region, None
+    return region, next(iter(inputs))
+
+
+def _check_elementwise(graph: Graph, region: set[int]) -> list[Node]:
+    return [graph[i] for i in sorted(region) if graph[i].op not in FUSABLE_OPS]
+
+
+def build_subgraph(graph: Graph, region: set[int], input_id: int, input_spec: ValueSpec,
+                   terminal: Node) -> Graph:
+    """The region as a graph of its own with one INPUT (shaped like the TLU input)."""
+    subgraph = Graph(name=f"subgraph_{terminal.id}")
+    mapping = {input_id: subgraph.add(OpKind.INPUT, [], input_spec,
+                                      {"name": "input", "index": 0}).id}
+    for node_id in sorted(region):
+        node = graph[node_id]
+        mapping[node_id] = subgraph.add(node.op, [mapping[o] for o in node.operands], node.spec,
+                                        node.attrs, node.location).id
+    subgraph.outputs = [mapping[terminal.id]]
+    return subgraph
+
+
+def fuse_float_subgraphs(graph: Graph) -> Graph:
+    """Replace each float region by a TLU node; raise if a region has several inputs."""
+    problems = []
+    replacements: dict[int, tuple[set[int], int]] = {}
+    for terminal in _terminals(graph):
+        region, input_id = find_region(graph, terminal)
+        if input_id is None:
+            variables = sorted({o for i in region for o in graph[i].operands if o not in region})
+            problems.append(
+                f"{_describe(terminal)} is a float computation of several variable values "
+                f"({', '.join(_describe(graph[v]) for v in variables)}); a table lookup takes "
+                f"one: compute each float part from one value and cast it to int first")
+            continue
+        bad = _check_elementwise(graph, region)
+        if bad:
+            problems.append(f"{_describe(terminal)}: the float computation goes through "
+                            f"{', '.join(_describe(b) for b in bad)}, which is not elementwise "
+                            f"and cannot be tabulated; cast to int before it")
+            continue
+        replacements[terminal.id] = (region, input_id)
+    if problems:
+        raise CompilationError("float subgraphs cannot be fused into table lookups:\n  - "
+                               + "\n  - ".join(problems), problems)
+    if not replacements:
+        return graph
+
+    copier = GraphCopier(graph)
+    for node in graph.nodes:
+        if node.id not in replacements:
+            copier.copy(node)
+            continue
+        region, input_id = replacements[node.id]
+        input_node = graph[input_id]
+        tlu_input = copier.mapping[input_id]
+        if tuple(input_node.spec.shape) != tuple(node.spec.shape):
+            # constants broadcast the region: give each output position its own table
+            tlu_input = copier.target.add(
+                OpKind.BROADCAST_TO, [tlu_input],
+                ValueSpec(input_node.spec.dtype, node.spec.shape, input_node.is_encrypted),
+                {"shape": tuple(node.spec.shape)}, node.location).id
+        input_spec = ValueSpec(input_node.spec.dtype, node.spec.shape, input_node.is_encrypted)
+        subgraph = build_subgraph(graph, region, input_id, input_spec, node)
+        source_ops = [graph[i].label for i in sorted(region)
+                      if graph[i].op is not OpKind.CONSTANT]
+        copier.copy(node, operands=[tlu_input], op=OpKind.TLU,
+                    attrs={"subgraph": subgraph, "source_ops": source_ops},
+                    spec=ValueSpec(node.spec.dtype, node.spec.shape,
+                                   input_node.is_encrypted))
+    return remove_dead_nodes(copier.finish())
+
+
+def float_outputs(graph: Graph) -> list[Node]:
+    return [graph[o] for o in graph.outputs if graph[o].spec.is_float]
+
+
+__all__ = ["fuse_float_subgraphs", "find_region", "float_outputs", "np"]
