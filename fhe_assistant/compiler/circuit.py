@@ -3,24 +3,67 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.errors import CompilationError, InputError
+from ..crypto.optimizer import optimize
+from ..crypto.result import OptimizationResult
 from .configuration import Configuration
+from .lowered_view import format_lowered, node_costs
 from .pipeline import ProgramAnalysis
 from .program import FHEProgram
+from .requirements import circuit_requirements
 from .simulation import TableCache, simulate_fhe
 
 
-class Circuit(FHEProgram):
-    """A program that passed the compatibility check."""
+def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
+                      ) -> OptimizationResult:
+    """Run the optimizer; an unsatisfiable request names the widest lookup and its line."""
+    requirements = circuit_requirements(analysis.lowered, analysis.plan)
+    try:
+        return optimize(requirements, p_error=configuration.p_error,
+                        global_p_error=configuration.global_p_error)
+    except CompilationError as error:
+        plan, graph = analysis.plan, analysis.lowered
+        culprits = []
+        if plan.lookups:
+            widest = max(plan.lookups.values(), key=lambda lookup: lookup.effective_precision)
+            node = graph[widest.node_id]
+            where = f" at {node.location}" if node.location else ""
+            culprits.append(f"%{node.id} = {node.label}{where} needs a "
+                            f"{widest.effective_precision}-bit table lookup")
+        for output in graph.outputs:
+            node = graph[output]
+            if node.is_encrypted:
+                culprits.append(f"output %{node.id} is decrypted at {plan.precision(output)} bits")
+        raise CompilationError(f"{error}\n  " + "\n  ".join(culprits), [str(error)]) from error
 
-    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration):
+
+class Circuit(FHEProgram):
+    """A program that passed the compatibility check, with its TFHE parameters."""
+
+    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration,
+                 optimization: OptimizationResult | None = None):
         super().__init__(analysis, configuration)
         self.tables = TableCache(analysis.lowered, analysis.plan, analysis.lowered_bounds)
+        self.optimization = optimization or choose_parameters(analysis, configuration)
+        self.parameters = self.optimization.parameters
         self._simulation_random = np.random.default_rng(configuration.insecure_keygen_seed)
+        self._runtime = None
+        self.secret_keys = None
+        self.evaluation_keys = None
 
+    # -- simulation --------------------------------------------------------------------------
     @property
     def simulation_p_error(self) -> float | None:
         """Per-PBS error probability injected by ``simulate`` (None: exact lookups)."""
-        return None
+        return self.optimization.p_error if self.configuration.simulate_pbs_errors else None
+
+    @property
+    def p_error(self) -> float:
+        return self.optimization.p_error
+
+    @property
+    def global_p_error(self) -> float:
+        return self.optimization.global_p_error
 
     def simulate(self, *args):
         """Run on clear integers exactly as the encrypted run computes (wrap-around included)."""
@@ -29,3 +72,119 @@ class Circuit(FHEProgram):
                                self.analysis.lowered_bounds, self.tables, inputs,
                                self.simulation_p_error, self._simulation_random)
         return self._unbatch(outputs, batched)
+
+    # -- keys and encrypted runs ---------------------------------------------------------------
+    @property
+    def runtime(self):
+        if self._runtime is None:
+            from ..backend.runtime import Runtime
+
+            self._runtime = Runtime(self.analysis.lowered, self.analysis.plan, self.parameters,
+                                    self.tables.tables, self.tables.is_static)
+        return self._runtime
+
+    @property
+    def keys_generated(self) -> bool:
+        return self.secret_keys is not None
+
+    def keygen(self, force: bool = False, seed: int | None = None) -> None:
+        """Generate the secret and evaluation keys (from the OS CSPRNG unless a seed is set)."""
+        if self.keys_generated and not force:
+            return
+        seed = seed if seed is not None else self.configuration.insecure_keygen_seed
+        self.secret_keys, self.evaluation_keys = self.runtime.keygen(
+            seed, self.configuration.insecure_key_cache_location)
+        from ..backend.tfhe import make_random
+
+        self._encryption_random = make_random(
+            None if seed is None else seed + 1)
+
+    def _require_keys(self, action: str) -> None:
+        if not self.keys_generated:
+            raise InputError(f"{action} needs keys: call circuit.keygen() first")
+
+    def encrypt(self, *args):
+        """Encrypt one sample's arguments (clear parameters pass through)."""
+        self._require_keys("encrypt")
+        inputs, batched = self._batched(args)
+        if batched:
+            raise InputError("encrypt takes one sample; loop over a batch "
+                             "(or use simulate for batches)")
+        values = self.runtime.encrypt(self.secret_keys, [i[0] for i in inputs],
+                                      self._encryption_random)
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def run(self, *values):
+        """Evaluate on ciphertexts (needs only the evaluation keys)."""
+        self._require_keys("run")
+        if len(values) == 1 and isinstance(values[0], (tuple, list)):
+            values = tuple(values[0])
+        if len(values) != len(self.input_names):
+            raise InputError(f"expected {len(self.input_names)} value(s) "
+                             f"({', '.join(self.input_names)}), got {len(values)}")
+        outputs = self.runtime.run(self.evaluation_keys, list(values))
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def decrypt(self, *values):
+        self._require_keys("decrypt")
+        if len(values) == 1 and isinstance(values[0], (tuple, list)):
+            values = tuple(values[0])
+        results = [self.runtime.decrypt(self.secret_keys, value) for value in values]
+        results = [r.item() if isinstance(r, np.ndarray) and r.ndim == 0 else r for r in results]
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def encrypt_run_decrypt(self, *args):
+        """One sample, or a batch along a leading axis (run one sample after another)."""
+        self.keygen()
+        inputs, batched = self._batched(args)
+        if not batched:
+            return self.decrypt(self.run(self.encrypt(*args)))
+        results = [self.decrypt(self.run(self.encrypt(*[i[k] for i in inputs])))
+                   for k in range(inputs[0].shape[0])]
+        if isinstance(results[0], tuple):
+            return tuple(np.stack(column) for column in zip(*results))
+        return np.stack([np.asarray(r) for r in results])
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def lowered(self) -> str:
+        """The program after lowering: leveled ops, keyswitches and bootstraps."""
+        return format_lowered(self.analysis.lowered, self.analysis.plan, self.optimization)
+
+    def cost_table(self):
+        import pandas as pd
+
+        return pd.DataFrame(node_costs(self.analysis.lowered, self.analysis.plan,
+                                       self.optimization))
+
+    @property
+    def statistics(self) -> dict:
+        from ..backend.tfhe import key_sizes
+
+        plan = self.analysis.plan
+        sizes = key_sizes(self.parameters)
+        return {
+            "programmable_bootstrap_count": plan.pbs_count,
+            "key_switch_count": plan.pbs_count,
+            "table_lookup_nodes": len(plan.lookups),
+            "maximum_lookup_bit_width": plan.max_lookup_precision,
+            "parameters": self.parameters.as_dict(),
+            "p_error": self.optimization.p_error,
+            "global_p_error": self.optimization.global_p_error,
+            "complexity": self.optimization.complexity,
+            "predicted_seconds": plan.pbs_count * self.optimization.seconds_per_pbs,
+            **{f"{name}_bytes": size for name, size in sizes.items()},
+        }
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        p = self.parameters
+        if p.lwe_dimension:
+            summary = (f"// TFHE: n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
+                       f"pbs={p.pbs_base_log}/{p.pbs_level} ks={p.ks_base_log}/{p.ks_level}, "
+                       f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
+                       f"global_p_error={self.global_p_error:.2g}")
+        else:
+            summary = (f"// TFHE: no bootstrap; LWE dimension {p.big_lwe_dimension}, "
+                       f"p_error={self.p_error:.2g}")
+        return text + "\n\n" + summary if self.configuration.show_parameters else text

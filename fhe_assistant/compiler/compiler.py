@@ -46,8 +46,7 @@ class Compiler:
         """Trace, measure, check compatibility and build the circuit."""
         configuration = self._configuration(configuration, kwargs)
         analysis = self._analyze(inputset, configuration)
-        program = FHEProgram(analysis, configuration)
-        program.check()
+        FHEProgram(analysis, configuration).check()
         circuit = Circuit(analysis, configuration)
         if configuration.show_graph:
             print(circuit)

@@ -26,6 +26,9 @@ class Configuration:
         the clear): for tests and notebooks only.
     insecure_keygen_seed
         Deterministic keys and encryption randomness: insecure, for tests only.
+    show_graph, show_locations, show_parameters
+        Print the graph at compile time; add source lines / the chosen TFHE parameters to
+        ``str(circuit)`` (parameters are on: a comment line after the graph).
     """
 
     p_error: float | None = None
@@ -36,6 +39,7 @@ class Configuration:
     insecure_keygen_seed: int | None = None
     show_graph: bool = False
     show_locations: bool = False
+    show_parameters: bool = True
 
     def fork(self, **changes) -> "Configuration":
         known = {f.name for f in fields(self)}

@@ -1,0 +1,146 @@
+"""Runs a lowered graph on ciphertexts: leveled ops on LWE arrays, lookups as KS + PBS.
+
+Encrypted values are uint64 arrays ``(lwe_size, *shape)``: the coefficient axis comes first,
+so the clear rules' data-movement code (reshape, index, concatenate …), which treats axis 0
+as a batch, applies to ciphertexts unchanged. Clear values are batches of one.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
+from ..core.errors import EvaluationError
+from ..crypto.parameters import TFHEParameters
+from ..interpret.batching import align, align_all, batch_axes
+from ..interpret.interpreter import constant_value
+from ..interpret.rules import RULES, _matmul_operands
+from ..ir.graph import Graph
+from ..ir.node import Node
+from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
+from .test_vectors import encode_torus, make_test_vectors
+
+#: (ciphertexts (m, lwe_size), test vectors (m, N)) -> ciphertexts (m, lwe_size)
+Bootstrapper = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _as_uint64(value: np.ndarray) -> np.ndarray:
+    """Clear integers as two's complement words (never via float: tfhe-notes §5.7)."""
+    return np.asarray(value).astype(np.int64).astype(np.uint64)
+
+
+def trivial(clear: np.ndarray, precision: int, lwe_size: int) -> np.ndarray:
+    """Noiseless ciphertexts of clear values (mask 0): for constants that meet ciphertexts."""
+    body = encode_torus(clear[0], precision)
+    out = np.zeros((lwe_size,) + body.shape, dtype=np.uint64)
+    out[-1] = body
+    return out
+
+
+class Executor:
+    """Evaluates one lowered graph with one parameter set; keys come with each run."""
+
+    def __init__(self, graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
+                 table_source: Callable[[TableLookupPlan, list | None], np.ndarray],
+                 is_static: Callable[[TableLookupPlan], bool]):
+        self.graph, self.plan, self.parameters = graph, plan, parameters
+        self.table_source, self.is_static = table_source, is_static
+        self.lwe_size = parameters.big_lwe_dimension + 1
+        self._test_vectors: dict[int, np.ndarray] = {}
+
+    # -- leveled ops -------------------------------------------------------------------------
+    def _add_clear(self, node: Node, ciphertexts: np.ndarray, clear: np.ndarray, sign: int):
+        rank = len(node.spec.shape)
+        ciphertexts = align(ciphertexts, rank)
+        body = encode_torus(align(clear, rank)[0], self.plan.precision(node.id))
+        shape = (self.lwe_size,) + tuple(node.spec.shape)
+        out = (np.broadcast_to(ciphertexts, shape) if sign > 0
+               else np.broadcast_to(np.negative(ciphertexts), shape)).copy()
+        out[-1] += np.broadcast_to(body, node.spec.shape)
+        return out
+
+    def _linear(self, node: Node, operands: list[np.ndarray], encrypted: list[bool]):
+        op = node.op
+        if op in (OpKind.ADD, OpKind.SUBTRACT):
+            if all(encrypted):
+                a, b = align_all(operands, len(node.spec.shape))
+                return a + b if op is OpKind.ADD else a - b
+            if encrypted[0]:
+                sign_of_clear = 1 if op is OpKind.ADD else -1
+                return self._add_clear(node, operands[0], sign_of_clear * operands[1], 1)
+            return self._add_clear(node, operands[1], operands[0], 1 if op is OpKind.ADD else -1)
+        if op is OpKind.NEGATIVE:
+            return np.negative(operands[0])
+        if op is OpKind.MULTIPLY:
+            a, b = align_all([o if e else _as_uint64(o) for o, e in zip(operands, encrypted)],
+                             len(node.spec.shape))
+            return a * b
+        if op is OpKind.MATMUL:
+            a, b = [o if e else _as_uint64(o) for o, e in zip(operands, encrypted)]
+            a, b, squeeze = _matmul_operands(a, b)
+            result = np.matmul(a, b)
+            return np.squeeze(result, axis=squeeze) if squeeze is not None else result
+        if op is OpKind.SUM:
+            return np.sum(operands[0], axis=batch_axes(node.attrs.get("axis"), operands[0].ndim - 1),
+                          keepdims=node.attrs.get("keepdims", False), dtype=np.uint64)
+        if op in DATA_MOVEMENT_OPS:
+            precision = self.plan.precision(node.id)
+            ciphertexts = [o if e else trivial(o, precision, self.lwe_size)
+                           for o, e in zip(operands, encrypted)]
+            return RULES[op](node, ciphertexts)
+        if op is OpKind.ROUND_BIT_PATTERN and node.id in self.plan.folded_roundings:
+            return operands[0]
+        raise EvaluationError(f"%{node.id} = {node.label}: no encrypted implementation")
+
+    # -- lookups -----------------------------------------------------------------------------
+    def _test_vectors_for(self, lookup: TableLookupPlan, clear_operands) -> np.ndarray:
+        cached = self._test_vectors.get(lookup.node_id)
+        if cached is not None:
+            return cached
+        tables = self.table_source(lookup, clear_operands)
+        flat = tables.reshape(-1, tables.shape[-1])
+        vectors = make_test_vectors(flat, lookup.effective_precision, lookup.output_precision,
+                                    self.parameters.polynomial_size)
+        if self.is_static(lookup):
+            self._test_vectors[lookup.node_id] = vectors
+        return vectors
+
+    def _lookup(self, node: Node, operands, encrypted, bootstrap: Bootstrapper):
+        lookup = self.plan.lookups[node.id]
+        position = node.operands.index(lookup.operand_id)
+        ciphertexts = operands[position]
+        shape = tuple(node.spec.shape)
+        ciphertexts = np.broadcast_to(align(ciphertexts, len(shape)), (self.lwe_size,) + shape)
+        flat = np.ascontiguousarray(ciphertexts.reshape(self.lwe_size, -1).T)
+        if lookup.offset:
+            flat[:, -1] += encode_torus(np.array(lookup.offset), lookup.input_precision)
+        clear = None if self.is_static(lookup) else operands
+        vectors = self._test_vectors_for(lookup, clear)
+        result = bootstrap(flat, vectors)
+        return np.ascontiguousarray(result.T).reshape((self.lwe_size,) + shape)
+
+    # -- walk ----------------------------------------------------------------------------------
+    def run(self, inputs: list[np.ndarray], bootstrap: Bootstrapper,
+            on_node: Callable[[Node], None] | None = None) -> list[np.ndarray]:
+        """``inputs``: ciphertexts ``(lwe_size, *shape)`` or clear batches of one."""
+        values: dict[int, np.ndarray] = {}
+        position = {node_id: i for i, node_id in enumerate(self.graph.inputs)}
+        for node in self.graph.nodes:
+            if on_node is not None:
+                on_node(node)
+            if node.op is OpKind.INPUT:
+                values[node.id] = inputs[position[node.id]]
+                continue
+            if node.op is OpKind.CONSTANT:
+                values[node.id] = constant_value(node)
+                continue
+            operands = [values[o] for o in node.operands]
+            encrypted = [self.graph[o].is_encrypted for o in node.operands]
+            if not node.is_encrypted:
+                values[node.id] = RULES[node.op](node, operands)
+            elif node.id in self.plan.lookups:
+                values[node.id] = self._lookup(node, operands, encrypted, bootstrap)
+            else:
+                values[node.id] = self._linear(node, operands, encrypted)
+        return [values[o] for o in self.graph.outputs]
