@@ -19,7 +19,8 @@ from ..interpret.rules import RULES, _matmul_operands
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
-from .test_vectors import encode_torus, make_test_vectors
+from .test_vectors import make_test_vectors
+from .tfhe.encoding import encode
 
 #: (ciphertexts (m, lwe_size), test vectors (m, N)) -> ciphertexts (m, lwe_size)
 Bootstrapper = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -32,7 +33,7 @@ def _as_uint64(value: np.ndarray) -> np.ndarray:
 
 def trivial(clear: np.ndarray, precision: int, lwe_size: int) -> np.ndarray:
     """Noiseless ciphertexts of clear values (mask 0): for constants that meet ciphertexts."""
-    body = encode_torus(clear[0], precision)
+    body = encode(clear[0], precision)
     out = np.zeros((lwe_size,) + body.shape, dtype=np.uint64)
     out[-1] = body
     return out
@@ -53,7 +54,7 @@ class Executor:
     def _add_clear(self, node: Node, ciphertexts: np.ndarray, clear: np.ndarray, sign: int):
         rank = len(node.spec.shape)
         ciphertexts = align(ciphertexts, rank)
-        body = encode_torus(align(clear, rank)[0], self.plan.precision(node.id))
+        body = encode(align(clear, rank)[0], self.plan.precision(node.id))
         shape = (self.lwe_size,) + tuple(node.spec.shape)
         out = (np.broadcast_to(ciphertexts, shape) if sign > 0
                else np.broadcast_to(np.negative(ciphertexts), shape)).copy()
@@ -114,7 +115,7 @@ class Executor:
         ciphertexts = np.broadcast_to(align(ciphertexts, len(shape)), (self.lwe_size,) + shape)
         flat = np.ascontiguousarray(ciphertexts.reshape(self.lwe_size, -1).T)
         if lookup.offset:
-            flat[:, -1] += encode_torus(np.array(lookup.offset), lookup.input_precision)
+            flat[:, -1] += encode(np.array(lookup.offset), lookup.input_precision)
         clear = None if self.is_static(lookup) else operands
         vectors = self._test_vectors_for(lookup, clear)
         result = bootstrap(flat, vectors)

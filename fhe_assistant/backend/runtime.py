@@ -17,7 +17,7 @@ from ..crypto.parameters import TFHEParameters
 from ..crypto.security import noise_std_log2_mod
 from ..ir.graph import Graph
 from .executor import Executor
-from .test_vectors import encode_torus
+from .tfhe.encoding import decode, encode
 from .tfhe import (EvaluationKeys, InsecureKeyCache, SecretKeys, bootstrap_batch, encrypt_lwe,
                    generate_keys, keyswitch_batch, lwe_phase, make_random)
 from .values import EncryptedValue
@@ -29,17 +29,6 @@ class RunTimings:
 
     stages: dict[str, float] = field(default_factory=dict)
     pbs_count: int = 0
-
-
-def decode_phase(phases: np.ndarray, precision: int, is_signed: bool) -> np.ndarray:
-    """Round the phase to the nearest multiple of Δ and read the message (padding included)."""
-    shift = np.uint64(63 - precision)
-    rounded = (phases + (np.uint64(1) << (shift - np.uint64(1)))) >> shift
-    modulus = 1 << (precision + 1)
-    values = rounded.astype(np.int64) % modulus
-    if is_signed:
-        values = np.where(values >= modulus >> 1, values - modulus, values)
-    return values
 
 
 class Runtime:
@@ -75,7 +64,7 @@ class Runtime:
                 values.append(np.asarray(argument))
                 continue
             precision = self.plan.precision(node_id)
-            plaintexts = encode_torus(argument, precision)
+            plaintexts = encode(argument, precision)
             ciphertexts = encrypt_lwe(plaintexts, secret_keys.big_lwe_key, sigma, random)
             values.append(EncryptedValue(ciphertexts, precision, node.spec.dtype.is_signed,
                                          self.parameters.fingerprint()))
@@ -86,7 +75,7 @@ class Runtime:
             return np.asarray(value)
         self._check_value(value)
         phases = lwe_phase(value.ciphertexts, secret_keys.big_lwe_key)
-        return decode_phase(phases, value.precision, value.is_signed)
+        return decode(phases, value.precision, value.is_signed)
 
     # -- server ------------------------------------------------------------------------------
     def _check_value(self, value: EncryptedValue) -> None:

@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def encode_torus(values: np.ndarray, precision: int) -> np.ndarray:
-    """``(v mod 2**(p+1)) · 2**(63−p)`` as uint64 (two's complement, one padding bit)."""
-    modulus = 1 << (precision + 1)
-    reduced = np.mod(np.asarray(values, dtype=np.int64), modulus).astype(np.uint64)
-    return reduced << np.uint64(63 - precision)
+from .tfhe.encoding import encode
 
 
 def make_test_vectors(tables: np.ndarray, input_precision: int, output_precision: int,
@@ -38,4 +33,4 @@ def make_test_vectors(tables: np.ndarray, input_precision: int, output_precision
     index = np.where(wrapped, 0, index)
     values = tables[:, index]
     values = np.where(wrapped[None, :], -values, values)
-    return encode_torus(values, output_precision)
+    return encode(values, output_precision)

@@ -9,6 +9,7 @@ NumPy arrays because the optimizer prices whole grids of candidates at once.
 Check: Concrete's 4-bit set (n=822, k=2, N=1024, PBS 23/1, KS 5/3) costs
 63,129,600 (PBS) + 10,118,346 (KS) = 73,247,946.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,7 +37,10 @@ def cmux_complexity(
 
 
 def pbs_complexity(
-    lwe_dimension: ArrayLike, glwe_dimension: ArrayLike, polynomial_size: ArrayLike, level: ArrayLike
+    lwe_dimension: ArrayLike,
+    glwe_dimension: ArrayLike,
+    polynomial_size: ArrayLike,
+    level: ArrayLike,
 ) -> np.ndarray:
     """A programmable bootstrap is n CMuxes (the blind rotation dominates everything else)."""
     return np.asarray(lwe_dimension, dtype=np.float64) * cmux_complexity(
@@ -47,7 +51,7 @@ def pbs_complexity(
 def keyswitch_complexity(
     input_dimension: ArrayLike, output_dimension: ArrayLike, level: ArrayLike
 ) -> np.ndarray:
-    """Keyswitch kN → n: kN·l digit extractions, kN·l·(n+1) multiplies, (kN·l − 1)·(n+1) + 1 adds."""
+    """Keyswitch kN → n: kN·l digit extractions, kN·l·(n+1) multiplies, (kN·l−1)·(n+1)+1 adds."""
     d_in = np.asarray(input_dimension, dtype=np.float64)
     size_out = np.asarray(output_dimension, dtype=np.float64) + 1.0
     lev = np.asarray(level, dtype=np.float64)

@@ -13,11 +13,12 @@ scanning from the previous level's best base downwards and stopping at the first
 increase; keep the entry if its noise is ≤ the previous kept one; stop a row after 17
 dominated levels at base 1. Lists are cached: they depend on nothing the user chooses.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 
@@ -111,7 +112,7 @@ def _pareto_scan(
     return table
 
 
-@lru_cache(maxsize=None)
+@cache
 def pbs_pareto() -> tuple[np.ndarray, np.ndarray, ParetoTable]:
     """Pareto lists of bootstrap decompositions for every (k, log2 N) of the CPU search space.
 
@@ -133,7 +134,7 @@ def pbs_pareto() -> tuple[np.ndarray, np.ndarray, ParetoTable]:
     return k, n_poly, table
 
 
-@lru_cache(maxsize=None)
+@cache
 def keyswitch_pareto() -> tuple[np.ndarray, ParetoTable]:
     """Pareto lists of keyswitch decompositions for every n of the search space.
 
@@ -154,7 +155,9 @@ def keyswitch_pareto() -> tuple[np.ndarray, ParetoTable]:
     return n, table
 
 
-def keyswitch_cost(slope: np.ndarray, input_dimension: np.ndarray, lwe_dimension: np.ndarray) -> np.ndarray:
+def keyswitch_cost(
+    slope: np.ndarray, input_dimension: np.ndarray, lwe_dimension: np.ndarray
+) -> np.ndarray:
     """Keyswitch complexity from a KS table slope: slope·kN − n (exact, it is linear in kN)."""
     return slope * input_dimension - lwe_dimension
 

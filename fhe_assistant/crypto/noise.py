@@ -11,13 +11,14 @@ in torus units). Notation: n = small LWE dimension, k = GLWE dimension, N = poly
 size, kN = big LWE dimension, (b, l) = decomposition base log and level, B = 2**b,
 p = message bit width with Δ = 2**(63 - p).
 """
+
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import erfc, erfcinv
 
 # The curve's constants live in security.py; we read them to evaluate the curve on arrays.
 from .security import _FLOOR_LOG2_TORUS, _INTERCEPT, _SLOPE, MIN_SECURE_DIMENSION
@@ -99,8 +100,12 @@ def external_product_variance_terms(
     key = kn / 8.0 * _VAR_KEY + np.square(1.0 - kn) / 16.0 * _SQ_EXP_KEY
     lost_bits = CIPHERTEXT_MODULUS_LOG - fft_precision
     fft = (
-        np.exp2(_FFT_SCALING_WEIGHT) * 2.0 ** (2 * lost_bits)
-        * lev * base2 * np.square(n_poly) * (k + 1.0)
+        np.exp2(_FFT_SCALING_WEIGHT)
+        * 2.0 ** (2 * lost_bits)
+        * lev
+        * base2
+        * np.square(n_poly)
+        * (k + 1.0)
     )
     return ExternalProductVariance(main, decomposition, key, fft)
 
@@ -135,7 +140,7 @@ def blind_rotation_variance(
 def keyswitch_variance_one_bit(
     output_dimension: ArrayLike, base_log: ArrayLike, level: ArrayLike
 ) -> np.ndarray:
-    """Keyswitch noise contributed by one input key bit; the KSK is encrypted at ``output_dimension``.
+    """Keyswitch noise of one input key bit; the KSK is encrypted at ``output_dimension``.
 
     (q²/(12·B^(2l)) − 1/12)·(var(s)+E[s]²) + var(s)/4 + l·σ²_ksk·(B²+2)/12, with
     σ²_ksk = fresh_variance(n). Kept per bit because the optimizer's KS Pareto lists
@@ -189,6 +194,42 @@ def pre_pbs_variance(
 
 
 # --------------------------------------------------------------------------- error probability
+# erfc and its inverse from the standard library (scipy is not a dependency of this layer);
+# the optimizer only evaluates them on a few dozen values per call.
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def erfc(x: ArrayLike) -> np.ndarray:
+    """The complementary error function, elementwise."""
+    return np.asarray(_ERFC(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+
+
+def _erfcinv_scalar(y: float) -> float:
+    """x with erfc(x) = y for y in (0, 2): Newton on log erfc, exact to a few ulps."""
+    if not 0.0 < y < 2.0:
+        return math.nan if not 0.0 <= y <= 2.0 else (math.inf if y == 0.0 else -math.inf)
+    if y > 1.0:
+        return -_erfcinv_scalar(2.0 - y)
+    target = math.log(y)
+    x = math.sqrt(-target) if y < 0.5 else 0.5 * (1.0 - y) * math.sqrt(math.pi)
+    for _ in range(100):
+        value = math.erfc(x)
+        # d/dx log erfc(x) = −(2/√π)·exp(−x²)/erfc(x); log erfc is concave, Newton converges.
+        step = (math.log(value) - target) / (-2.0 / math.sqrt(math.pi) * math.exp(-x * x) / value)
+        x -= step
+        if abs(step) <= 1e-15 * max(1.0, abs(x)):
+            break
+    return x
+
+
+_ERFCINV = np.frompyfunc(_erfcinv_scalar, 1, 1)
+
+
+def erfcinv(y: ArrayLike) -> np.ndarray:
+    """The inverse of :func:`erfc`, elementwise."""
+    return np.asarray(_ERFCINV(np.asarray(y, dtype=np.float64)), dtype=np.float64)
+
+
 def kappa(p_error: ArrayLike) -> np.ndarray:
     """κ = √2·erfcinv(p_error): how many σ fit in the decoding half-interval."""
     return np.sqrt(2.0) * erfcinv(np.asarray(p_error, dtype=np.float64))

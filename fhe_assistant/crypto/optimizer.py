@@ -1,4 +1,4 @@
-"""Choose TFHE parameters for a circuit: the cheapest 128-bit-secure set that meets its error target.
+"""Choose TFHE parameters: the cheapest 128-bit-secure set that meets a circuit's error target.
 
 This is Concrete's "solo key" optimizer (tfhe-notes §3.5) over the CPU search space
 k ∈ [1, 6], N ∈ [2**8, 2**17], n ∈ [512, 2047], with the §3.4 noise model and the §3.5
@@ -14,6 +14,7 @@ Examples
 >>> (p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.ks_base_log)
 (822, 2, 1024, 23, 5)
 """
+
 from __future__ import annotations
 
 import math
@@ -26,12 +27,14 @@ from .noise import (
     blind_rotation_variance,
     external_product_variance_terms,
     fresh_variance,
-    global_p_error as global_p_error_of,
     keyswitch_variance,
     log2_std,
     max_variance_for_p_error,
     modulus_switch_variance,
     p_error_from_variance,
+)
+from .noise import (
+    global_p_error as global_p_error_of,
 )
 from .parameters import TFHEParameters
 from .requirements import DEFAULT_GLOBAL_P_ERROR, CircuitRequirements, target_p_error
@@ -150,7 +153,9 @@ def _pbs_result(
     fft = n * external_product_variance_terms(k, big_n, params.pbs_base_log, params.pbs_level).fft
     noise = NoiseBreakdown(
         fresh=float(log2_std(fresh_variance(k * big_n))),
-        keyswitch=float(log2_std(keyswitch_variance(k * big_n, n, params.ks_base_log, params.ks_level))),
+        keyswitch=float(
+            log2_std(keyswitch_variance(k * big_n, n, params.ks_base_log, params.ks_level))
+        ),
         modulus_switch=float(log2_std(modulus_switch_variance(n, big_n))),
         blind_rotation=float(
             log2_std(blind_rotation_variance(n, k, big_n, params.pbs_base_log, params.pbs_level))
@@ -170,7 +175,9 @@ def _pbs_result(
     return OptimizationResult(
         parameters=params,
         p_error=max(p_pbs, p_out),
-        global_p_error=_combined_p_error(p_pbs, requirements.pbs_count, p_out, requirements.output_count),
+        global_p_error=_combined_p_error(
+            p_pbs, requirements.pbs_count, p_out, requirements.output_count
+        ),
         target_p_error=target,
         complexity=float(complexity),
         pbs_complexity=choice.pbs_complexity,
@@ -206,7 +213,9 @@ def _optimize_leveled(
         message_bit_width=p,
     )
     # Concrete prices a lookup-free circuit by its leveled ops, or by kN when it has none.
-    complexity = requirements.leveled_op_count * big_dim if requirements.leveled_op_count else big_dim
+    complexity = (
+        requirements.leveled_op_count * big_dim if requirements.leveled_op_count else big_dim
+    )
     return OptimizationResult(
         parameters=params,
         p_error=p_out,
@@ -239,8 +248,13 @@ def _unsatisfiable(
     min_peak = _min_peak_variance(requirements)
     max_width = _max_bit_width(min_peak, target)
     best_p_error = float(p_error_from_variance(min_peak, p))
-    what = f"{p}-bit table lookups" if has_pbs else f"{p}-bit outputs of a circuit without table lookups"
-    message = f"no 128-bit-secure parameters give {what} with {_budget_text(requirements, target, from_global)}"
+    what = (
+        f"{p}-bit table lookups"
+        if has_pbs
+        else f"{p}-bit outputs of a circuit without table lookups"
+    )
+    budget = _budget_text(requirements, target, from_global)
+    message = f"no 128-bit-secure parameters give {what} with {budget}"
     conditions = []
     if has_pbs and requirements.max_norm2_into_pbs != 1.0:
         conditions.append(f"a 2-norm of {requirements.max_norm2_into_pbs:g} into lookups")
@@ -255,7 +269,10 @@ def _unsatisfiable(
     else:
         message += ": no precision is feasible"
     message += f", and at {p} bits the lowest reachable p_error is {best_p_error:.2g}."
-    if max(requirements.max_norm2_into_pbs if has_pbs else 1.0, requirements.max_norm2_into_output) > 1.0:
+    if (
+        max(requirements.max_norm2_into_pbs if has_pbs else 1.0, requirements.max_norm2_into_output)
+        > 1.0
+    ):
         unit = CircuitRequirements(
             message_bit_width=p,
             pbs_count=requirements.pbs_count,
@@ -277,5 +294,9 @@ def _budget_text(requirements: CircuitRequirements, target: float, from_global: 
         return f"p_error {target:.3g}"
     global_error = float(global_p_error_of(target, requirements.decryption_count))
     parts = [(requirements.pbs_count, "lookup"), (requirements.output_count, "output")]
-    counted = " + ".join(f"{count} {name}{'s' if count != 1 else ''}" for count, name in parts if count)
-    return f"global p_error {global_error:.3g} ({target:.3g} for each of {counted or '1 operation'})"
+    counted = " + ".join(
+        f"{count} {name}{'s' if count != 1 else ''}" for count, name in parts if count
+    )
+    return (
+        f"global p_error {global_error:.3g} ({target:.3g} for each of {counted or '1 operation'})"
+    )

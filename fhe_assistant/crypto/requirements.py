@@ -4,6 +4,7 @@ The graph layers summarize a compiled circuit into these few numbers (the crypto
 sees no graphs). One parameter set serves the whole circuit, sized for its worst table
 lookup (Concrete's "solo key" / v0 strategy, tfhe-notes §3.5).
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,13 @@ class CircuitRequirements:
     leveled_op_count: int = 0
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.message_bit_width, numbers.Integral) and 1 <= self.message_bit_width <= 60):
-            raise InputError(f"message_bit_width must be an integer in [1, 60], got {self.message_bit_width!r}")
+        if not (
+            isinstance(self.message_bit_width, numbers.Integral)
+            and 1 <= self.message_bit_width <= 60
+        ):
+            raise InputError(
+                f"message_bit_width must be an integer in [1, 60], got {self.message_bit_width!r}"
+            )
         for name in ("pbs_count", "output_count", "leveled_op_count"):
             value = getattr(self, name)
             if not (isinstance(value, numbers.Integral) and value >= 0):
@@ -69,6 +75,13 @@ class CircuitRequirements:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise InputError(f"{name} must be a finite 2-norm ≥ 0, got {value!r}")
+        # Store plain Python numbers (callers often pass NumPy scalars from an analysis).
+        for name in ("message_bit_width", "pbs_count", "output_count", "leveled_op_count"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("max_norm2_into_pbs", "max_norm2_into_output"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        for name in ("pbs_input_from_pbs", "outputs_from_pbs"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
 
     @property
     def decryption_count(self) -> int:

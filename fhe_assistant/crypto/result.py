@@ -1,4 +1,5 @@
 """What :func:`crypto.optimizer.optimize` returns: the parameters, their cost and their noise."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -9,14 +9,15 @@ the modulus-switch noise before any work. The result is Concrete's: the minimum
 complexity, ties broken by the lower peak noise, then by Concrete's iteration order
 (k, then N, then n, then the decompositions).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
-from .decomposition import LOG2_POLYNOMIAL_SIZES, GLWE_DIMENSIONS, keyswitch_pareto, pbs_pareto
+from .decomposition import GLWE_DIMENSIONS, LOG2_POLYNOMIAL_SIZES, keyswitch_pareto, pbs_pareto
 from .noise import fresh_variance, modulus_switch_variance
 
 
@@ -65,7 +66,7 @@ class _Grid:
     ks_noise_padded: np.ndarray  # (L, K) per-bit KS noise, 0 in padding (never "too noisy")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _grid() -> _Grid:
     k, n_poly, _ = pbs_pareto()
     n, ks = keyswitch_pareto()
@@ -86,7 +87,9 @@ def _grid() -> _Grid:
     return grid
 
 
-def _noise_in_out(shape: NoiseShape, fresh: np.ndarray, br: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _noise_in_out(
+    shape: NoiseShape, fresh: np.ndarray, br: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(w²·σ²_in, w_out²·σ²_out) for blind-rotation variances ``br`` (fresh broadcasts)."""
     in_var = np.maximum(fresh, br) if shape.chained else np.broadcast_to(fresh, br.shape)
     out_var = np.maximum(fresh, br) if shape.output_from_pbs else np.broadcast_to(fresh, br.shape)
@@ -117,23 +120,28 @@ def search_pbs(
     big_dim = grid.big_dim[ci].astype(np.float64)
     br = n[:, None] * pbs.noise[ci]  # (M, P), inf in padding
     pre_no_ks, out_var = _noise_in_out(shape, grid.fresh[ci][:, None], br)
-    budget = max_variance - (pre_no_ks + grid.ms[ci, li][:, None])  # left for the keyswitch
+    pre_no_ks = pre_no_ks + grid.ms[ci, li][:, None]
+    budget = max_variance - pre_no_ks  # what is left for the keyswitch
     ok = (out_var <= max_variance) & np.isfinite(br)
     ok &= budget >= big_dim[:, None] * grid.ks_min_noise[li][:, None]
     # From here on, one 1-D array per feasible (k, N, n, PBS entry), in Concrete's order.
     m, j = np.nonzero(ok)
     if m.size == 0:
         return None
-    c, lw, n, big_dim, budget = ci[m], li[m], n[m], big_dim[m], budget[m, j]
+    c, lw, n, big_dim = ci[m], li[m], n[m], big_dim[m]
+    pre_no_ks, out_var, budget = pre_no_ks[m, j], out_var[m, j], budget[m, j]
     pbs_cost = n * pbs.cost[c, j]
     fixed = pbs_count * pbs_cost + leveled_op_count * big_dim
-    # Bound: the lowest-noise keyswitch always fits, the cheapest one may not.
+
     def ks_cost_at(index: np.ndarray) -> np.ndarray:
         return ks.cost[lw, index] * big_dim - n
 
+    # Branch and bound: the lowest-noise keyswitch always fits, so its total bounds the
+    # optimum; drop entries that cost more even with the cheapest keyswitch.
     upper = (fixed + pbs_count * ks_cost_at(ks.length[lw] - 1)).min()
     near = fixed + pbs_count * ks_cost_at(np.zeros_like(lw)) <= upper
-    c, lw, n, big_dim, budget, j = c[near], lw[near], n[near], big_dim[near], budget[near], j[near]
+    c, lw, n, big_dim, j = c[near], lw[near], n[near], big_dim[near], j[near]
+    pre_no_ks, out_var, budget = pre_no_ks[near], out_var[near], budget[near]
     pbs_cost, fixed = pbs_cost[near], fixed[near]
     # First (cheapest) KS entry that fits: the KS noise decreases along each list.
     ks_index = np.zeros(lw.shape, dtype=np.int64)
@@ -141,9 +149,8 @@ def search_pbs(
         ks_index += big_dim * grid.ks_noise_padded[lw, i] > budget
     ks_cost = ks_cost_at(ks_index)
     total = fixed + pbs_count * ks_cost
-    pre = max_variance - budget + big_dim * ks.noise[lw, ks_index]
-    out = _noise_in_out(shape, grid.fresh[c], n * pbs.noise[c, j])[1]
-    peak = np.maximum(pre, out)
+    pre = pre_no_ks + big_dim * ks.noise[lw, ks_index]
+    peak = np.maximum(pre, out_var)
     tied = total == total.min()
     e = int(np.flatnonzero(tied & (peak == peak[tied].min()))[0])
     i = int(ks_index[e])
@@ -158,7 +165,7 @@ def search_pbs(
         pbs_complexity=float(pbs_cost[e]),
         ks_complexity=float(ks_cost[e]),
         pre_pbs_variance=float(pre[e]),
-        output_variance=float(out[e]),
+        output_variance=float(out_var[e]),
     )
 
 
@@ -177,7 +184,7 @@ def min_peak_variance_pbs(shape: NoiseShape) -> float:
     return float(peak.min())
 
 
-@lru_cache(maxsize=None)
+@cache
 def big_key_candidates() -> tuple[tuple[int, int], ...]:
     """All (k, N) of the search space, by increasing kN then k: the no-PBS search order."""
     pairs = [(k, 2**log_n) for k in GLWE_DIMENSIONS for log_n in LOG2_POLYNOMIAL_SIZES]
