@@ -54,6 +54,9 @@ class Float:
 
 DType = Integer | Float
 
+#: The integer type of a node whose range is not measured yet (tracing, lowering).
+UNMEASURED_INTEGER = Integer(64, True)
+
 
 def integer_bit_width(low: int, high: int) -> int:
     """Bits needed for ``[low, high]``: signed (two's complement) when ``low < 0``."""

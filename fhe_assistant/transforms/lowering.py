@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.dtypes import UNMEASURED_INTEGER as TRACE_INTEGER
 from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import LINEAR_OPS, OpKind
-from ..tracing.context import TRACE_INTEGER
 from .rewrite import GraphCopier
 
 
