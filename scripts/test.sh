@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     need=()
     command -v dot >/dev/null 2>&1 || need+=(graphviz)
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)
     if [ ${#need[@]} -gt 0 ]; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
