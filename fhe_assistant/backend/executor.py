@@ -113,7 +113,7 @@ class Executor:
         ciphertexts = operands[position]
         shape = tuple(node.spec.shape)
         ciphertexts = np.broadcast_to(align(ciphertexts, len(shape)), (self.lwe_size,) + shape)
-        flat = np.ascontiguousarray(ciphertexts.reshape(self.lwe_size, -1).T)
+        flat = np.array(ciphertexts.reshape(self.lwe_size, -1).T, order="C")
         if lookup.offset:
             flat[:, -1] += encode(np.array(lookup.offset), lookup.input_precision)
         clear = None if self.is_static(lookup) else operands

@@ -42,16 +42,11 @@ class Runtime:
     # -- client ------------------------------------------------------------------------------
     def keygen(self, insecure_seed: int | None = None, cache_location: str | None = None,
                ) -> tuple[SecretKeys, EvaluationKeys]:
+        random = make_random(insecure_seed)
         if cache_location is not None:
-            cache = InsecureKeyCache(cache_location)
             tag = f"seed-{insecure_seed}" if insecure_seed is not None else "random"
-            cached = cache.load(self.parameters, tag)
-            if cached is not None:
-                return cached
-            keys = generate_keys(self.parameters, make_random(insecure_seed))
-            cache.store(self.parameters, tag, *keys)
-            return keys
-        return generate_keys(self.parameters, make_random(insecure_seed))
+            return InsecureKeyCache(cache_location).load_or_generate(self.parameters, tag, random)
+        return generate_keys(self.parameters, random)
 
     def encrypt(self, secret_keys: SecretKeys, arguments: list[np.ndarray], random
                 ) -> list[EncryptedValue | np.ndarray]:

@@ -1,0 +1,62 @@
+"""Key generation, key sizes, no-PBS parameter sets and the insecure on-disk key cache."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fhe_assistant.backend import tfhe as T
+from fhe_assistant.crypto.parameters import TFHEParameters
+
+
+def test_key_shapes(tfhe_keys):
+    params, sk, ek = tfhe_keys(4)
+    n, k, size = 822, 2, 1024
+    assert sk.lwe_key.shape == (n,) and sk.glwe_key.shape == (k, size)
+    assert sk.big_lwe_key.shape == (k * size,)
+    assert set(np.unique(sk.lwe_key)) == {0, 1}
+    assert ek.bootstrap_key_fourier.shape == (n, 1, k + 1, k + 1, size // 2)
+    assert ek.bootstrap_key_fourier.dtype == np.complex128
+    assert ek.keyswitch_key.shape == (k * size, 3, n + 1) and ek.keyswitch_key.dtype == np.uint64
+
+
+def test_key_sizes_match_arrays(tfhe_keys):
+    params, sk, ek = tfhe_keys(4)
+    sizes = T.key_sizes(params)
+    assert sizes["bootstrap_key_fourier"] == ek.bootstrap_key_fourier.nbytes == 60_604_416
+    assert sizes["keyswitch_key"] == ek.keyswitch_key.nbytes == 40_452_096
+    assert sizes["lwe_secret_key"] == sk.lwe_key.nbytes
+    assert sizes["glwe_secret_key"] == sk.glwe_key.nbytes
+    assert sizes["evaluation_keys"] == sizes["bootstrap_key_fourier"] + sizes["keyswitch_key"]
+
+
+def test_parameters_without_pbs():
+    params = TFHEParameters(0, 1, 2048, 0, 0, 0, 0, 5)
+    sk, ek = T.generate_keys(params, T.make_random(1))
+    assert sk.big_lwe_key.shape == (2048,) and sk.lwe_key.shape == (0,)
+    assert ek.bootstrap_key_fourier is None and ek.keyswitch_key is None
+    assert T.key_sizes(params)["evaluation_keys"] == 0
+
+
+def test_insecure_key_cache_roundtrip(tmp_path, tfhe_keys):
+    params, sk, ek = tfhe_keys(1)
+    cache = T.InsecureKeyCache(tmp_path / "keys")
+    assert cache.load(params, "t") is None
+    path = cache.store(params, "t", sk, ek)
+    assert path.name.startswith(params.fingerprint())
+    loaded_sk, loaded_ek = cache.load(params, "t")
+    assert np.array_equal(loaded_sk.glwe_key, sk.glwe_key) and np.array_equal(loaded_sk.lwe_key, sk.lwe_key)
+    assert np.array_equal(loaded_ek.bootstrap_key_fourier, ek.bootstrap_key_fourier)
+    assert np.array_equal(loaded_ek.keyswitch_key, ek.keyswitch_key)
+    assert cache.load(params, "other") is None
+    with pytest.raises(ValueError):
+        cache.entry_path(params, "../escape")
+
+
+def test_insecure_key_cache_generates_on_miss(tmp_path):
+    params = TFHEParameters(0, 2, 512, 0, 0, 0, 0, 3)
+    cache = T.InsecureKeyCache(tmp_path)
+    first = cache.load_or_generate(params, "a", rng=T.make_random(3))
+    second = cache.load_or_generate(params, "a")
+    assert np.array_equal(first[0].glwe_key, second[0].glwe_key)
+    assert second[1].bootstrap_key_fourier is None
+    assert "insecure" in T.InsecureKeyCache.__doc__.lower()
