@@ -144,12 +144,8 @@ def _propagate(graph: Graph, node: Node, norms: dict[int, float], source: float,
     if node.op is OpKind.MATMUL:
         return _matmul_norm2(graph, node, norms)
     if node.op is OpKind.SUM:
-        in_shape, out_shape = graph[encrypted[0]].spec.shape, node.spec.shape
-        count = int(np.prod(in_shape, dtype=np.int64)) // max(int(np.prod(out_shape, dtype=np.int64)), 1)
-        if node.attrs.get("keepdims"):
-            count = int(np.prod(in_shape, dtype=np.int64)) // max(
-                int(np.prod(out_shape, dtype=np.int64)), 1)
-        return count * norms[encrypted[0]]
+        summed = graph[encrypted[0]].spec.size // max(node.spec.size, 1)
+        return summed * norms[encrypted[0]]
     return max(norms[o] for o in encrypted)
 
 
