@@ -70,41 +70,56 @@ def _source_node(original: Graph | None, lowered_to_original: dict[int, int], no
 
 def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
                         original: Graph | None = None,
-                        lowered_to_original: dict[int, int] | None = None) -> CompatibilityReport:
-    """Check a lowered graph (bit widths assigned) against what the backend can run."""
+                        lowered_to_original: dict[int, int] | None = None,
+                        unfusable: list[tuple[Node, str]] = ()) -> CompatibilityReport:
+    """Check a lowered graph (bit widths assigned) against what the backend can run.
+
+    ``unfusable`` lists float regions fusion had to leave alone (their last node, why).
+    """
     lowered_to_original = lowered_to_original or {}
-    issues: list[CompatibilityIssue] = []
+    issues: list[CompatibilityIssue] = [
+        _issue(node, "unfusable-float", message,
+               "compute each float part from a single encrypted value and cast it to int "
+               "(each then becomes one table lookup), or quantize the function")
+        for node, message in unfusable]
     for node, why in unsupported_encrypted_ops(graph):
         issues.append(_issue(_source_node(original, lowered_to_original, node), "unsupported-op",
                              why, "compute one side in the clear, or rewrite with supported ops "
                              "(a table lookup of one value, + - and multiplication)"))
-    for node in graph.nodes:
+    for output in graph.outputs:
+        node = graph[output]
         if node.is_encrypted and node.spec.is_float:
-            shown = _source_node(original, lowered_to_original, node)
-            kind = "encrypted-float"
-            if node.id in graph.outputs:
-                message = f"the result {node.label} is a float: FHE returns integers"
-            else:
-                message = f"{node.label} produces encrypted floats that are never cast to int"
-            issues.append(_issue(shown, kind, message,
-                                 "end each float computation with .astype(np.int64) (it then "
+            issues.append(_issue(_source_node(original, lowered_to_original, node),
+                                 "encrypted-float",
+                                 f"the result {node.label} is a float: FHE returns integers",
+                                 "end the float computation with .astype(np.int64) (it then "
                                  "becomes one table lookup), or quantize the function"))
     for lookup in plan.lookups.values():
         node = graph[lookup.node_id]
-        if lookup.effective_precision <= maximum_tlu_bit_width:
-            continue
-        shown = _source_node(original, lowered_to_original, node)
         operand = graph[lookup.operand_id]
+        if lookup.effective_precision <= maximum_tlu_bit_width or node.spec.is_float \
+                or operand.spec.is_float:
+            continue  # floats are reported above
+        shown = _source_node(original, lowered_to_original, node)
         dtype = operand.spec.dtype
         width = lookup.effective_precision
         removable = width - maximum_tlu_bit_width
-        detail = (f" (its input %{operand.id} is {dtype}; values it is added to share that "
+        operand_id = lowered_to_original.get(operand.id, operand.id)
+        detail = (f" (its input %{operand_id} is {dtype}; values it is added to share that "
                   f"precision)" if isinstance(dtype, Integer) and dtype.bit_width != width else "")
+        if node.op is OpKind.ROUND_BIT_PATTERN:
+            suggestion = (f"this rounding also feeds linear ops, so it cannot be folded into the "
+                          f"lookups after it and is a {width}-bit lookup itself: round right "
+                          f"before each table lookup instead (fhe.univariate(f)"
+                          f"(fhe.round_bit_pattern(x, lsbs_to_remove={removable}))) and use the "
+                          f"unrounded value in the linear ops")
+        else:
+            suggestion = (f"lower n_bits or the inputset range, or round first: "
+                          f"fhe.round_bit_pattern(x, lsbs_to_remove={removable}) before "
+                          f"{node.label}")
         issues.append(_issue(
             shown, "tlu-too-wide",
             f"table lookup {node.label} reads a {width}-bit value, more than the "
-            f"{maximum_tlu_bit_width}-bit limit{detail}",
-            f"lower n_bits or the inputset range, or round first: "
-            f"fhe.round_bit_pattern(x, lsbs_to_remove={removable}) before {node.label}",
+            f"{maximum_tlu_bit_width}-bit limit{detail}", suggestion,
             bit_width=width, limit=maximum_tlu_bit_width))
     return CompatibilityReport(tuple(issues), maximum_tlu_bit_width)

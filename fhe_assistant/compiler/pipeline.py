@@ -17,7 +17,7 @@ from ..analysis.fhe_plan import FHEPlan, build_plan
 from ..core.bounds import Bounds
 from ..ir.graph import Graph
 from ..tracing.trace import trace
-from ..transforms.fusion import fuse_float_subgraphs
+from ..transforms.fusion import fuse_float_subgraphs, fusion_problems
 from ..transforms.lowering import lower_bivariate
 
 
@@ -41,7 +41,8 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
             maximum_tlu_bit_width: int) -> ProgramAnalysis:
     samples = [column[0] for column in inputset]
     traced = trace(function, statuses, samples)
-    fused = fuse_float_subgraphs(traced)
+    unfusable = fusion_problems(traced)
+    fused = fuse_float_subgraphs(traced, strict=False)
     lowered, fused_to_lowered = lower_bivariate(fused)
     lowered_bounds = measure_bounds(lowered, inputset)
     fused_bounds = {old: lowered_bounds[new] for old, new in fused_to_lowered.items()
@@ -50,6 +51,7 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
     fused = assign_bit_widths(fused, fused_bounds)
     plan = build_plan(lowered)
     lowered_to_fused = {new: old for old, new in fused_to_lowered.items()}
-    report = check_compatibility(lowered, plan, maximum_tlu_bit_width, fused, lowered_to_fused)
+    report = check_compatibility(lowered, plan, maximum_tlu_bit_width, fused, lowered_to_fused,
+                                 unfusable=[(traced[p.node_id], p.message) for p in unfusable])
     return ProgramAnalysis(traced, fused, fused_bounds, lowered, lowered_bounds, fused_to_lowered,
                            plan, report)

@@ -48,8 +48,8 @@ class FHEProgram:
     @staticmethod
     def _unbatch(outputs: list[np.ndarray], batched: bool):
         results = [o if batched else o[0] for o in outputs]
-        results = [r if isinstance(r, np.ndarray) and r.ndim else
-                   (r.item() if isinstance(r, np.ndarray) else r) for r in results]
+        results = [r.item() if isinstance(r, (np.ndarray, np.generic)) and np.ndim(r) == 0
+                   else r for r in results]
         return results[0] if len(results) == 1 else tuple(results)
 
     def simulate(self, *args):

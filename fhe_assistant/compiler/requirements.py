@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 
+#: A 2-norm of 0 (an output multiplied by 0) carries no noise; a tiny floor keeps the
+#: optimizer's arithmetic free of 0·inf on insecure (infinite-noise) candidates.
+_MIN_NORM2 = 1e-12
+
 from ..analysis.fhe_plan import FHEPlan
 from ..crypto.requirements import CircuitRequirements
 from ..ir.graph import Graph
@@ -26,7 +30,7 @@ def circuit_requirements(graph: Graph, plan: FHEPlan) -> CircuitRequirements:
         norm2 = max(plan.fresh_norm2[o] * 4.0 ** (plan.precision(o) - precision)
                     for o in outputs)
         return CircuitRequirements(message_bit_width=precision, pbs_count=0,
-                                   max_norm2_into_output=math.sqrt(max(norm2, 1e-300)),
+                                   max_norm2_into_output=math.sqrt(max(norm2, _MIN_NORM2)),
                                    outputs_from_pbs=False, output_count=output_count,
                                    leveled_op_count=leveled)
     precision = plan.max_lookup_precision
@@ -39,6 +43,6 @@ def circuit_requirements(graph: Graph, plan: FHEPlan) -> CircuitRequirements:
     from_pbs = any(plan.pbs_norm2[o] > 0 for o in outputs)
     return CircuitRequirements(
         message_bit_width=precision, pbs_count=plan.pbs_count,
-        max_norm2_into_pbs=math.sqrt(into_pbs), pbs_input_from_pbs=chained,
-        max_norm2_into_output=math.sqrt(into_output), outputs_from_pbs=from_pbs,
+        max_norm2_into_pbs=math.sqrt(max(into_pbs, _MIN_NORM2)), pbs_input_from_pbs=chained,
+        max_norm2_into_output=math.sqrt(max(into_output, _MIN_NORM2)), outputs_from_pbs=from_pbs,
         output_count=output_count, leveled_op_count=leveled)

@@ -2,4 +2,4 @@
 from .interpreter import constant_value, evaluate_graph
 from .rules import RULES
 
-__all__ = ["evaluate_graph", "constant_value", "RULES"]
+__all__ = ["RULES", "constant_value", "evaluate_graph"]

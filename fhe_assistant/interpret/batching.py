@@ -25,9 +25,20 @@ def align_all(values, rank: int) -> list[np.ndarray]:
     return [align(v, rank) for v in values]
 
 
+def normalize_axis(axis: int, ndim: int) -> int:
+    """A per-sample axis in ``[-ndim, ndim)`` as a non-negative one; numpy's AxisError if not.
+
+    (A plain ``axis % ndim`` would silently turn a user's mistake into another axis.)
+    """
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
 def batch_axis(axis: int, ndim: int) -> int:
     """Per-sample axis (possibly negative) to the batched array's axis."""
-    return (axis % ndim) + 1 if ndim else 1
+    return normalize_axis(axis, ndim) + 1
 
 
 def batch_axes(axis, ndim: int):
@@ -49,5 +60,19 @@ def broadcast_batch(values) -> list[np.ndarray]:
 
 
 def batch_index(index: tuple) -> tuple:
-    """A per-sample basic index (no Ellipsis left) applied to the batched array."""
+    """A per-sample *basic* index (no Ellipsis, no integer array) for the batched array.
+
+    With an integer array this is wrong when numpy moves the advanced dimensions to the
+    front (``x[[0, 2], :, 1]``): use ``apply_index``.
+    """
     return (slice(None),) + tuple(index)
+
+
+def apply_index(value: np.ndarray, index: tuple) -> np.ndarray:
+    """``sample[index]`` for every sample of ``value`` (any numpy index, advanced included).
+
+    The batch axis is moved last, where it stays a trailing full slice whatever numpy does
+    with advanced indices (it puts their dimensions first when they are not adjacent), then
+    moved back to the front.
+    """
+    return np.moveaxis(np.moveaxis(value, 0, -1)[tuple(index)], -1, 0)

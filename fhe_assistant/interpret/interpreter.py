@@ -17,9 +17,7 @@ NodeHook = Callable[[Node, np.ndarray], np.ndarray | None]
 def constant_value(node: Node) -> np.ndarray:
     """A constant as a batch of one."""
     value = np.asarray(node.attrs["value"])
-    if value.dtype.kind == "b":
-        value = value.astype(np.int64)
-    elif value.dtype.kind in "iu":
+    if value.dtype.kind == "b" or value.dtype.kind in "iu":
         value = value.astype(np.int64)
     elif value.dtype.kind == "f":
         value = value.astype(np.float64)

@@ -13,7 +13,15 @@ import numpy as np
 from ..core.errors import EvaluationError
 from ..ir.node import Node
 from ..ir.ops import OpKind
-from .batching import align, align_all, batch_axes, batch_axis, batch_index, broadcast_batch
+from .batching import (
+    align,
+    align_all,
+    apply_index,
+    batch_axes,
+    batch_axis,
+    broadcast_batch,
+    normalize_axis,
+)
 
 _INT64_SAFE = float(2**62)
 
@@ -58,6 +66,39 @@ def _overflow_guard(node: Node, estimate: float, exact_in_float: Callable[[], np
 
 def _is_int(*values) -> bool:
     return all(v.dtype.kind in "iub" for v in values)
+
+
+#: Below this input magnitude an integer function of one value is assumed not to overflow
+#: int64 (a square of 2**31 already reaches 2**62); above it the function is re-run in
+#: floating point to detect a silently wrapped int64 result.
+_LARGE_INPUT = float(2**20)
+#: Past this magnitude float64 no longer holds every integer; a large float result the int64
+#: one disagrees with means an intermediate int64 value wrapped (``v * v // 4`` near 2**32).
+_FLOAT_EXACT = float(2**52)
+
+
+def _guard_integer_function(node: Node, function, operands: list, result) -> None:
+    """Refuse an int64 result of an arbitrary function (univariate, ufunc) that wrapped."""
+    result = np.asarray(result)
+    if result.dtype.kind not in "iu" or not _is_int(*operands):
+        return
+    if max((_max_abs(o) for o in operands), default=0.0) < _LARGE_INPUT \
+            and _max_abs(result) < _INT64_SAFE:
+        return
+    try:
+        with np.errstate(all="ignore"):
+            approximate = np.asarray(function(*[o.astype(np.float64) for o in operands]),
+                                     dtype=np.float64)
+    except Exception:  # noqa: BLE001 - it needs integers (bit operations…): nothing to compare
+        return
+    approximate = np.nan_to_num(approximate, nan=0.0)
+    large = np.abs(approximate) >= _FLOAT_EXACT
+    wrapped = bool(np.any(large & (np.abs(result - approximate) > 1e-6 * np.abs(approximate))))
+    if wrapped or _max_abs(approximate) >= _INT64_SAFE or _max_abs(result) >= _INT64_SAFE:
+        raise EvaluationError(
+            f"%{node.id} = {node.label}(...) overflows 64-bit integers"
+            + (f" (at {node.location})" if node.location else "")
+            + "; reduce the inputset range or the constants")
 
 
 _BINARY = {
@@ -134,8 +175,11 @@ def _round_bit_pattern(node, args):
 @rule(OpKind.UFUNC)
 def _ufunc(node, args):
     operands = align_all(args, _rank(node))
+    ufunc, kwargs = node.attrs["ufunc"], node.attrs.get("kwargs", {})
     with np.errstate(all="ignore"):
-        return _as_int(node.attrs["ufunc"](*operands, **node.attrs.get("kwargs", {})))
+        result = _as_int(ufunc(*operands, **kwargs))
+    _guard_integer_function(node, lambda *values: ufunc(*values, **kwargs), operands, result)
+    return result
 
 
 @rule(OpKind.ASTYPE)
@@ -153,7 +197,8 @@ def _lookup_table(node, args):
     index = args[0]
     if index.size and (index.min() < -len(table) or index.max() >= len(table)):
         raise EvaluationError(
-            f"%{node.id} = lookup_table(...) is indexed with {int(index.min())}..{int(index.max())} "
+            f"%{node.id} = lookup_table(...) is indexed with "
+            f"{int(index.min())}..{int(index.max())} "
             f"but the table has {len(table)} entries"
             + (f" (at {node.location})" if node.location else ""))
     return table[index]
@@ -161,10 +206,13 @@ def _lookup_table(node, args):
 
 @rule(OpKind.UNIVARIATE)
 def _univariate(node, args):
+    function = node.attrs["function"]
     with np.errstate(all="ignore"):
-        result = np.asarray(node.attrs["function"](args[0]))
-    return _as_int(np.broadcast_to(result, args[0].shape)) if result.shape != args[0].shape \
+        result = np.asarray(function(args[0]))
+    result = _as_int(np.broadcast_to(result, args[0].shape)) if result.shape != args[0].shape \
         else _as_int(result)
+    _guard_integer_function(node, function, [args[0]], result)
+    return result
 
 
 @rule(OpKind.TLU)
@@ -224,7 +272,8 @@ def _transpose(node, args):
     x = args[0]
     axes = node.attrs.get("axes")
     ndim = x.ndim - 1
-    axes = tuple(reversed(range(ndim))) if axes is None else tuple(a % ndim for a in axes)
+    axes = tuple(reversed(range(ndim))) if axes is None else \
+        tuple(normalize_axis(a, ndim) for a in axes)
     return np.transpose(x, (0,) + tuple(a + 1 for a in axes))
 
 
@@ -234,7 +283,7 @@ def _expand_dims(node, args):
     axis = node.attrs["axis"]
     axes = axis if isinstance(axis, tuple) else (axis,)
     out_ndim = x.ndim - 1 + len(axes)
-    return np.expand_dims(x, tuple((a % out_ndim) + 1 for a in axes))
+    return np.expand_dims(x, tuple(normalize_axis(a, out_ndim) + 1 for a in axes))
 
 
 @rule(OpKind.SQUEEZE)
@@ -261,10 +310,10 @@ def _concatenate(node, args):
 @rule(OpKind.STACK)
 def _stack(node, args):
     values = broadcast_batch(args)
-    axis = node.attrs["axis"] % (values[0].ndim)
+    axis = normalize_axis(node.attrs["axis"], values[0].ndim)  # the result has one more axis
     return np.stack(values, axis=axis + 1)
 
 
 @rule(OpKind.INDEX)
 def _index(node, args):
-    return args[0][batch_index(node.attrs["index"])]
+    return apply_index(args[0], node.attrs["index"])

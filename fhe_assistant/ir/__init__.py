@@ -3,5 +3,5 @@ from .graph import Graph
 from .node import Node
 from .ops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, LINEAR_OPS, TABLE_LOOKUP_OPS, OpKind
 
-__all__ = ["Graph", "Node", "OpKind", "LINEAR_OPS", "DATA_MOVEMENT_OPS", "ELEMENTWISE_OPS",
-           "TABLE_LOOKUP_OPS"]
+__all__ = ["DATA_MOVEMENT_OPS", "ELEMENTWISE_OPS", "LINEAR_OPS", "TABLE_LOOKUP_OPS", "Graph",
+           "Node", "OpKind"]

@@ -40,7 +40,7 @@ class OpKind(Enum):
     ASTYPE = "astype"
     # table lookups
     LOOKUP_TABLE = "lookup_table"     # attrs["table"]: explicit table (fhe.LookupTable)
-    UNIVARIATE = "univariate"         # attrs["function"]: any function of one value (fhe.univariate)
+    UNIVARIATE = "univariate"         # attrs["function"]: a function of one value (fhe.univariate)
     TLU = "tlu"                       # a fused subgraph evaluated by one table lookup
     # shape and data movement (free on ciphertexts)
     RESHAPE = "reshape"

@@ -6,6 +6,10 @@ import numpy as np
 from .ops import OpKind
 
 _MAX_CONSTANT_CHARS = 50
+#: Spaces between the widest expression and the ``# type`` column, and between the widest
+#: ``# type`` and the bounds column (the layout of the seed example in the README).
+_TYPE_GAP = 5
+_BOUNDS_GAP = 3
 
 
 def format_constant(value) -> str:
@@ -31,7 +35,7 @@ def format_attribute(value) -> str:
                                         for v in value):
         return "(" + ", ".join("None" if v is None else "..." if v is Ellipsis
                                else format_attribute(v) for v in value) + ")"
-    if isinstance(value, np.dtype) or isinstance(value, type):
+    if isinstance(value, (np.dtype, type)):
         return np.dtype(value).name
     if callable(value):
         return getattr(value, "__name__", repr(value))
@@ -77,14 +81,14 @@ def node_expression(node, name_of=lambda i: f"%{i}") -> str:
 def format_graph(graph, bounds=None, show_locations: bool = False, indent: str = "") -> str:
     """The graph as Concrete prints it; ``bounds`` is an optional {node id: Bounds} table."""
     lefts = [f"%{node.id} = {node_expression(node)}" for node in graph.nodes]
-    types = [str(node.spec) for node in graph.nodes]
-    left_width = max((len(s) for s in lefts), default=0) + 2
-    type_width = max((len(s) for s in types), default=0) + 2
+    types = [f"# {node.spec}" for node in graph.nodes]
+    left_width = max((len(s) for s in lefts), default=0) + _TYPE_GAP
+    type_width = max((len(s) for s in types), default=0) + _BOUNDS_GAP
     lines = []
     for node, left, type_text in zip(graph.nodes, lefts, types):
-        line = f"{left:<{left_width}}# {type_text}"
+        line = f"{left:<{left_width}}{type_text}"
         if bounds is not None and node.id in bounds:
-            line = f"{line:<{left_width + type_width + 2}}∈ {bounds[node.id]}"
+            line = f"{line:<{left_width + type_width}}∈ {bounds[node.id]}"
         if show_locations and node.location is not None:
             line += f"  @ {node.location}"
         lines.append(indent + line.rstrip())

@@ -3,5 +3,5 @@ from .extensions import LookupTable, round_bit_pattern, univariate
 from .trace import trace, validate_encryption_statuses
 from .tracer import Tracer
 
-__all__ = ["trace", "validate_encryption_statuses", "Tracer", "LookupTable", "univariate",
-           "round_bit_pattern"]
+__all__ = ["LookupTable", "Tracer", "round_bit_pattern", "trace", "univariate",
+           "validate_encryption_statuses"]

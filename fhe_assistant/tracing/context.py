@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.dtypes import Float, Integer
-from ..core.errors import TracingError
+from ..core.errors import EvaluationError, TracingError
 from ..core.location import SourceLocation, user_location
 from ..core.values import ValueSpec
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from ..ir.node import Node
-from ..ir.ops import OpKind
+from ..ir.ops import ELEMENTWISE_OPS, OpKind
 
 #: Placeholder integer type until bounds give the real bit width.
 TRACE_INTEGER = Integer(64, True)
@@ -56,23 +56,34 @@ class TraceContext:
         return node
 
     def _infer(self, probe: Node, operands: list[int], location) -> np.ndarray:
-        result_shape = None
+        """Run the op's rule on dummy operands: its output shape and kind, or the user's error.
+
+        Variables are filled with 1, 0 then 2 (one of them avoids a division by zero…); a
+        value error that only the constants' real values cause (an int64 overflow of
+        ``x + 2**62``) is not the user's shape mistake, so constants are finally filled too.
+        """
         errors = []
-        for fill in (1, 0, 2):
-            dummies = [np.full_like(self.dummies[o], fill) if self.graph[o].op is not OpKind.CONSTANT
-                       else self.dummies[o] for o in operands]
+        for fill, fill_constants in ((1, False), (0, False), (2, False), (1, True)):
+            dummies = [self.dummies[o] if self.graph[o].op is OpKind.CONSTANT
+                       and not fill_constants else np.full_like(self.dummies[o], fill)
+                       for o in operands]
             probe.spec = ValueSpec(TRACE_INTEGER, self._result_shape_hint(probe, dummies),
                                    probe.spec.is_encrypted)
             try:
                 with np.errstate(all="ignore"):
                     result = RULES[probe.op](probe, dummies)
                 return np.asarray(result)
-            except Exception as error:  # shape errors are the user's: report them below
+            except Exception as error:  # noqa: BLE001 - the user's shape errors, reported below
                 errors.append(error)
-        message = str(errors[0])
-        raise TracingError(f"{probe.label} cannot be applied to operands of shapes "
-                           f"{[self.graph[o].spec.shape for o in operands]}: {message}",
-                           location, hint="check the operands' shapes broadcast as numpy requires")
+        shape_errors = [e for e in errors if not isinstance(e, EvaluationError)]
+        message = str((shape_errors or errors)[0])
+        shapes = [self.graph[o].spec.shape for o in operands]
+        hint = ("make the operands' shapes broadcast as numpy requires (reshape, np.expand_dims "
+                "or index one of them)" if probe.op in ELEMENTWISE_OPS else
+                "check the shapes and the arguments (axis, axes, indices) against the operands' "
+                f"shapes {shapes}")
+        raise TracingError(f"{probe.label} cannot be applied to operands of shapes {shapes}: "
+                           f"{message}", location, hint=hint)
 
     @staticmethod
     def _result_shape_hint(probe: Node, dummies: list[np.ndarray]) -> tuple[int, ...]:

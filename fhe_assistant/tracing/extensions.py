@@ -20,8 +20,9 @@ class LookupTable:
     def __init__(self, table):
         array = np.asarray(table)
         if array.ndim != 1 or array.size == 0:
-            raise TracingError(f"a LookupTable needs a non-empty 1-D table, got shape {array.shape}",
-                               user_location())
+            raise TracingError(f"a LookupTable needs a non-empty 1-D table, got shape "
+                               f"{array.shape}", user_location(),
+                               hint="give one entry per input value: fhe.LookupTable([t0, t1, …])")
         if array.dtype.kind not in "iub":
             raise TracingError(f"LookupTable entries must be integers, got {array.dtype}",
                                user_location(), hint="round the table: np.round(t).astype(int)")
@@ -32,6 +33,10 @@ class LookupTable:
 
     def __getitem__(self, key):
         if isinstance(key, Tracer):
+            if key.node.spec.is_float:
+                raise TracingError("a LookupTable is indexed by integers, not floats",
+                                   user_location(), hint="round and cast the index first: "
+                                                         "table[np.rint(v).astype(np.int64)]")
             context = key._context
             node = context.add_node(OpKind.LOOKUP_TABLE, [key._node_id], {"table": self.table})
             return wrap(context, node)
@@ -62,7 +67,8 @@ def round_bit_pattern(x, lsbs_to_remove: int):
     """
     lsbs_to_remove = int(lsbs_to_remove)
     if lsbs_to_remove < 0:
-        raise TracingError("lsbs_to_remove must be >= 0", user_location())
+        raise TracingError("lsbs_to_remove must be >= 0", user_location(),
+                           hint="give the number of low bits to round away (0 keeps x)")
     if isinstance(x, Tracer):
         context = x._context
         node = context.add_node(OpKind.ROUND_BIT_PATTERN, [x._node_id],

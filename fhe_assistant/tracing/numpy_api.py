@@ -34,15 +34,15 @@ ELEMENTWISE_UFUNCS = frozenset({
 })
 
 
+SUPPORTED_HINT = ("supported: arithmetic (+ - * // % **), @ / np.dot / np.matmul, np.sum, "
+                  "comparisons, np.maximum / np.minimum, np.abs, np.clip, np.where, "
+                  "reshape / flatten / transpose / expand_dims / squeeze, np.concatenate, "
+                  "np.stack, indexing, astype and elementwise float math (np.sin, np.exp, …)")
+
+
 def _unsupported(name: str, hint: str = "") -> TracingError:
-    return TracingError(
-        f"numpy function {name} is not supported in FHE programs",
-        user_location(),
-        hint=hint or "supported: arithmetic (+ - * // % **), @ / np.dot / np.matmul, np.sum, "
-                     "comparisons, np.maximum / np.minimum, np.abs, np.clip, np.where, "
-                     "reshape / flatten / transpose / expand_dims / squeeze, np.concatenate, "
-                     "np.stack, indexing, astype and elementwise float math (np.sin, np.exp, …)",
-    )
+    return TracingError(f"numpy function {name} is not supported in FHE programs",
+                        user_location(), hint=hint or SUPPORTED_HINT)
 
 
 def trace_ufunc(context: TraceContext, ufunc, method, inputs, kwargs):
@@ -51,6 +51,12 @@ def trace_ufunc(context: TraceContext, ufunc, method, inputs, kwargs):
                            "reductions: use np.sum; others are not supported")
     if kwargs.get("out") is not None:
         raise _unsupported(f"np.{ufunc.__name__}(..., out=...)", "drop out= and use the result")
+    if kwargs.get("where", True) is not True:
+        raise _unsupported(f"np.{ufunc.__name__}(..., where=...)",
+                           "compute everywhere and select with np.where(mask, result, other)")
+    if kwargs.get("dtype") is not None and ufunc not in ELEMENTWISE_UFUNCS:
+        raise _unsupported(f"np.{ufunc.__name__}(..., dtype=...)",
+                           "cast the operands with .astype(...) first")
     if ufunc is np.positive:
         return inputs[0]
     operands = [as_operand(context, value) for value in inputs]
@@ -72,9 +78,19 @@ def _normalize_axis(axis):
     return None if axis is None else int(axis)
 
 
-def _sum(context, a, axis=None, dtype=None, out=None, keepdims=False, **_):
+def _sum(context, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+         **_):
     if out is not None:
-        raise _unsupported("np.sum(..., out=...)")
+        raise _unsupported("np.sum(..., out=...)", "drop out= and use the result")
+    if initial is not None:
+        raise _unsupported("np.sum(..., initial=...)", "add the initial value to the sum")
+    if where is not None:
+        raise _unsupported("np.sum(..., where=...)", "sum np.where(mask, x, 0) instead")
+    if dtype is not None:
+        same_kind = isinstance(a, Tracer) and np.dtype(dtype) == a.dtype
+        if not same_kind:
+            raise _unsupported(f"np.sum(..., dtype={np.dtype(dtype).name})",
+                               "cast the operand with .astype(...) before summing")
     node = context.add_node(OpKind.SUM, [as_operand(context, a)],
                             {"axis": _normalize_axis(axis), "keepdims": bool(keepdims)})
     return wrap(context, node)
@@ -103,14 +119,17 @@ def _reshape(context, a, shape=None, order="C", *, newshape=None, copy=None):
     tracer = a if isinstance(a, Tracer) else None
     size = tracer.size if tracer is not None else np.size(a)
     if shape.count(-1) > 1:
-        raise TracingError(f"reshape to {shape}: only one dimension may be -1", user_location())
+        raise TracingError(f"reshape to {shape}: only one dimension may be -1", user_location(),
+                           hint="give every dimension but one explicitly")
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1], dtype=np.int64)) or 1
         shape = tuple(size // known if s == -1 else s for s in shape)
     if int(np.prod(shape, dtype=np.int64)) != size:
         in_shape = tracer.shape if tracer is not None else np.shape(a)
         raise TracingError(f"cannot reshape an array of shape {in_shape} into shape {shape}",
-                           user_location())
+                           user_location(),
+                           hint=f"the new shape must hold exactly {size} elements (use -1 for "
+                                f"one dimension to have it computed)")
     node = context.add_node(OpKind.RESHAPE, [as_operand(context, a)], {"shape": shape})
     return wrap(context, node)
 
@@ -170,7 +189,8 @@ def _clip(context, a, a_min=None, a_max=None, out=None, *, min=None, max=None, *
     low = a_min if a_min is not None else min
     high = a_max if a_max is not None else max
     if low is None and high is None:
-        raise TracingError("np.clip needs a lower or an upper bound", user_location())
+        raise TracingError("np.clip needs a lower or an upper bound", user_location(),
+                           hint="np.clip(x, low, high); use None for a missing side")
     if low is None:
         return np.minimum(a, high)
     if high is None:
@@ -180,10 +200,21 @@ def _clip(context, a, a_min=None, a_max=None, out=None, *, min=None, max=None, *
 
 
 def _round(context, a, decimals=0, out=None):
+    """numpy's rounding (half to even); integers stay integers, as in numpy."""
+    if out is not None:
+        raise _unsupported("np.round(..., out=...)", "drop out= and use the result")
+    decimals = int(decimals)
+    is_integer = isinstance(a, Tracer) and not a.node.spec.is_float
+    if is_integer and decimals >= 0:
+        return a
     if decimals == 0:
         return np.rint(a)
-    scale = 10.0 ** decimals
-    return np.rint(np.multiply(a, scale)) / scale
+    if decimals > 0:  # numpy: multiply, round, divide
+        scale = 10.0 ** decimals
+        return np.rint(np.multiply(a, scale)) / scale
+    scale = 10 ** -decimals  # numpy: divide, round, multiply
+    rounded = np.multiply(np.rint(np.true_divide(a, scale)), scale)
+    return rounded.astype(np.int64) if is_integer else rounded
 
 
 def _like(fill):
@@ -231,6 +262,7 @@ _FUNCTION_HINTS = {
     "amax": "use np.maximum on pairs of values", "amin": "use np.minimum on pairs of values",
     "argmax": "compute argmax in the clear after decryption",
     "argmin": "compute argmin in the clear after decryption",
+    "sort": "sorting encrypted values is not supported; sort in the clear after decryption",
 }
 
 
@@ -257,21 +289,26 @@ def _normalize_index(index, ndim: int, location) -> tuple:
                 raise TracingError("boolean mask indexing is not supported", location,
                                    hint="use np.where(mask, x, 0)")
             if item.dtype.kind not in "iu":
-                raise TracingError(f"index array of dtype {item.dtype} is not supported", location)
+                raise TracingError(f"index array of dtype {item.dtype} is not supported", location,
+                                   hint="index with integers, slices, None, ... or one integer "
+                                        "array")
         elif isinstance(item, (np.integer, int)) and not isinstance(item, bool):
             item = int(item)
         elif not (item is None or item is Ellipsis or isinstance(item, slice)):
-            raise TracingError(f"unsupported index {item!r}", location)
+            raise TracingError(f"unsupported index {item!r}", location,
+                               hint="index with integers, slices, None, ... or one integer array")
         items.append(item)
     if sum(1 for i in items if isinstance(i, np.ndarray)) > 1:
         raise TracingError("indexing with more than one integer array is not supported", location,
                            hint="index one axis at a time")
     if sum(1 for i in items if i is Ellipsis) > 1:
-        raise TracingError("an index can only have a single ellipsis ('...')", location)
+        raise TracingError("an index can only have a single ellipsis ('...')", location,
+                           hint="keep one '...' in the index")
     consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
     if consumed > ndim:
         raise TracingError(f"too many indices ({consumed}) for a value with {ndim} dimensions",
-                           location)
+                           location, hint=f"give at most {ndim} indices (the value's shape is "
+                                          f"known while tracing: x.shape)")
     if Ellipsis in [i for i in items if not isinstance(i, np.ndarray)]:
         position = next(k for k, i in enumerate(items) if i is Ellipsis)
         items[position:position + 1] = [slice(None)] * (ndim - consumed)
@@ -286,7 +323,8 @@ def trace_index(context: TraceContext, tracer: Tracer, index):
             dim = tracer.shape[axis_position]
             if not -dim <= item < dim:
                 raise TracingError(f"index {item} is out of bounds for axis {axis_position} "
-                                   f"with size {dim}", location)
+                                   f"with size {dim}", location,
+                                   hint=f"use an index in [-{dim}, {dim - 1}]")
     node = context.add_node(OpKind.INDEX, [tracer._node_id], {"index": index}, location)
     return wrap(context, node)
 

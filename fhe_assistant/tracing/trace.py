@@ -36,6 +36,10 @@ def parameter_names(function: Callable) -> list[str]:
 def validate_encryption_statuses(function: Callable, statuses: Mapping[str, str]) -> dict[str, str]:
     """The status dict must name exactly the function's parameters, each encrypted or clear."""
     names = parameter_names(function)
+    if not isinstance(statuses, Mapping):
+        raise InputError(f"the encryption statuses must be a dict such as "
+                         f"{{{', '.join(repr(n) + ': ' + repr('encrypted') for n in names)}}}, "
+                         f"got {type(statuses).__name__}")
     missing = [n for n in names if n not in statuses]
     unknown = [n for n in statuses if n not in names]
     problems = []
@@ -67,11 +71,16 @@ def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.
     results = result if isinstance(result, tuple) else (result,)
     graph = context.graph
     for value in results:
-        if not isinstance(value, Tracer):
-            value_operand = as_operand(context, value)
-            graph.outputs.append(value_operand)
-        else:
+        if isinstance(value, Tracer):
             graph.outputs.append(value._node_id)
+            continue
+        if value is None or not isinstance(value, (int, float, np.generic, np.ndarray, list)):
+            raise TracingError(f"{function.__name__} returns {type(value).__name__} {value!r}: "
+                               f"an FHE function returns numpy values computed from its "
+                               f"parameters (one, or a tuple of them)", location,
+                               hint="add the missing return statement" if value is None else
+                               "return the traced arrays themselves")
+        graph.outputs.append(as_operand(context, value))
     if not any(graph[o].is_encrypted for o in graph.outputs):
         raise TracingError(f"{function.__name__} returns no encrypted value: there is nothing "
                            f"to compute under FHE", location,

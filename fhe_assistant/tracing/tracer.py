@@ -12,6 +12,23 @@ from .context import TraceContext, spec_of_array
 
 _BRANCH_HINT = ("a traced value has no concrete value while tracing: compute both branches and "
                 "select with np.where(condition, a, b)")
+_INT_HINT = "keep it a traced value: use x.astype(np.int64) (or np.rint/np.floor first)"
+_FLOAT_HINT = ("keep it a traced value: use x.astype(np.float64) and numpy functions (np.sin, "
+               "np.exp …) instead of the math module; end with .astype(np.int64)")
+_INDEX_HINT = ("loop bounds, shapes and indices must be clear Python ints: use a constant "
+               "(e.g. x.shape[0]), or np.where / fhe.LookupTable to select by an encrypted value")
+
+#: ndarray methods a Tracer does not provide, and what to use instead.
+_METHOD_HINTS = {
+    "mean": "use x.sum() and scale the result (or multiply by 1/n inside a float expression "
+            "that ends in .astype(np.int64))",
+    "max": "use np.maximum on pairs of values", "min": "use np.minimum on pairs of values",
+    "argmax": "compute argmax in the clear after decryption",
+    "argmin": "compute argmin in the clear after decryption",
+    "sort": "sorting encrypted values is not supported; sort in the clear after decryption",
+    "tolist": "keep it a traced value: index it (x[i]) or use numpy operations",
+    "item": "keep it a traced value: index it (x[i]) or use numpy operations",
+}
 
 
 class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
@@ -66,32 +83,51 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
         return trace_function(self._context, func, args, kwargs)
 
     # -- Python protocols that need a concrete value --------------------------------------
-    def _no_concrete_value(self, what: str):
+    def _no_concrete_value(self, what: str, hint: str = _BRANCH_HINT):
         raise TracingError(f"{what} of a traced value (%{self._node_id}: {self.node.spec}) is not "
                            f"possible: its value is unknown while tracing", user_location(),
-                           hint=_BRANCH_HINT)
+                           hint=hint)
 
-    def __bool__(self):
+    def __getattr__(self, name: str):
+        """ndarray methods we do not trace fail with the user's line, not an AttributeError."""
+        if not name.startswith("_") and hasattr(np.ndarray, name):
+            hint = _METHOD_HINTS.get(name, "")
+            if not hint:
+                from .numpy_api import SUPPORTED_HINT
+
+                hint = SUPPORTED_HINT
+            raise TracingError(f"the ndarray method or attribute .{name} is not supported on "
+                               f"traced values", user_location(), hint=hint)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __bool__(self):  # noqa: PLE0304 (always raises)
         self._no_concrete_value("a Python `if`/`while`/`and`/`or` (bool())")
 
     def __int__(self):
-        self._no_concrete_value("int()")
+        self._no_concrete_value("int()", _INT_HINT)
 
     def __float__(self):
-        self._no_concrete_value("float()")
+        self._no_concrete_value("float() (or a math-module function)", _FLOAT_HINT)
 
-    def __index__(self):
-        self._no_concrete_value("using as an index or range bound (__index__)")
+    def __complex__(self):
+        self._no_concrete_value("complex()", _FLOAT_HINT)
+
+    def __index__(self):  # noqa: PLE0305 (always raises)
+        self._no_concrete_value("using as an index, a shape or a range() bound (__index__)",
+                                _INDEX_HINT)
 
     def __array__(self, dtype=None, copy=None):
         raise TracingError(f"converting a traced value (%{self._node_id}) to a concrete numpy "
                            f"array (np.array/np.asarray/math functions) is not possible",
                            user_location(),
-                           hint="use numpy operations on the traced value directly")
+                           hint="use numpy operations on the traced value directly; to "
+                                "read a clear array at an encrypted index use "
+                                "fhe.LookupTable(array)[x]")
 
     def __len__(self) -> int:
         if not self.shape:
-            raise TracingError("len() of a scalar", user_location())
+            raise TracingError("len() of a scalar (a traced value of shape ())", user_location(),
+                               hint="a scalar has no length; reshape it or index a tensor")
         return self.shape[0]
 
     def __iter__(self):
@@ -165,8 +201,14 @@ def as_operand(context: TraceContext, value) -> int:
     """A node id for a tracer, or a new CONSTANT node for a Python/numpy value."""
     if isinstance(value, Tracer):
         if value._context is not context:
-            raise TracingError("a traced value from another trace was used", user_location())
+            raise TracingError("a traced value from another trace was used", user_location(),
+                               hint="do not keep traced values between calls (globals, "
+                                    "closures): compute everything from the parameters")
         return value._node_id
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        raise TracingError(f"the integer constant {value} does not fit in 64 bits",
+                           user_location(), hint="use smaller constants: exact semantics are "
+                                                 "int64 at most")
     array = np.asarray(value)
     if array.dtype == object:
         raise TracingError(f"cannot use {type(value).__name__} {value!r} as a constant: mixes "
@@ -175,7 +217,9 @@ def as_operand(context: TraceContext, value) -> int:
     if array.dtype.kind == "b":
         array = array.astype(np.int64)
     if array.dtype.kind not in "iuf":
-        raise TracingError(f"unsupported constant {value!r} of dtype {array.dtype}", user_location())
+        raise TracingError(f"unsupported constant {value!r} of dtype {array.dtype}",
+                           user_location(), hint="constants are integers, floats or booleans "
+                                                 "(numpy arrays or Python numbers / lists)")
     return context.add_node(OpKind.CONSTANT, [], {"value": array}, spec=_constant_spec(array)).id
 
 

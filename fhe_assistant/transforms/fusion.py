@@ -6,6 +6,8 @@ tabulated over that integer's range and evaluated by one programmable bootstrap.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..core.errors import CompilationError
@@ -92,29 +94,68 @@ def build_subgraph(graph: Graph, region: set[int], input_id: int, input_spec: Va
     return subgraph
 
 
-def fuse_float_subgraphs(graph: Graph) -> Graph:
-    """Replace each float region by a TLU node; raise if a region has several inputs."""
-    problems = []
+@dataclass(frozen=True, slots=True)
+class FusionProblem:
+    """A float region that cannot become one table lookup: its last node and why."""
+
+    node_id: int
+    variables: tuple[int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _entry(graph: Graph, region: set[int], variable: int) -> str:
+    """The variable and the first region node that consumes it (the user's line)."""
+    consumer = next((graph[i] for i in sorted(region) if variable in graph[i].operands), None)
+    text = _describe(graph[variable])
+    return text if consumer is None else f"{text}, used by {_describe(consumer)}"
+
+
+def plan_fusion(graph: Graph) -> tuple[dict[int, tuple[set[int], int]], list[FusionProblem]]:
+    """Regions to fuse (terminal id -> (region, its input)) and the regions that cannot be."""
+    problems: list[FusionProblem] = []
     replacements: dict[int, tuple[set[int], int]] = {}
     for terminal in _terminals(graph):
         region, input_id = find_region(graph, terminal)
         if input_id is None:
-            variables = sorted({o for i in region for o in graph[i].operands if o not in region})
-            problems.append(
-                f"{_describe(terminal)} is a float computation of several variable values "
-                f"({', '.join(_describe(graph[v]) for v in variables)}); a table lookup takes "
-                f"one: compute each float part from one value and cast it to int first")
+            variables = tuple(sorted({o for i in region for o in graph[i].operands
+                                      if o not in region}))
+            problems.append(FusionProblem(terminal.id, variables, (
+                f"{_describe(terminal)} is a float computation of {len(variables)} variable values "
+                f"({'; '.join(_entry(graph, region, v) for v in variables)}); a table lookup "
+                f"takes one: compute each float part from one value and cast it to int first "
+                f"(.astype(np.int64)), then combine the integers")))
             continue
         bad = _check_elementwise(graph, region)
         if bad:
-            problems.append(f"{_describe(terminal)}: the float computation goes through "
-                            f"{', '.join(_describe(b) for b in bad)}, which is not elementwise "
-                            f"and cannot be tabulated; cast to int before it")
+            problems.append(FusionProblem(terminal.id, (input_id,), (
+                f"{_describe(terminal)}: the float computation goes through "
+                f"{', '.join(_describe(b) for b in bad)}, which is not elementwise "
+                f"and cannot be tabulated; cast to int before it")))
             continue
         replacements[terminal.id] = (region, input_id)
-    if problems:
+    return replacements, problems
+
+
+def fusion_problems(graph: Graph) -> list[FusionProblem]:
+    """Every float region of ``graph`` that cannot be fused (empty when all can)."""
+    return plan_fusion(graph)[1]
+
+
+def fuse_float_subgraphs(graph: Graph, strict: bool = True) -> Graph:
+    """Replace each float region by a TLU node.
+
+    With ``strict`` a region that cannot be fused (several variable inputs, a
+    non-elementwise op inside) raises one ``CompilationError`` listing them all; without,
+    such regions are left as they are (``fusion_problems`` lists them) so that a program
+    can still be traced, measured and simulated.
+    """
+    replacements, problems = plan_fusion(graph)
+    if problems and strict:
         raise CompilationError("float subgraphs cannot be fused into table lookups:\n  - "
-                               + "\n  - ".join(problems), problems)
+                               + "\n  - ".join(str(p) for p in problems), problems)
     if not replacements:
         return graph
 
@@ -147,4 +188,12 @@ def float_outputs(graph: Graph) -> list[Node]:
     return [graph[o] for o in graph.outputs if graph[o].spec.is_float]
 
 
-__all__ = ["fuse_float_subgraphs", "find_region", "float_outputs", "np"]
+__all__ = [
+    "FusionProblem",
+    "find_region",
+    "float_outputs",
+    "fuse_float_subgraphs",
+    "fusion_problems",
+    "np",
+    "plan_fusion",
+]
