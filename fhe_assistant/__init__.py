@@ -11,8 +11,52 @@ from .tracing import LookupTable, round_bit_pattern, univariate
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    """``fhe.explore`` loads the notebook widgets only when asked for."""
+    if name == "explore":
+        from .widgets.explore import explore
+
+        return explore
+    raise AttributeError(f"module 'fhe_assistant' has no attribute {name!r}")
+
+
+def _register_rich_displays() -> None:
+    """Graphs and circuits show as SVG/HTML in Jupyter (also in saved notebooks).
+
+    Registered by type name with IPython's formatters, so the display code in ``widgets/``
+    is imported only when something is displayed and no library layer imports it.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+
+    def svg(obj):
+        from .widgets.reprs import repr_svg
+
+        return repr_svg(obj)
+
+    def html(obj):
+        from .widgets.reprs import repr_html
+
+        return repr_html(obj)
+
+    formatters = shell.display_formatter.formatters
+    for module, name in (("fhe_assistant.compiler.graph_view", "GraphView"),
+                         ("fhe_assistant.compiler.program", "FHEProgram")):
+        formatters["text/html"].for_type_by_name(module, name, html)
+    formatters["image/svg+xml"].for_type_by_name("fhe_assistant.compiler.graph_view",
+                                                 "GraphView", svg)
+
+
+_register_rich_displays()
+
 __all__ = [
     "compiler", "Compiler", "Circuit", "Configuration", "FHEProgram", "LookupTable",
     "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
-    "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning",
+    "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
 ]

@@ -31,13 +31,52 @@ def _demo(arguments) -> int:
     return 0
 
 
+def _serve(arguments) -> int:
+    from .core.errors import FHEAssistantError
+    from .deploy.http_server import serve
+
+    try:
+        serve(arguments.artifact, host=arguments.host, port=arguments.port,
+              log_level=arguments.log_level, max_key_sets=arguments.max_key_sets,
+              max_pending_runs=arguments.max_pending_runs, run_workers=arguments.run_workers)
+    except (FHEAssistantError, OSError) as error:
+        print(f"fhe-assistant serve: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_serve(commands) -> None:
+    serve = commands.add_parser("serve", help="serve a saved server.zip over HTTP "
+                                              "(FastAPI + uvicorn)")
+    serve.add_argument("artifact", help="the file written by circuit.server.save(...)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    serve.add_argument("--max-key-sets", type=int, default=4,
+                       help="evaluation key sets kept in memory (least recently used dropped)")
+    serve.add_argument("--max-pending-runs", type=int, default=64,
+                       help="runs queued at once before the server answers 503")
+    serve.add_argument("--run-workers", type=int, default=1,
+                       help="threads running bootstraps (each already uses every core)")
+    serve.add_argument("--log-level", default="warning",
+                       choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(handler=_serve)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["notebooks"]:
+        from .widgets.launch import main as open_notebooks
+
+        return open_notebooks(argv[1:])
     parser = argparse.ArgumentParser(prog="fhe-assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="trace, measure and simulate the seed example")
     demo.add_argument("--execute", action="store_true",
                       help="also generate keys and run encrypted (the seed and a 4-bit TLU)")
     demo.set_defaults(handler=_demo)
+    _add_serve(commands)
+    commands.add_parser("notebooks", help="open JupyterLab on the notebooks "
+                                          "(fhe-assistant notebooks --help)")
     arguments = parser.parse_args(argv)
     return arguments.handler(arguments)
 

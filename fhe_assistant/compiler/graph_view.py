@@ -43,6 +43,10 @@ class GraphView:
     def __str__(self) -> str:
         return self.format()
 
+    def __repr__(self) -> str:
+        return (f"<GraphView {self.graph.name}: {len(self.graph)} nodes, "
+                f"maximum integer bit width {self.maximum_integer_bit_width()}>")
+
     def to_dataframe(self):
         """One row per node: op, operands, shape, type, bit width, bounds, TLU, source line."""
         import pandas as pd

@@ -1,0 +1,13 @@
+"""Built-in models with the scikit-learn API that compile to FHE.
+
+``fit`` trains with scikit-learn in float; the model is then quantized (``n_bits``),
+``compile(X)`` builds the circuit and ``predict(X, fhe="disable" | "simulate" | "execute")``
+runs it. ``quantization_report`` compares bit widths, accuracy and predicted latency.
+"""
+from .base import FHEModel
+from .linear import LinearRegression, LinearSVC, LogisticRegression, Ridge
+from .mlp import MLPClassifier, MLPRegressor
+from .tree import DecisionTreeClassifier
+
+__all__ = ["FHEModel", "LinearRegression", "Ridge", "LogisticRegression", "LinearSVC",
+           "MLPClassifier", "MLPRegressor", "DecisionTreeClassifier"]

@@ -1,0 +1,20 @@
+"""Quantization: float values and float programs to small integers that FHE can compute on.
+
+- :class:`UniformQuantizer`, :class:`QuantizedArray`: uniform affine quantizers (symmetric or
+  not, signed or not, per tensor or per channel) calibrated on data.
+- :class:`NBits`: separate widths for inputs, weights and outputs.
+- :func:`quantize`: a float numpy function to a :class:`QuantizedFunction` (integer program,
+  input quantizers, output dequantization, ``compile``, ``fhe="simulate"``…).
+"""
+from .affine import QValue
+from .builder import rounding_lsbs
+from .functions import FHE_MODES, QuantizedFunction, quantize
+from .n_bits import NBits
+from .post_training import LookupRecord, QuantizationOptions, QuantizedProgram, quantize_graph
+from .quantizers import QuantizationParameters, QuantizedArray, UniformQuantizer, integer_range
+
+__all__ = [
+    "UniformQuantizer", "QuantizedArray", "QuantizationParameters", "integer_range", "NBits",
+    "quantize", "QuantizedFunction", "QuantizationOptions", "QuantizedProgram",
+    "quantize_graph", "LookupRecord", "QValue", "rounding_lsbs", "FHE_MODES",
+]

@@ -18,17 +18,20 @@ st = (st - d) / B. For l = 1 this reduces to d = int64(x + 2**(63-b)) >> (64-b)
 Digits are ``int64``; convert them to float64 through int64, never through uint64 (§5.7).
 Arrays of digits have shape ``(level, *shape)`` with level 1 (the most significant) first.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-__all__ = ["decompose", "recompose", "closest_representable", "decompose_scalar_into"]
+__all__ = ["closest_representable", "decompose", "decompose_scalar_into", "recompose"]
 
 
 def _check(base_log: int, level: int) -> None:
     if base_log < 1 or level < 1 or base_log * level >= 64:
-        raise ValueError(f"need base_log >= 1, level >= 1 and base_log*level < 64, got {base_log}, {level}")
+        raise ValueError(
+            f"need base_log >= 1, level >= 1 and base_log*level < 64, got {base_log}, {level}"
+        )
 
 
 @njit(cache=True)

@@ -14,11 +14,12 @@ Decoding rounds the phase φ to the nearest multiple of Δ:
 
 and, when ``is_signed``, reinterprets m' as a (p+1)-bit two's-complement integer.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["delta_log", "encode", "decode"]
+__all__ = ["decode", "delta_log", "encode"]
 
 
 def delta_log(message_bit_width: int) -> int:

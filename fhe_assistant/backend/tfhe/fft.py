@@ -24,21 +24,23 @@ The transforms are rocket-fft's ``c2c`` on preallocated buffers (DUCC0 inside nu
 fastest option measured here (§2.4). Kernels here work on 2-D arrays ``(rows, N)`` and
 ``(rows, M)``; the Python wrappers accept any leading shape.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numba import njit
 from rocket_fft import c2c
 
 __all__ = [
-    "twist_tables",
-    "to_fourier",
+    "fourier_tables",
     "from_fourier",
     "negacyclic_product",
     "negacyclic_product_schoolbook",
+    "to_fourier",
     "torus_round",
+    "twist_tables",
 ]
 
 TWO_POW_64 = 18446744073709551616.0
@@ -46,7 +48,7 @@ TWO_POW_MINUS_64 = 1.0 / TWO_POW_64
 AXIS_LAST_2D = np.array([1], dtype=np.int64)
 
 
-@lru_cache(maxsize=None)
+@cache
 def twist_tables(polynomial_size: int) -> tuple[np.ndarray, np.ndarray]:
     """(twist, untwist) for size N: w**m and w**(-m)/M for m < M, complex128 (read-only)."""
     if polynomial_size < 2 or polynomial_size & (polynomial_size - 1):
@@ -58,6 +60,17 @@ def twist_tables(polynomial_size: int) -> tuple[np.ndarray, np.ndarray]:
     twist.flags.writeable = False
     untwist.flags.writeable = False
     return twist, untwist
+
+
+@cache
+def fourier_tables(polynomial_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(twist, untwist_re, untwist_im): the tables the external-product kernels take."""
+    twist, untwist = twist_tables(polynomial_size)
+    untwist_re = np.ascontiguousarray(untwist.real)
+    untwist_im = np.ascontiguousarray(untwist.imag)
+    untwist_re.flags.writeable = False
+    untwist_im.flags.writeable = False
+    return twist, untwist_re, untwist_im
 
 
 @njit(cache=True)
@@ -168,8 +181,12 @@ def negacyclic_product_schoolbook(a, b) -> np.ndarray:
     a = np.asarray(a)
     b = np.asarray(b)
     shape = np.broadcast_shapes(a.shape, b.shape)
-    a2 = np.ascontiguousarray(np.broadcast_to(a.astype(np.uint64, copy=False), shape)).reshape(-1, shape[-1])
-    b2 = np.ascontiguousarray(np.broadcast_to(b.astype(np.uint64, copy=False), shape)).reshape(-1, shape[-1])
+    a2 = np.ascontiguousarray(np.broadcast_to(a.astype(np.uint64, copy=False), shape)).reshape(
+        -1, shape[-1]
+    )
+    b2 = np.ascontiguousarray(np.broadcast_to(b.astype(np.uint64, copy=False), shape)).reshape(
+        -1, shape[-1]
+    )
     out = np.zeros_like(a2)
     _schoolbook(a2, b2, out)
     return out.reshape(shape)

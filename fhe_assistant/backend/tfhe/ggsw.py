@@ -13,6 +13,7 @@ polynomial in component r:
 The external product uses the GGSW in the Fourier domain (``ggsw_to_fourier``): every
 polynomial converted as torus words, shape (l, k+1, k+1, N/2) complex128.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,9 @@ from .glwe import encrypt_glwe
 __all__ = ["encrypt_ggsw", "ggsw_to_fourier"]
 
 
-def encrypt_ggsw(messages, glwe_key, base_log: int, level: int, noise_std_log2_mod: float, rng) -> np.ndarray:
+def encrypt_ggsw(
+    messages, glwe_key, base_log: int, level: int, noise_std_log2_mod: float, rng
+) -> np.ndarray:
     """GGSW encryptions of small integers (m,) -> uint64 (m, l, k+1, k+1, N).
 
     Parameters

@@ -15,6 +15,7 @@ flattened key s'[iN + j] = S_i[j] (Concrete's "big" LWE key):
 
     a'[iN] = A_i[0],   a'[iN + j] = −A_i[N − j] (j = 1 … N−1),   b' = B[0].
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,7 @@ from numba import njit
 
 from .polynomial import key_product
 
-__all__ = ["encrypt_glwe", "glwe_phase", "trivial_glwe", "sample_extract", "sample_extract_into"]
+__all__ = ["encrypt_glwe", "glwe_phase", "sample_extract", "sample_extract_into", "trivial_glwe"]
 
 
 def encrypt_glwe(plaintexts, glwe_key, noise_std_log2_mod: float, rng) -> np.ndarray:
@@ -43,7 +44,9 @@ def encrypt_glwe(plaintexts, glwe_key, noise_std_log2_mod: float, rng) -> np.nda
     cts = np.empty((*lead, glwe_dimension + 1, size), dtype=np.uint64)
     cts[..., :glwe_dimension, :] = rng.uniform_uint64((*lead, glwe_dimension, size))
     noise = rng.gaussian(plaintexts.shape, 2.0**noise_std_log2_mod).view(np.uint64)
-    cts[..., glwe_dimension, :] = key_product(cts[..., :glwe_dimension, :], glwe_key) + plaintexts + noise
+    cts[..., glwe_dimension, :] = (
+        key_product(cts[..., :glwe_dimension, :], glwe_key) + plaintexts + noise
+    )
     return cts
 
 
@@ -57,7 +60,9 @@ def glwe_phase(cts, glwe_key) -> np.ndarray:
 def trivial_glwe(plaintexts, glwe_dimension: int) -> np.ndarray:
     """Noiseless (0, …, 0, PT): shape (..., k+1, N); for public constants (the PBS accumulator)."""
     plaintexts = np.asarray(plaintexts, dtype=np.uint64)
-    cts = np.zeros((*plaintexts.shape[:-1], glwe_dimension + 1, plaintexts.shape[-1]), dtype=np.uint64)
+    cts = np.zeros(
+        (*plaintexts.shape[:-1], glwe_dimension + 1, plaintexts.shape[-1]), dtype=np.uint64
+    )
     cts[..., glwe_dimension, :] = plaintexts
     return cts
 

@@ -18,6 +18,7 @@ integer w multiplies it by w², and a dot product with clear weights w_i gives
 numpy pitfall (§5.7): ``uint64 array + np.int64 scalar`` is float64 in numpy; every
 clear value is therefore converted to uint64 arrays before it meets a ciphertext.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,17 +27,17 @@ from numba import njit
 from .encoding import decode
 
 __all__ = [
-    "encrypt_lwe",
-    "lwe_phase",
+    "as_uint64_integers",
     "decrypt_lwe",
-    "trivial_lwe",
+    "encrypt_lwe",
     "lwe_add",
-    "lwe_sub",
-    "lwe_neg",
-    "lwe_mul_clear",
     "lwe_add_plaintext",
     "lwe_dot",
-    "as_uint64_integers",
+    "lwe_mul_clear",
+    "lwe_neg",
+    "lwe_phase",
+    "lwe_sub",
+    "trivial_lwe",
 ]
 
 

@@ -9,6 +9,7 @@
   k·N·2**22 ≤ 2**53 and is recovered exactly by rounding the FFT result; the limbs are then
   recombined with wrap-around.
 """
+
 from __future__ import annotations
 
 import numba
@@ -18,7 +19,7 @@ from rocket_fft import c2c
 
 from .fft import forward_signed, twist_tables
 
-__all__ = ["monomial_mul", "monomial_mul_into", "key_product", "binary_key_fourier"]
+__all__ = ["binary_key_fourier", "key_product", "monomial_mul", "monomial_mul_into"]
 
 _LIMB_BITS = 22
 _LIMB_COUNT = 3
@@ -35,7 +36,7 @@ def monomial_mul_into(poly: np.ndarray, power: int, out: np.ndarray) -> None:
         head_sign = np.uint64(1)
     zero = np.uint64(0)
     # loops index views from 0 so numba emits no negative-index checks and LLVM vectorizes
-    src_head = poly[size - power:]
+    src_head = poly[size - power :]
     src_tail = poly[: size - power]
     out_tail = out[power:]
     if head_sign == 0:
@@ -70,8 +71,14 @@ def binary_key_fourier(key: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def _key_product(masks: np.ndarray, key_f: np.ndarray, twist: np.ndarray, untwist: np.ndarray,
-                 out: np.ndarray, chunks: int) -> None:
+def _key_product(
+    masks: np.ndarray,
+    key_f: np.ndarray,
+    twist: np.ndarray,
+    untwist: np.ndarray,
+    out: np.ndarray,
+    chunks: int,
+) -> None:
     rows, glwe_dimension, size = masks.shape
     half = size // 2
     axes = np.ones(1, dtype=np.int64)
@@ -117,5 +124,7 @@ def key_product(masks, key) -> np.ndarray:
     key_f = binary_key_fourier(key)
     flat = masks.reshape(-1, glwe_dimension, size)
     out = np.empty((flat.shape[0], size), dtype=np.uint64)
-    _key_product(flat, key_f, twist, untwist, out, max(1, min(numba.get_num_threads(), flat.shape[0])))
+    _key_product(
+        flat, key_f, twist, untwist, out, max(1, min(numba.get_num_threads(), flat.shape[0]))
+    )
     return out.reshape((*masks.shape[:-2], size))

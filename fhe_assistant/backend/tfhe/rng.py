@@ -19,13 +19,14 @@ Interface
     (σ_mod = σ_torus · 2**64).  Adding ``noise.view(np.uint64)`` to a ``uint64`` word
     adds the two's-complement noise modulo 2**64.
 """
+
 from __future__ import annotations
 
 import os
 
 import numpy as np
 
-__all__ = ["SecureRandom", "InsecureSeededRandom", "make_random", "box_muller"]
+__all__ = ["InsecureSeededRandom", "SecureRandom", "box_muller", "make_random"]
 
 _TWO_POW_MINUS_53 = 2.0**-53
 
@@ -117,7 +118,9 @@ class InsecureSeededRandom:
 
     def uniform_uint64(self, shape) -> np.ndarray:
         shape, size = _shape_size(shape)
-        return self._generator.integers(0, 2**64, size=size, dtype=np.uint64, endpoint=False).reshape(shape)
+        return self._generator.integers(
+            0, 2**64, size=size, dtype=np.uint64, endpoint=False
+        ).reshape(shape)
 
     def binary(self, shape) -> np.ndarray:
         shape, size = _shape_size(shape)

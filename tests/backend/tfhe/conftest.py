@@ -3,6 +3,7 @@
 Keys come from ``InsecureSeededRandom`` so that every run sees the same keys and noise
 (reproducible, and insecure on purpose: tests only).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,7 +31,10 @@ def keys_for(message_bit_width: int):
     """(params, SecretKeys, EvaluationKeys) for Concrete's p-bit set, generated once per session."""
     if message_bit_width not in _KEYS:
         params = CONCRETE_PARAMETERS[message_bit_width]
-        _KEYS[message_bit_width] = (params, *generate_keys(params, make_random(1000 + message_bit_width)))
+        _KEYS[message_bit_width] = (
+            params,
+            *generate_keys(params, make_random(1000 + message_bit_width)),
+        )
     return _KEYS[message_bit_width]
 
 

@@ -1,4 +1,5 @@
 """Signed gadget decomposition: digit range, reconstruction bound, l = 1 fast path."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,12 +9,17 @@ from fhe_assistant.backend.tfhe import closest_representable, decompose, recompo
 from fhe_assistant.backend.tfhe.decomposition import _decompose_generic
 
 
-@pytest.mark.parametrize("base_log,level", [(23, 1), (22, 1), (15, 1), (15, 2), (5, 3), (3, 5), (4, 4),
-                                            (2, 11), (8, 7)])
+@pytest.mark.parametrize(
+    "base_log,level", [(23, 1), (22, 1), (15, 1), (15, 2), (5, 3), (3, 5), (4, 4), (2, 11), (8, 7)]
+)
 def test_reconstruction_bound_and_digit_range(base_log, level):
     rng = np.random.default_rng(base_log * 100 + level)
-    words = np.concatenate([rng.integers(0, 2**64, 20_000, dtype=np.uint64),
-                            np.array([0, 1, 2**63, 2**64 - 1, 2**63 - 1], dtype=np.uint64)])
+    words = np.concatenate(
+        [
+            rng.integers(0, 2**64, 20_000, dtype=np.uint64),
+            np.array([0, 1, 2**63, 2**64 - 1, 2**63 - 1], dtype=np.uint64),
+        ]
+    )
     digits = decompose(words, base_log, level)
     assert digits.shape == (level, words.size) and digits.dtype == np.int64
     half = 1 << (base_log - 1)

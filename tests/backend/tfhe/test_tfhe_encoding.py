@@ -1,4 +1,5 @@
 """Encoding with one padding bit: Δ = 2**(63-p), two's complement mod 2**(p+1)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,11 +1,18 @@
 """Negacyclic products: the f64 FFT against the exact wrapping schoolbook product."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from fhe_assistant.backend.tfhe import (from_fourier, key_product, monomial_mul, negacyclic_product,
-                                        negacyclic_product_schoolbook, to_fourier)
+from fhe_assistant.backend.tfhe import (
+    from_fourier,
+    key_product,
+    monomial_mul,
+    negacyclic_product,
+    negacyclic_product_schoolbook,
+    to_fourier,
+)
 
 
 def _centered(words):
@@ -36,8 +43,10 @@ def test_small_integer_products_are_exact(size):
         assert np.array_equal(fft, exact)
     # linearity check for the large size: P*(Q1+Q2) = P*Q1 + P*Q2
     b2 = rng.integers(-16, 16, (3, size))
-    assert np.array_equal(negacyclic_product(a.astype(np.uint64), b + b2),
-                          fft + negacyclic_product(a.astype(np.uint64), b2))
+    assert np.array_equal(
+        negacyclic_product(a.astype(np.uint64), b + b2),
+        fft + negacyclic_product(a.astype(np.uint64), b2),
+    )
 
 
 @pytest.mark.parametrize("size,base_log", [(256, 15), (1024, 23), (2048, 23)])
@@ -45,7 +54,9 @@ def test_torus_by_digit_product_error_bound(size, base_log):
     rng = np.random.default_rng(base_log)
     torus = rng.integers(0, 2**64, (4, size), dtype=np.uint64)
     digits = rng.integers(-(2 ** (base_log - 1)), 2 ** (base_log - 1), (4, size))
-    error = _centered(negacyclic_product(torus, digits) - negacyclic_product_schoolbook(torus, digits))
+    error = _centered(
+        negacyclic_product(torus, digits) - negacyclic_product_schoolbook(torus, digits)
+    )
     error = error.astype(np.float64)
     # tfhe-notes §2.3: one product has σ ≈ 2**(b + 14.3) at N = 1024, growing with N;
     # the bound below is ~4σ with room for N up to 2048.
@@ -70,7 +81,9 @@ def test_monomial_product(size):
         monomial = np.zeros(size, dtype=np.int64)
         sign = -1 if (power // size) % 2 else 1
         monomial[power % size] = sign
-        assert np.array_equal(monomial_mul(poly, power), negacyclic_product_schoolbook(poly, monomial))
+        assert np.array_equal(
+            monomial_mul(poly, power), negacyclic_product_schoolbook(poly, monomial)
+        )
 
 
 @pytest.mark.parametrize("glwe_dimension,size", [(5, 256), (2, 1024), (1, 2048)])

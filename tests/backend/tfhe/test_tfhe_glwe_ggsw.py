@@ -1,4 +1,5 @@
 """GLWE encryption, sample extraction, GGSW external product and CMux."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,9 +56,12 @@ def test_external_product_and_cmux(rng, base_log, level):
     ggsw = T.ggsw_to_fourier(T.encrypt_ggsw(np.array([0, 1]), key, base_log, level, sigma, rng))
     assert ggsw.shape == (2, level, 3, 3, 512) and ggsw.dtype == np.complex128
     # GGSW(1) ⊡ C keeps the message, GGSW(0) ⊡ C gives 0
-    assert np.array_equal(T.decode(T.glwe_phase(T.external_product(ggsw[1], c1, base_log), key), p), m1)
-    assert np.array_equal(T.decode(T.glwe_phase(T.external_product(ggsw[0], c1, base_log), key), p),
-                          np.zeros(1024))
+    assert np.array_equal(
+        T.decode(T.glwe_phase(T.external_product(ggsw[1], c1, base_log), key), p), m1
+    )
+    assert np.array_equal(
+        T.decode(T.glwe_phase(T.external_product(ggsw[0], c1, base_log), key), p), np.zeros(1024)
+    )
     for bit, expect in ((0, m0), (1, m1)):
         selected = T.cmux(ggsw[bit], c0, c1, base_log)
         assert np.array_equal(T.decode(T.glwe_phase(selected, key), p), expect)
@@ -70,7 +74,9 @@ def test_external_product_by_small_integer(rng):
     messages = rng._generator.integers(0, 2, 1024)
     ct = T.encrypt_glwe(T.encode(messages, p), key, sigma, rng)
     ggsw = T.ggsw_to_fourier(T.encrypt_ggsw(np.array([3, -1]), key, 23, 1, sigma, rng))
-    assert np.array_equal(T.decode(T.glwe_phase(T.external_product(ggsw[0], ct, 23), key), p),
-                          (3 * messages) % 16)
-    assert np.array_equal(T.decode(T.glwe_phase(T.external_product(ggsw[1], ct, 23), key), p),
-                          (-messages) % 16)
+    assert np.array_equal(
+        T.decode(T.glwe_phase(T.external_product(ggsw[0], ct, 23), key), p), (3 * messages) % 16
+    )
+    assert np.array_equal(
+        T.decode(T.glwe_phase(T.external_product(ggsw[1], ct, 23), key), p), (-messages) % 16
+    )

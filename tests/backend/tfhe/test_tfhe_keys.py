@@ -1,4 +1,5 @@
 """Key generation, key sizes, no-PBS parameter sets and the insecure on-disk key cache."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,7 @@ from fhe_assistant.crypto.parameters import TFHEParameters
 
 def test_key_shapes(tfhe_keys):
     params, sk, ek = tfhe_keys(4)
-    n, k, size = 822, 2, 1024
+    n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     assert sk.lwe_key.shape == (n,) and sk.glwe_key.shape == (k, size)
     assert sk.big_lwe_key.shape == (k * size,)
     assert set(np.unique(sk.lwe_key)) == {0, 1}
@@ -44,7 +45,9 @@ def test_insecure_key_cache_roundtrip(tmp_path, tfhe_keys):
     path = cache.store(params, "t", sk, ek)
     assert path.name.startswith(params.fingerprint())
     loaded_sk, loaded_ek = cache.load(params, "t")
-    assert np.array_equal(loaded_sk.glwe_key, sk.glwe_key) and np.array_equal(loaded_sk.lwe_key, sk.lwe_key)
+    assert np.array_equal(loaded_sk.glwe_key, sk.glwe_key) and np.array_equal(
+        loaded_sk.lwe_key, sk.lwe_key
+    )
     assert np.array_equal(loaded_ek.bootstrap_key_fourier, ek.bootstrap_key_fourier)
     assert np.array_equal(loaded_ek.keyswitch_key, ek.keyswitch_key)
     assert cache.load(params, "other") is None

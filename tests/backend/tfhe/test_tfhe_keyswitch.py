@@ -1,4 +1,5 @@
 """Keyswitch from the big key (k·N) to the small key (n) keeps the message."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,9 @@ def test_keyswitch_keeps_messages(tfhe_keys, p):
     gen = np.random.default_rng(p)
     messages = gen.integers(0, 2 ** (p + 1), 40)
     rng = T.make_random(p)
-    cts = T.encrypt_lwe(T.encode(messages, p), sk.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension), rng)
+    cts = T.encrypt_lwe(
+        T.encode(messages, p), sk.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension), rng
+    )
     small = T.keyswitch_batch(cts, ek.keyswitch_key, params)
     assert small.shape == (40, params.lwe_dimension + 1)
     assert np.array_equal(T.decrypt_lwe(small, sk.lwe_key, p), messages)

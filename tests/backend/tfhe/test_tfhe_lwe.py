@@ -1,4 +1,5 @@
 """LWE encryption with secure noise and the leveled operations, against numpy."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,8 +71,12 @@ def test_leveled_ops_are_exact_words_mod_2_64(rng):
     w = np.array([-3, 0, 7, -(2**40), 2**62])
     expect_mul = [[(ai * int(wi)) % MOD for ai in row] for row, wi in zip(ints, w.tolist())]
     assert T.lwe_mul_clear(a, w).tolist() == expect_mul
-    assert T.lwe_add(a, b).tolist() == [[(u + v) % MOD for u, v in zip(r, s)] for r, s in zip(ints, intb)]
-    assert T.lwe_sub(a, b).tolist() == [[(u - v) % MOD for u, v in zip(r, s)] for r, s in zip(ints, intb)]
+    assert T.lwe_add(a, b).tolist() == [
+        [(u + v) % MOD for u, v in zip(r, s)] for r, s in zip(ints, intb)
+    ]
+    assert T.lwe_sub(a, b).tolist() == [
+        [(u - v) % MOD for u, v in zip(r, s)] for r, s in zip(ints, intb)
+    ]
     assert T.lwe_neg(a).tolist() == [[(-u) % MOD for u in r] for r in ints]
     dot = [sum(int(wi) * r[t] for wi, r in zip(w.tolist(), ints)) % MOD for t in range(9)]
     assert T.lwe_dot(a, w).tolist() == dot
@@ -81,7 +86,7 @@ def test_leveled_ops_are_exact_words_mod_2_64(rng):
 
 
 def test_noise_grows_as_documented(rng):
-    dimension, p = 1024, 3
+    dimension = 1024
     key = rng.binary(dimension)
     sigma = noise_std_log2_mod(dimension)
     cts = T.encrypt_lwe(np.zeros((2, 4000), dtype=np.uint64), key, sigma, rng)

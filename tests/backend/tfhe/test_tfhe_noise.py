@@ -6,6 +6,7 @@
 The model comes from ``fhe_assistant.crypto.noise`` when it is there, else from the local
 copy of the same formulas below (modular variances, binary keys).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,7 +36,9 @@ def model_pre_pbs_variance(params):
         return float(_noise.fresh_variance(big) + ks + ms)
     base2 = 2.0 ** (2 * params.ks_base_log)
     b2l = 2.0 ** (2 * params.ks_base_log * params.ks_level)
-    ks = big * ((Q2 / (12 * b2l) - 1 / 12) * 0.5 + 0.25 / 4 + params.ks_level * _fresh(n) * (base2 + 2) / 12)
+    ks = big * (
+        (Q2 / (12 * b2l) - 1 / 12) * 0.5 + 0.25 / 4 + params.ks_level * _fresh(n) * (base2 + 2) / 12
+    )
     ms = (1 / 12 + n / 24) / (2.0 * size) ** 2 * Q2 + (n / 48 - 1 / 12)
     return _fresh(big) + ks + ms
 
@@ -56,8 +59,12 @@ def model_pbs_output_variance(params):
 
 def _encrypt(params, sk, messages, seed):
     p = params.message_bit_width
-    return T.encrypt_lwe(T.encode(messages, p), sk.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension),
-                         T.make_random(seed))
+    return T.encrypt_lwe(
+        T.encode(messages, p),
+        sk.big_lwe_key,
+        noise_std_log2_mod(params.big_lwe_dimension),
+        T.make_random(seed),
+    )
 
 
 @pytest.mark.parametrize("p", [2, 4])
@@ -83,7 +90,9 @@ def test_pbs_output_noise_matches_model(tfhe_keys, p):
     messages = np.random.default_rng(10 + p).integers(0, 2**p, 192)
     table = np.arange(2**p)
     out = T.programmable_bootstrap(_encrypt(params, sk, messages, 40 + p), table, ek, params)
-    errors = (T.lwe_phase(out, sk.big_lwe_key) - T.encode(messages, p)).view(np.int64).astype(np.float64)
+    errors = (
+        (T.lwe_phase(out, sk.big_lwe_key) - T.encode(messages, p)).view(np.int64).astype(np.float64)
+    )
     ratio = np.var(errors) / model_pbs_output_variance(params)
     print(f"p={p} measured/model variance {ratio:.3f}")
     assert 0.5 < ratio < 2.0, f"measured/model variance {ratio:.3f}"

@@ -4,7 +4,10 @@ Inputs cover all 2**(p+1) messages: i < 2**p reads table[i]; with the padding bi
 (i >= 2**p) the negacyclic wrap gives -table[i - 2**p] mod 2**(p+1) — the rule the graph
 layer's simulation reproduces (``pbs.lookup_reference``).
 """
+
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 import pytest
@@ -20,7 +23,9 @@ def _check_lookups(tfhe_keys, p, repeats=1, sample=None):
     messages = np.tile(np.arange(2 ** (p + 1)), repeats)
     if sample is not None:
         messages = gen.permutation(messages)[:sample]
-    cts = T.encrypt_lwe(T.encode(messages, p), sk.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension), rng)
+    cts = T.encrypt_lwe(
+        T.encode(messages, p), sk.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension), rng
+    )
 
     # one unsigned table shared by the whole batch
     table = gen.integers(0, 2**p, 2**p)
@@ -61,14 +66,15 @@ def test_test_vector_layout(concrete_parameters):
     assert tv.shape == (1, 1024) and tv.dtype == np.uint64
     for j in (0, half - 1, half, 1024 - half - 1):
         assert tv[0, j] == np.uint64(table[(j + half) // box]) * delta
-    assert np.all(tv[0, 1024 - half:] == np.uint64(0) - np.uint64(table[0]) * delta)
+    assert np.all(tv[0, 1024 - half :] == np.uint64(0) - np.uint64(table[0]) * delta)
 
 
 def test_single_and_batched_bootstrap_agree(tfhe_keys):
     params, sk, ek = tfhe_keys(2)
     rng = T.make_random(5)
-    cts = T.encrypt_lwe(T.encode(np.arange(8), 2), sk.big_lwe_key,
-                        noise_std_log2_mod(params.big_lwe_dimension), rng)
+    cts = T.encrypt_lwe(
+        T.encode(np.arange(8), 2), sk.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension), rng
+    )
     small = T.keyswitch_batch(cts, ek.keyswitch_key, params)
     tvs = T.make_test_vectors(np.array([[0, 1, 2, 3]]), params)
     batch = T.bootstrap_batch(small, tvs, ek.bootstrap_key_fourier, params)
@@ -76,7 +82,29 @@ def test_single_and_batched_bootstrap_agree(tfhe_keys):
     assert np.array_equal(batch[5:6], one)
 
 
+def test_large_batches_run_in_slices(tfhe_keys, monkeypatch):
+    bootstrap_module = importlib.import_module("fhe_assistant.backend.tfhe.bootstrap")
+    params, sk, ek = tfhe_keys(2)
+    rng = T.make_random(6)
+    sigma = noise_std_log2_mod(params.big_lwe_dimension)
+    messages = np.arange(9) % 8
+    cts = T.encrypt_lwe(T.encode(messages, 2), sk.big_lwe_key, sigma, rng)
+    small = T.keyswitch_batch(cts, ek.keyswitch_key, params)
+    tables = np.random.default_rng(0).integers(0, 4, (9, 4))
+    tvs = T.make_test_vectors(tables, params)
+    whole = T.bootstrap_batch(small, tvs, ek.bootstrap_key_fourier, params)
+    monkeypatch.setattr(bootstrap_module, "SLICE_PER_THREAD", 2)
+    sliced = T.bootstrap_batch(small, tvs, ek.bootstrap_key_fourier, params)
+    assert np.array_equal(whole, sliced)
+    got = T.decrypt_lwe(sliced, sk.big_lwe_key, 2)
+    assert np.array_equal(got, T.lookup_reference(messages, tables, 2))
+
+
 def test_programmable_bootstrap_needs_keys(concrete_parameters):
     with pytest.raises(ValueError):
-        T.programmable_bootstrap(np.zeros((1, 2049), np.uint64), np.arange(16), T.EvaluationKeys(None, None),
-                                 concrete_parameters[4])
+        T.programmable_bootstrap(
+            np.zeros((1, 2049), np.uint64),
+            np.arange(16),
+            T.EvaluationKeys(None, None),
+            concrete_parameters[4],
+        )

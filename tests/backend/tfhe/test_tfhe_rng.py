@@ -1,10 +1,16 @@
 """Randomness: the CSPRNG is the default; the seeded generator is reproducible and test-only."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from fhe_assistant.backend.tfhe import InsecureSeededRandom, SecureRandom, generate_keys, make_random
+from fhe_assistant.backend.tfhe import (
+    InsecureSeededRandom,
+    SecureRandom,
+    generate_keys,
+    make_random,
+)
 from fhe_assistant.backend.tfhe.rng import box_muller
 from fhe_assistant.crypto.parameters import TFHEParameters
 

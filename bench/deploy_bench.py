@@ -1,0 +1,239 @@
+"""Deployment: serialized sizes next to Concrete's, and Dask batch throughput (1 vs 2 workers).
+
+    python bench/deploy_bench.py [--samples 64] [--anchor .venv-anchor/bin/python]
+                                 [--json] [--write bench/README_deploy.md]
+
+Sizes are for the anchor's ``tlu_4bit`` case (../shared/bench/anchor_concrete.py: one random
+4-bit LookupTable on an encrypted scalar, table seed 20240601 + 4): evaluation keys, one
+input ciphertext, one result, client specs, the key set and server.zip, each as serialized
+by ``fhe_assistant.deploy`` and by concrete-python 2.11 (``client.evaluation_keys.serialize()``,
+``circuit.encrypt(x).serialize()`` …; also with Concrete's ``compress_evaluation_keys`` and
+``compress_input_ciphertexts``). Our client sends seeded input ciphertexts by default
+(``Client(..., compress_input_ciphertexts=False)`` for full ones); evaluation keys are not
+compressed (that needs seeded key generation in the TFHE core). The Concrete side runs in its own virtualenv when
+``--anchor`` exists (skipped otherwise).
+
+Throughput: ``server.run_batch`` on a ``LocalCluster`` of 1 and then 2 worker processes
+(numba threads split evenly over the cores), timed after a warm-up batch on the same
+cluster, for ``tlu_4bit`` (one PBS a sample) and ``tlu_batch_4bit_100`` (100 PBS a sample,
+which one worker already spreads over every core); an in-process ``server.run`` loop is the
+reference. Keys come from an insecure seed (benchmark only).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SEED = 20240601
+
+ANCHOR_SCRIPT = r"""
+import json, os, sys, tempfile
+import numpy as np
+from concrete import fhe
+SEED = 20240601
+values = np.random.default_rng(SEED + 4).integers(0, 16, size=16).tolist()
+table = fhe.LookupTable(values)
+def tlu(x):
+    return table[x]
+records = {}
+for label, options in (("concrete", {}), ("concrete compressed",
+                       {"compress_evaluation_keys": True, "compress_input_ciphertexts": True})):
+    circuit = fhe.Compiler(tlu, {"x": "encrypted"}).compile(list(range(16)), **options)
+    circuit.keygen()
+    argument = circuit.encrypt(5)
+    result = circuit.run(argument)
+    assert circuit.decrypt(result) == values[5]
+    folder = tempfile.mkdtemp()
+    circuit.server.save(os.path.join(folder, "server.zip"))
+    kind = "input_ciphertext_seeded" if options else "input_ciphertext_full"
+    records[label] = {
+        "evaluation_keys": len(circuit.client.evaluation_keys.serialize()),
+        kind: len(argument.serialize()),
+        "result_ciphertext": len(result.serialize()),
+        "client_specs": len(circuit.client.specs.serialize()),
+        "key_set": len(circuit.client.keys.serialize()),
+        "server_zip": os.path.getsize(os.path.join(folder, "server.zip")),
+    }
+print(json.dumps(records))
+"""
+
+
+def tlu_circuit(shape=(), cache: str | None = None):
+    import fhe_assistant as fhe
+
+    values = np.random.default_rng(SEED + 4).integers(0, 16, size=16).tolist()
+    table = fhe.LookupTable(values)
+
+    @fhe.compiler({"x": "encrypted"})
+    def tlu(x):
+        return table[x]
+
+    inputset = np.arange(16) if shape == () else \
+        np.random.default_rng(SEED + 100).integers(0, 16, (32,) + shape)
+    if shape != ():
+        inputset[0], inputset[1] = 0, 15
+    return tlu.compile(inputset, insecure_key_cache_location=cache), values
+
+
+def measure_sizes(cache: str) -> dict:
+    from fhe_assistant.deploy import Client, Server
+
+    circuit, values = tlu_circuit(cache=cache)
+    server = Server.from_circuit(circuit)
+    client = Client(server.client_specs, keyset_cache_directory=cache)
+    client.keys.generate(seed=SEED)
+    full = Client(server.client_specs, compress_input_ciphertexts=False)
+    full.keys = client.keys
+    argument = client.encrypt(5)
+    result = server.run(argument, evaluation_keys=client.evaluation_keys)
+    assert client.decrypt(result) == values[5]
+    folder = tempfile.mkdtemp()
+    server.save(os.path.join(folder, "server.zip"))
+    p = circuit.parameters
+    return {"fhe_assistant": {
+        "evaluation_keys": len(client.evaluation_keys.serialize()),
+        "input_ciphertext_full": len(full.encrypt(5).serialize()),
+        "input_ciphertext_seeded": len(argument.serialize()),
+        "result_ciphertext": len(result.serialize()),
+        "client_specs": len(server.client_specs.serialize()),
+        "key_set": len(client.keys.serialize()),
+        "server_zip": os.path.getsize(os.path.join(folder, "server.zip")),
+    }, "parameters": f"n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
+                     f"pbs={p.pbs_base_log}/{p.pbs_level} ks={p.ks_base_log}/{p.ks_level}"}
+
+
+def measure_anchor(anchor: str) -> dict:
+    if not Path(anchor).exists():
+        return {}
+    result = subprocess.run([anchor, "-c", ANCHOR_SCRIPT], capture_output=True, text=True,
+                            timeout=900, check=False)
+    if result.returncode != 0:
+        print(result.stderr[-2000:], file=sys.stderr)
+        return {}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) -> dict:
+    """Samples per second, best of ``repeats`` timed batches after a warm-up.
+
+    The in-process loop, the 1-worker and the 2-worker clusters take turns, so that load
+    from other processes on the machine hits all three alike.
+    """
+    from distributed import Client as DaskClient
+
+    from fhe_assistant.deploy import Client, Server
+    from fhe_assistant.deploy.batch import local_cluster
+
+    shape = () if case == "tlu_4bit" else (100,)
+    circuit, values = tlu_circuit(shape, cache)
+    server = Server.from_circuit(circuit)
+    client = Client(server.client_specs, keyset_cache_directory=cache)
+    client.keys.generate(seed=SEED)
+    rng = np.random.default_rng(SEED)
+    xs = [rng.integers(0, 16, shape) for _ in range(samples)]
+    arguments = [client.encrypt(x) for x in xs]
+    expected = [np.asarray(values)[x] for x in xs]
+    keys = client.evaluation_keys
+    server.run(arguments[0], evaluation_keys=keys)  # warm-up
+    clusters = {workers: local_cluster(n_workers=workers) for workers in (1, 2)}
+    dask = {workers: DaskClient(cluster) for workers, cluster in clusters.items()}
+    best = {"in_process": float("inf"), 1: float("inf"), 2: float("inf")}
+    try:
+        for workers, dask_client in dask.items():
+            server.run_batch(arguments[:2 * workers], keys, client=dask_client)  # warm-up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for argument in arguments:
+                server.run(argument, evaluation_keys=keys)
+            best["in_process"] = min(best["in_process"], time.perf_counter() - start)
+            for workers, dask_client in dask.items():
+                start = time.perf_counter()
+                results = server.run_batch(arguments, keys, client=dask_client)
+                best[workers] = min(best[workers], time.perf_counter() - start)
+                assert all(np.array_equal(client.decrypt(r), e)
+                           for r, e in zip(results, expected))
+    finally:
+        for workers in (1, 2):
+            dask[workers].close()
+            clusters[workers].close()
+    record = {"case": case, "samples": samples, "in_process_per_s": samples / best["in_process"],
+              "workers_1_per_s": samples / best[1], "workers_2_per_s": samples / best[2]}
+    record["speedup"] = record["workers_2_per_s"] / record["workers_1_per_s"]
+    return record
+
+
+def _size(value) -> str:
+    if value is None:
+        return "–"
+    if value >= 1 << 20:
+        return f"{value / 2**20:.1f} MiB"
+    if value >= 1 << 10:
+        return f"{value / 2**10:.1f} KiB"
+    return f"{value} B"
+
+
+def table(sizes: dict, anchor: dict, throughput: list[dict]) -> str:
+    rows = ["evaluation_keys", "input_ciphertext_full", "input_ciphertext_seeded",
+            "result_ciphertext", "client_specs", "key_set", "server_zip"]
+    columns = ["fhe_assistant", *anchor]
+    lines = [f"Sizes for `tlu_4bit` (ours: {sizes['parameters']}), serialized bytes:", "",
+             "| artifact | " + " | ".join(columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    merged = {"fhe_assistant": sizes["fhe_assistant"], **anchor}
+    for row in rows:
+        lines.append(f"| {row.replace('_', ' ').replace('ciphertext ', 'ciphertext, ')} | "
+                     + " | ".join(_size(merged[c].get(row)) for c in columns) + " |")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines += ["", (f"Dask `run_batch` throughput on this machine ({os.cpu_count()} cores, "
+                   f"load average {load:.1f} when the table was written), samples per second, "
+                   "best of 3 timed batches (taking turns) after a warm-up batch that "
+                   "scatters the keys:"),
+              "",
+              "| case | samples | in-process loop | 1 worker | 2 workers | 2 vs 1 |",
+              "|---|---|---|---|---|---|"]
+    for record in throughput:
+        lines.append(f"| {record['case']} | {record['samples']} | "
+                     f"{record['in_process_per_s']:.1f} | {record['workers_1_per_s']:.1f} | "
+                     f"{record['workers_2_per_s']:.1f} | {record['speedup']:.2f}× |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--anchor", default=str(ROOT / ".venv-anchor" / "bin" / "python"))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", help="write the markdown table into this file")
+    arguments = parser.parse_args()
+    cache = tempfile.mkdtemp(prefix="deploy-bench-keys-")
+    sizes = measure_sizes(cache)
+    anchor = measure_anchor(arguments.anchor)
+    throughput = [measure_throughput("tlu_4bit", arguments.samples, cache),
+                  measure_throughput("tlu_batch_4bit_100", max(4, arguments.samples // 8),
+                                     cache)]
+    if arguments.json:
+        print(json.dumps({"sizes": sizes, "anchor": anchor, "throughput": throughput}))
+    text = table(sizes, anchor, throughput)
+    print(text)
+    if arguments.write:
+        path = Path(arguments.write)
+        previous = path.read_text() if path.exists() else ""
+        marker = "<!-- deploy_bench -->"
+        parts = previous.split(marker)
+        tail = parts[2] if len(parts) > 2 else "\n"
+        path.write_text(parts[0] + marker + "\n" + text + "\n" + marker + tail)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

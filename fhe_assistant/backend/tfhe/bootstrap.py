@@ -1,0 +1,179 @@
+"""Programmable bootstrapping: modulus switch, blind rotation, sample extraction (tfhe-notes §1.5).
+
+Definition
+----------
+Input: an LWE ciphertext (a, b) of dimension n (after the keyswitch), a test vector TV
+(N words) and the Fourier bootstrapping key BSK_i = GGSW(s_i), i < n.
+
+1. **Modulus switch to 2N** with rounding, for each of the n+1 words:
+   ã = ⌊a·2N / 2**64⌉ mod 2N = (((a >> (64 − log2(2N) − 1)) + 1) >> 1) & (2N − 1),
+   so that φ̃ = b̃ − Σ ã_i·s_i mod 2N ≈ φ·2N/2**64.
+2. **Accumulator** ACC = (0, …, 0, X**(−b̃)·TV), a trivial GLWE (k+1, N).
+3. **Blind rotation**: for i < n with ã_i ≠ 0, ACC ← ACC + BSK_i ⊡ (X**ã_i·ACC − ACC)
+   (a CMux, :func:`external_product.cmux_rotate_into`). Afterwards ACC encrypts TV·X**(−φ̃),
+   whose coefficient 0 is TV[φ̃] for φ̃ < N and −TV[φ̃ − N] for φ̃ ≥ N (negacyclic wrap).
+4. **Sample extraction** of coefficient 0: an LWE of dimension k·N under the flattened
+   GLWE key (:func:`glwe.sample_extract_into`).
+
+Batches run in parallel over ``numba.get_num_threads()`` chunks of ciphertexts
+(``prange``). Inside a chunk the loop over the key index i is outside and the loop over
+ciphertexts inside, so each GGSW (74 KB at 4-bit parameters) is read from memory once per
+chunk rather than once per ciphertext (§2.4, point 3).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from .external_product_fourier import allocate_scratch, cmux_rotate_group_into, cmux_rotate_into
+from .fft import fourier_tables
+from .glwe import sample_extract_into
+from .polynomial import monomial_mul_into
+
+__all__ = ["blind_rotate_batch_into", "bootstrap_batch", "modulus_switch"]
+
+
+@njit(cache=True)
+def modulus_switch_into(words: np.ndarray, log2_modulus: int, out: np.ndarray) -> None:
+    """out = round(words · 2**log2_modulus / 2**64) mod 2**log2_modulus, as int64."""
+    shift = np.uint64(64 - log2_modulus - 1)
+    one = np.uint64(1)
+    mask = (one << np.uint64(log2_modulus)) - one
+    for t in range(words.size):
+        out[t] = np.int64((((words[t] >> shift) + one) >> one) & mask)
+
+
+def modulus_switch(cts, polynomial_size: int) -> np.ndarray:
+    """Rounded switch of every word of ``cts`` (..., n+1) from 2**64 to 2N -> int64 in [0, 2N)."""
+    cts = np.ascontiguousarray(cts, dtype=np.uint64)
+    log2_modulus = int(polynomial_size).bit_length()  # log2(2N) for a power of two N
+    out = np.empty(cts.shape, dtype=np.int64)
+    modulus_switch_into(cts.reshape(-1), log2_modulus, out.reshape(-1))
+    return out
+
+
+@njit(cache=True)
+def blind_rotate_batch_into(cts, test_vectors, bsk_f, base_log, level, tables, acc, group):
+    """Blind rotation of ciphertexts (m, n+1) into accumulators ``acc`` (m, k+1, N), in place.
+
+    ``test_vectors`` is (m, N) or (1, N) (shared); ``tables`` is
+    :func:`fft.fourier_tables`'s tuple. The key index loop is outside the ciphertext
+    loop, so each GGSW is read from memory once per call; ciphertexts are processed
+    ``group`` at a time (:func:`cmux_rotate_group_into`), skipping ã_i = 0. The next
+    GGSW is prefetched during the first group of each key index.
+    """
+    count = cts.shape[0]
+    lwe_dimension = cts.shape[1] - 1
+    glwe_dimension = acc.shape[1] - 1
+    size = acc.shape[2]
+    log2_modulus = 1
+    while (1 << log2_modulus) < 2 * size:
+        log2_modulus += 1
+    powers = np.empty((count, lwe_dimension + 1), dtype=np.int64)
+    for c in range(count):
+        modulus_switch_into(cts[c], log2_modulus, powers[c])
+        tv = test_vectors[0] if test_vectors.shape[0] == 1 else test_vectors[c]
+        for r in range(glwe_dimension):
+            acc[c, r, :] = 0
+        body = powers[c, lwe_dimension]
+        monomial_mul_into(tv, (2 * size - body) % (2 * size), acc[c, glwe_dimension])
+    scratch = allocate_scratch(glwe_dimension, size, level, group)
+    members = np.empty(group, dtype=np.int64)
+    member_powers = np.empty(group, dtype=np.int64)
+    ggsw_bytes = bsk_f[0].size * 16
+    for i in range(lwe_dimension):
+        ggsw_f = bsk_f[i]
+        next_ggsw_f = bsk_f[min(i + 1, lwe_dimension - 1)]
+        prefetch_bytes = ggsw_bytes if i + 1 < lwe_dimension else 0
+        c = 0
+        while c < count:
+            g = 0
+            while c < count and g < group:
+                if powers[c, i] != 0:
+                    members[g] = c
+                    member_powers[g] = powers[c, i]
+                    g += 1
+                c += 1
+            if g == 1:
+                cmux_rotate_into(acc[members[0]], member_powers[0], ggsw_f, base_log, level, tables,
+                                 scratch, next_ggsw_f, prefetch_bytes)
+            elif g > 1:
+                cmux_rotate_group_into(acc, members, g, member_powers, ggsw_f, base_log, level,
+                                       tables, scratch, next_ggsw_f, prefetch_bytes)
+            prefetch_bytes = 0  # the next GGSW is prefetched once per key index
+
+
+@njit(cache=True, parallel=True)
+def _bootstrap_chunks(cts, test_vectors, bsk_f, base_log, level, tables, out, chunks, group):
+    count = cts.shape[0]
+    glwe_dimension = bsk_f.shape[2] - 1
+    size = 2 * tables[0].size
+    for chunk in prange(chunks):
+        start = chunk * count // chunks
+        stop = (chunk + 1) * count // chunks
+        acc = np.empty((stop - start, glwe_dimension + 1, size), dtype=np.uint64)
+        tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
+        blind_rotate_batch_into(cts[start:stop], tvs, bsk_f, base_log, level, tables, acc, group)
+        for c in range(stop - start):
+            sample_extract_into(acc[c], out[start + c])
+
+
+GROUP_ROWS = 12
+SLICE_PER_THREAD = 128
+
+
+def group_size(params) -> int:
+    """Ciphertexts per shared FFT call in a batch: enough for about 12 rows of transforms."""
+    rows = (params.glwe_dimension + 1) * params.pbs_level
+    return max(1, min(8, -(-GROUP_ROWS // rows)))
+
+
+def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
+    """Programmable bootstrap of LWE ciphertexts (m, n+1) -> (m, k·N + 1) under the big key.
+
+    Parameters
+    ----------
+    cts : uint64 (m, n+1), under the small LWE key (i.e. after :func:`keyswitch_batch`)
+    test_vectors : uint64 (m, N), or (1, N) for one table shared by all
+        (:func:`pbs.make_test_vectors`)
+    bsk_fourier : complex128 (n, l, k+1, k+1, N/2), the Fourier bootstrapping key
+    params : TFHEParameters
+
+    Returns
+    -------
+    uint64 (m, k·N + 1): ciphertext c encrypts TV_c[φ̃_c] if φ̃_c < N and −TV_c[φ̃_c − N]
+    otherwise, where φ̃_c is the input phase switched to Z_2N.
+
+    Work is split over ``numba.get_num_threads()`` threads (set it with
+    ``numba.set_num_threads``).
+    """
+    cts = np.ascontiguousarray(cts, dtype=np.uint64)
+    test_vectors = np.ascontiguousarray(test_vectors, dtype=np.uint64)
+    bsk_fourier = np.ascontiguousarray(bsk_fourier, dtype=np.complex128)
+    n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
+    level = params.pbs_level
+    if cts.ndim != 2 or cts.shape[1] != n + 1:
+        raise ValueError(f"expected ciphertexts of shape (m, {n + 1}), got {cts.shape}")
+    shape = test_vectors.shape
+    if test_vectors.ndim != 2 or shape[1] != size or shape[0] not in (1, cts.shape[0]):
+        raise ValueError(
+            f"expected test vectors of shape (1 or {cts.shape[0]}, {size}), "
+            f"got {test_vectors.shape}"
+        )
+    if bsk_fourier.shape != (n, level, k + 1, k + 1, size // 2):
+        raise ValueError(f"bootstrap key shape {bsk_fourier.shape} does not match {params}")
+    out = np.empty((cts.shape[0], k * size + 1), dtype=np.uint64)
+    if cts.shape[0] == 0:
+        return out
+    tables = fourier_tables(size)
+    threads = numba.get_num_threads()
+    # slices bound the accumulator memory (m·(k+1)·N words) for very large batches
+    for start in range(0, cts.shape[0], SLICE_PER_THREAD * threads):
+        stop = min(start + SLICE_PER_THREAD * threads, cts.shape[0])
+        tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
+        chunks = max(1, min(threads, stop - start))
+        _bootstrap_chunks(cts[start:stop], tvs, bsk_fourier, params.pbs_base_log, level, tables,
+                          out[start:stop], chunks, group_size(params))
+    return out

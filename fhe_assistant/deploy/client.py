@@ -1,0 +1,163 @@
+"""``Client``: keys, encryption and decryption from the client specs alone."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend.values import EncryptedValue
+from ..core.errors import InputError
+from ..crypto.security import noise_std_log2_mod
+from .keys import EvaluationKeys, Keys
+from .server import check_clear
+from .specs import ClientSpecs
+from .value import SEED_BYTES, Value, expand_masks
+
+
+def _encrypt_seeded(plaintexts: np.ndarray, key: np.ndarray, noise_std_log2: float, random,
+                    seed: bytes) -> np.ndarray:
+    """LWE encryptions (a, <a, s> + pt + e) whose masks a are expanded from ``seed``."""
+    from ..backend.tfhe import lwe_phase
+
+    dimension = key.shape[0]
+    ciphertexts = np.zeros(plaintexts.shape + (dimension + 1,), dtype=np.uint64)
+    ciphertexts[..., :dimension] = expand_masks(seed, plaintexts.size, dimension).reshape(
+        plaintexts.shape + (dimension,))
+    minus_mask_dot_key = lwe_phase(ciphertexts, key)  # body 0: phase = -<a, s>
+    noise = random.gaussian(plaintexts.shape, 2.0**noise_std_log2).view(np.uint64)
+    with np.errstate(over="ignore"):
+        ciphertexts[..., dimension] = plaintexts + noise - minus_mask_dot_key
+    return ciphertexts
+
+
+def _as_integers(argument, name: str) -> np.ndarray:
+    array = np.asarray(argument)
+    if array.dtype.kind == "b":
+        return array.astype(np.int64)
+    if array.dtype.kind == "f" and array.size and np.all(np.isfinite(array)) \
+            and np.all(np.equal(np.mod(array, 1), 0)):
+        return array.astype(np.int64)
+    if array.dtype.kind not in "iu" and array.size:
+        raise InputError(f"argument {name!r} must hold integers, got dtype {array.dtype}")
+    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+        raise InputError(f"argument {name!r} exceeds the int64 range")
+    return array.astype(np.int64)
+
+
+class Client:
+    """The party that holds the secret key.
+
+    Parameters
+    ----------
+    client_specs : ClientSpecs
+        From ``server.client_specs``, ``ClientSpecs.deserialize`` or an HTTP server.
+    keyset_cache_directory : str, optional
+        INSECURE on-disk key cache (tests and notebooks only), as in Concrete.
+    compress_input_ciphertexts : bool
+        Encrypt into *seeded* ciphertexts: the mask is replaced by a 32-byte XOF seed, so a
+        serialized input costs 8 bytes an element instead of 8·(k·N + 1) (see
+        :mod:`fhe_assistant.deploy.value`). Results from the server are never seeded.
+    """
+
+    def __init__(self, client_specs: ClientSpecs, keyset_cache_directory: str | None = None,
+                 compress_input_ciphertexts: bool = True):
+        if not isinstance(client_specs, ClientSpecs):
+            raise InputError("Client takes ClientSpecs (server.client_specs or "
+                             "ClientSpecs.deserialize(...))")
+        self.specs = client_specs
+        self.compress_input_ciphertexts = compress_input_ciphertexts
+        self._keys = Keys(client_specs.parameters, keyset_cache_directory)
+
+    @staticmethod
+    def from_circuit(circuit) -> Client:
+        """A client for ``circuit``, sharing its keys when they are already generated."""
+        from .server import Server
+
+        client = Client(Server.from_circuit(circuit).client_specs,
+                        circuit.configuration.insecure_key_cache_location)
+        if circuit.keys_generated:
+            client.keys.assign(circuit.secret_keys, circuit.evaluation_keys)
+        return client
+
+    @property
+    def client_specs(self) -> ClientSpecs:
+        return self.specs
+
+    @property
+    def keys(self) -> Keys:
+        return self._keys
+
+    @keys.setter
+    def keys(self, keys: Keys) -> None:
+        if keys.parameters != self.specs.parameters:
+            raise InputError("these keys were made for other parameters than the client specs")
+        self._keys = keys
+
+    @property
+    def evaluation_keys(self) -> EvaluationKeys:
+        """The public half of the key set, to send to the server (generates keys if needed)."""
+        self._keys.generate()
+        return self._keys.evaluation
+
+    # -- encrypt / decrypt ---------------------------------------------------------------------
+    def encrypt(self, *args):
+        """Encrypt one call's arguments (clear ones pass through): a Value or a tuple."""
+        specs = self.specs.inputs
+        if len(args) != len(specs):
+            raise InputError(f"expected {len(specs)} argument(s) "
+                             f"({', '.join(s.name for s in specs)}), got {len(args)}")
+        self._keys.generate()
+        from ..backend.tfhe import encode, encrypt_lwe
+
+        parameters = self.specs.parameters
+        sigma = noise_std_log2_mod(parameters.big_lwe_dimension)
+        values = []
+        for argument, spec in zip(args, specs):
+            if argument is None:
+                values.append(None)
+                continue
+            array = _as_integers(argument, spec.name)
+            check_clear(array, spec, "argument")
+            if not spec.is_encrypted:
+                values.append(Value(array))
+                continue
+            plaintexts = encode(array, spec.precision)
+            seed = None
+            if self.compress_input_ciphertexts:
+                seed = self._keys.random.uniform_uint64(SEED_BYTES // 8).tobytes()
+                ciphertexts = _encrypt_seeded(plaintexts, self._keys.secret.big_lwe_key, sigma,
+                                              self._keys.random, seed)
+            else:
+                ciphertexts = encrypt_lwe(plaintexts, self._keys.secret.big_lwe_key, sigma,
+                                          self._keys.random)
+            inner = EncryptedValue(ciphertexts, spec.precision, spec.is_signed,
+                                   parameters.fingerprint())
+            values.append(Value(inner, self._keys.key_id, seed))
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def decrypt(self, *results):
+        """Decrypt one call's results: an int for a scalar, an array, or a tuple of them."""
+        if len(results) == 1 and isinstance(results[0], (tuple, list)):
+            results = tuple(results[0])
+        from ..backend.tfhe import decode, lwe_phase
+
+        fingerprint = self.specs.fingerprint
+        clears = []
+        for result in results:
+            value = result if isinstance(result, Value) else Value(result)
+            if not value.is_encrypted:
+                clear = value.clear
+            else:
+                if value.fingerprint != fingerprint or \
+                        value.lwe_size != self.specs.parameters.big_lwe_dimension + 1:
+                    raise InputError("this value was made for other parameters than this "
+                                     "client's")
+                if value.key_id is not None and value.key_id != self._keys.key_id:
+                    raise InputError("this value was encrypted under another key set than "
+                                     "this client's: it cannot be decrypted")
+                inner = value.encrypted
+                clear = decode(lwe_phase(inner.ciphertexts, self._keys.secret.big_lwe_key),
+                               inner.precision, inner.is_signed)
+            clears.append(clear.item() if clear.ndim == 0 else clear)
+        return clears[0] if len(clears) == 1 else tuple(clears)
+
+    def __repr__(self) -> str:
+        return f"Client({self.specs})"

@@ -1,0 +1,220 @@
+"""The binary envelope every deploy artifact shares: header, JSON metadata, raw arrays.
+
+Layout (all integers little-endian)::
+
+    offset  size  field
+    0       4     magic  b"FHEA"
+    4       2     format version (uint16)            -- this reader: 1
+    6       2     kind (uint16): 1 client specs, 2 key set (secret), 3 evaluation keys,
+                  4 value, 5 server program
+    8       4     metadata length M (uint32)
+    12      8     payload length P (uint64)
+    20      32    SHA-256 of bytes [0, 20) + metadata + payload
+    52      M     metadata: UTF-8 JSON object; its "sections" list describes the arrays
+    52+M    P     payload: the arrays' raw bytes, C order, little-endian, back to back
+
+A section is ``{"name", "dtype", "shape", "offset", "nbytes"}``; dtypes come from a short
+allow-list (integers, floats, complex128), so nothing in a payload is ever executed or
+unpickled. Readers check, in this order: length, magic, version (a newer one is refused
+with an "upgrade" message; bytes [0, 8) stay the same in every version), kind, lengths,
+checksum, JSON, then each section's dtype, shape, bounds and contiguity. Any failure
+raises :class:`SerializationError` naming the artifact.
+
+Envelopes are self-delimiting (the prefix gives the total length), so several can be sent
+back to back (:func:`split_envelopes`), as the HTTP ``/run`` endpoint does.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from .errors import SerializationError
+
+MAGIC = b"FHEA"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<4sHHIQ")
+PREFIX_SIZE = _PREFIX.size            # 20
+DIGEST_SIZE = 32
+HEADER_SIZE = PREFIX_SIZE + DIGEST_SIZE
+MAX_METADATA_BYTES = 16 << 20
+
+_DTYPES = {name: np.dtype(name).newbyteorder("<") for name in (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex128")}
+
+
+class Kind(IntEnum):
+    CLIENT_SPECS = 1
+    KEY_SET = 2
+    EVALUATION_KEYS = 3
+    VALUE = 4
+    SERVER_PROGRAM = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", " ")
+
+
+@dataclass
+class Envelope:
+    """A decoded artifact: its kind, JSON metadata and named arrays."""
+
+    kind: Kind
+    metadata: dict
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    version: int = FORMAT_VERSION
+
+
+def _dtype_name(array: np.ndarray) -> str:
+    for name, dtype in _DTYPES.items():
+        if array.dtype.kind == dtype.kind and array.dtype.itemsize == dtype.itemsize:
+            return name
+    raise SerializationError(f"cannot serialize an array of dtype {array.dtype}")
+
+
+def encode_envelope(kind: Kind, metadata: dict, arrays: dict[str, np.ndarray] | None = None,
+                    version: int = FORMAT_VERSION) -> bytes:
+    """Serialize ``metadata`` (JSON-able) and ``arrays`` into one envelope."""
+    sections, chunks, offset = [], [], 0
+    for name, array in (arrays or {}).items():
+        dtype_name = _dtype_name(np.asarray(array))
+        data = np.ascontiguousarray(array, dtype=_DTYPES[dtype_name]).tobytes()
+        sections.append({"name": name, "dtype": dtype_name, "shape": list(np.shape(array)),
+                         "offset": offset, "nbytes": len(data)})
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps({**metadata, "sections": sections}, separators=(",", ":"),
+                      allow_nan=False).encode()
+    payload = b"".join(chunks)
+    prefix = _PREFIX.pack(MAGIC, version, int(kind), len(text), len(payload))
+    digest = hashlib.sha256(prefix)
+    digest.update(text)
+    digest.update(payload)
+    return prefix + digest.digest() + text + payload
+
+
+def envelope_length(data: bytes | memoryview, offset: int = 0) -> int:
+    """Total length of the envelope starting at ``offset`` (from its prefix)."""
+    if len(data) - offset < PREFIX_SIZE:
+        raise SerializationError(f"truncated payload: {len(data) - offset} bytes, an artifact "
+                                 f"starts with a {HEADER_SIZE}-byte header")
+    magic, _, _, metadata_length, payload_length = _PREFIX.unpack_from(data, offset)
+    if magic != MAGIC:
+        raise SerializationError("not an fhe_assistant artifact (bad magic bytes)")
+    return HEADER_SIZE + metadata_length + payload_length
+
+
+def split_envelopes(data: bytes) -> list[bytes]:
+    """Cut back-to-back envelopes apart (each is then validated by its own reader)."""
+    pieces, offset = [], 0
+    view = memoryview(data)
+    while offset < len(data):
+        length = envelope_length(view, offset)
+        if offset + length > len(data):
+            raise SerializationError(f"truncated payload: artifact {len(pieces)} needs {length} "
+                                     f"bytes, {len(data) - offset} remain")
+        pieces.append(bytes(view[offset:offset + length]))
+        offset += length
+    return pieces
+
+
+def _check_prefix(data, expected: Kind) -> tuple[int, int, int]:
+    what = expected.label
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise SerializationError(f"a serialized {what} must be bytes, got {type(data).__name__}")
+    if len(data) < HEADER_SIZE:
+        raise SerializationError(f"truncated {what}: {len(data)} bytes, shorter than the "
+                                 f"{HEADER_SIZE}-byte header")
+    magic, version, kind, metadata_length, payload_length = _PREFIX.unpack_from(data, 0)
+    if magic != MAGIC:
+        raise SerializationError(f"not a serialized {what} (bad magic bytes)")
+    if version > FORMAT_VERSION:
+        raise SerializationError(
+            f"this {what} was written in format version {version}, newer than this "
+            f"fhe_assistant reads (up to {FORMAT_VERSION}): upgrade fhe_assistant")
+    if version < 1:
+        raise SerializationError(f"unknown format version {version} for a {what}")
+    if kind != int(expected):
+        found = Kind(kind).label if kind in Kind._value2member_map_ else f"kind {kind}"
+        raise SerializationError(f"expected a serialized {what}, got a {found}")
+    if metadata_length > MAX_METADATA_BYTES:
+        raise SerializationError(f"{what}: metadata of {metadata_length} bytes is too large")
+    total = HEADER_SIZE + metadata_length + payload_length
+    if len(data) < total:
+        raise SerializationError(f"truncated {what}: {len(data)} bytes, the header announces "
+                                 f"{total}")
+    if len(data) > total:
+        raise SerializationError(f"{what}: {len(data) - total} unexpected bytes after the end")
+    return version, metadata_length, payload_length
+
+
+def decode_envelope(data: bytes, expected: Kind) -> Envelope:
+    """Validate and decode one envelope of kind ``expected`` (see the module docstring)."""
+    what = expected.label
+    version, metadata_length, payload_length = _check_prefix(data, expected)
+    view = memoryview(data)
+    digest = hashlib.sha256(view[:PREFIX_SIZE])
+    digest.update(view[HEADER_SIZE:])
+    if digest.digest() != bytes(view[PREFIX_SIZE:HEADER_SIZE]):
+        raise SerializationError(f"corrupted {what}: checksum mismatch (the bytes were "
+                                 f"truncated, altered or tampered with)")
+    start = HEADER_SIZE + metadata_length
+    try:
+        metadata = json.loads(bytes(view[HEADER_SIZE:start]).decode())
+    except (UnicodeDecodeError, ValueError) as error:
+        raise SerializationError(f"corrupted {what}: unreadable metadata ({error})") from None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("sections"), list):
+        raise SerializationError(f"corrupted {what}: metadata is not a section table")
+    arrays = _read_sections(view[start:start + payload_length], metadata.pop("sections"), what)
+    return Envelope(Kind(expected), metadata, arrays, version)
+
+
+def _read_sections(payload: memoryview, sections: list, what: str) -> dict[str, np.ndarray]:
+    arrays, expected_offset = {}, 0
+    for section in sections:
+        try:
+            name, dtype_name = str(section["name"]), section["dtype"]
+            shape = tuple(int(d) for d in section["shape"])
+            offset, nbytes = int(section["offset"]), int(section["nbytes"])
+        except (KeyError, TypeError, ValueError):
+            raise SerializationError(f"corrupted {what}: malformed section entry") from None
+        if dtype_name not in _DTYPES:
+            raise SerializationError(f"{what}: section {name!r} has unsupported dtype "
+                                     f"{dtype_name!r}")
+        if any(d < 0 for d in shape) or name in arrays:
+            raise SerializationError(f"corrupted {what}: bad section {name!r}")
+        dtype = _DTYPES[dtype_name]
+        count = 1
+        for dim in shape:
+            count *= dim
+        if offset != expected_offset or nbytes != count * dtype.itemsize \
+                or offset + nbytes > len(payload):
+            raise SerializationError(f"corrupted {what}: section {name!r} does not match its "
+                                     f"shape {shape} and dtype {dtype_name}")
+        array = np.frombuffer(payload[offset:offset + nbytes], dtype=dtype).reshape(shape)
+        arrays[name] = array.astype(dtype.newbyteorder("="), copy=True)
+        expected_offset += nbytes
+    if expected_offset != len(payload):
+        raise SerializationError(f"corrupted {what}: {len(payload) - expected_offset} payload "
+                                 f"bytes belong to no section")
+    return arrays
+
+
+def require(metadata: dict, key: str, kind: type | tuple, what: str):
+    """A metadata field of the given type, or a SerializationError naming it."""
+    value = metadata.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise SerializationError(f"corrupted {what}: field {key!r} is missing or malformed")
+    return value
+
+
+def checked_shape(value, what: str, field_name: str = "shape") -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(isinstance(d, int) and not isinstance(d, bool)
+                                              and 0 <= d < 2**31 for d in value):
+        raise SerializationError(f"corrupted {what}: field {field_name!r} is not a shape")
+    return tuple(value)

@@ -1,0 +1,291 @@
+"""Keys on the client side (``Keys``: secret + evaluation) and the public ``EvaluationKeys``.
+
+Formats
+-------
+Evaluation keys (envelope kind 3), what the server receives::
+
+    metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool}
+    sections "bootstrap_key_fourier" complex128 (n, l, k+1, k+1, N/2)   (when has_pbs)
+             "keyswitch_key"         uint64     (k·N, l_ks, n+1)        (when has_pbs)
+
+Key set (envelope kind 2), what ``Keys.save`` writes (mode 0o600) — **holds the secret key**::
+
+    metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool}
+    sections "lwe_key_bits" uint8 (⌈n/8⌉,), "glwe_key_bits" uint8 (⌈k·N/8⌉,)  (np.packbits)
+             + the two evaluation-key sections
+
+``key_id`` is the first 128 bits of SHA-256("fhe_assistant key id" ‖ fingerprint ‖ secret
+keys): a name for the key set that values and evaluation keys carry so that mismatches are
+caught; it reveals nothing about the keys. Evaluation keys never contain the secret key.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.errors import InputError
+from ..crypto.parameters import TFHEParameters
+from .envelope import Kind, decode_envelope, encode_envelope, require
+from .errors import SerializationError
+from .specs import check_fingerprint, parameters_from_json, parameters_to_json
+
+if TYPE_CHECKING:  # the TFHE core loads numba: imported where keys are made
+    from ..backend.tfhe import EvaluationKeys as _TFHEEvaluationKeys
+    from ..backend.tfhe import SecretKeys
+
+
+def _tfhe():
+    from ..backend.tfhe import keys, rng
+
+    return keys, rng
+
+
+def key_id_of(parameters: TFHEParameters, secret_keys: SecretKeys) -> str:
+    digest = hashlib.sha256(b"fhe_assistant key id\0" + parameters.fingerprint().encode())
+    digest.update(np.ascontiguousarray(secret_keys.lwe_key, dtype=np.uint64).tobytes())
+    digest.update(np.ascontiguousarray(secret_keys.glwe_key, dtype=np.uint64).tobytes())
+    return digest.hexdigest()[:32]
+
+
+def evaluation_key_shapes(parameters: TFHEParameters) -> dict[str, tuple[int, ...]]:
+    n, k, size = parameters.lwe_dimension, parameters.glwe_dimension, parameters.polynomial_size
+    if n == 0:
+        return {}
+    return {"bootstrap_key_fourier": (n, parameters.pbs_level, k + 1, k + 1, size // 2),
+            "keyswitch_key": (k * size, parameters.ks_level, n + 1)}
+
+
+def _evaluation_sections(inner: _TFHEEvaluationKeys) -> dict[str, np.ndarray]:
+    if inner.bootstrap_key_fourier is None:
+        return {}
+    return {"bootstrap_key_fourier": inner.bootstrap_key_fourier,
+            "keyswitch_key": inner.keyswitch_key}
+
+
+def _read_evaluation(arrays: dict, parameters: TFHEParameters, what: str) -> _TFHEEvaluationKeys:
+    shapes = evaluation_key_shapes(parameters)
+    dtypes = {"bootstrap_key_fourier": np.complex128, "keyswitch_key": np.uint64}
+    for name, shape in shapes.items():
+        array = arrays.get(name)
+        if array is None or array.shape != shape or array.dtype != dtypes[name]:
+            raise SerializationError(f"corrupted {what}: {name} does not have the shape {shape} "
+                                     f"the parameters imply")
+    tfhe_keys, _ = _tfhe()
+    if not shapes:
+        return tfhe_keys.EvaluationKeys(None, None)
+    return tfhe_keys.EvaluationKeys(arrays["bootstrap_key_fourier"], arrays["keyswitch_key"])
+
+
+def _read_header(metadata: dict, what: str) -> tuple[TFHEParameters, str]:
+    parameters = parameters_from_json(metadata.get("parameters"), what)
+    check_fingerprint(parameters, metadata.get("fingerprint"), what)
+    key_id = require(metadata, "key_id", str, what)
+    if require(metadata, "has_pbs", bool, what) != (parameters.lwe_dimension > 0):
+        raise SerializationError(f"corrupted {what}: has_pbs contradicts the parameters")
+    return parameters, key_id
+
+
+def write_private(path, data: bytes) -> None:
+    """Write ``data`` atomically to ``path`` with owner-only permissions (0o600)."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    descriptor, staging = tempfile.mkstemp(prefix=".fhe-keys-", dir=directory)  # mode 0o600
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(staging, 0o600)
+        os.replace(staging, path)
+    except BaseException:
+        if os.path.exists(staging):
+            os.unlink(staging)
+        raise
+
+
+class EvaluationKeys:
+    """The public keys a server needs to run a program (bootstrap and keyswitch keys)."""
+
+    __slots__ = ("inner", "key_id", "parameters")
+    _WHAT = Kind.EVALUATION_KEYS.label
+
+    def __init__(self, parameters: TFHEParameters, key_id: str, inner: _TFHEEvaluationKeys):
+        self.parameters, self.key_id, self.inner = parameters, key_id, inner
+
+    @property
+    def fingerprint(self) -> str:
+        return self.parameters.fingerprint()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in _evaluation_sections(self.inner).values())
+
+    def serialize(self) -> bytes:
+        metadata = {"parameters": parameters_to_json(self.parameters),
+                    "fingerprint": self.fingerprint, "key_id": self.key_id,
+                    "has_pbs": self.parameters.lwe_dimension > 0}
+        return encode_envelope(Kind.EVALUATION_KEYS, metadata, _evaluation_sections(self.inner))
+
+    @staticmethod
+    def deserialize(data: bytes) -> EvaluationKeys:
+        what = EvaluationKeys._WHAT
+        envelope = decode_envelope(data, Kind.EVALUATION_KEYS)
+        parameters, key_id = _read_header(envelope.metadata, what)
+        if set(envelope.arrays) != set(evaluation_key_shapes(parameters)):
+            raise SerializationError(f"corrupted {what}: unexpected sections")
+        return EvaluationKeys(parameters, key_id,
+                              _read_evaluation(envelope.arrays, parameters, what))
+
+    def __repr__(self) -> str:
+        return (f"EvaluationKeys(key_id={self.key_id[:8]}…, parameters {self.fingerprint}, "
+                f"{self.nbytes / 2**20:.1f} MiB)")
+
+
+class Keys:
+    """A client's key set: the secret keys (never leave the client) and evaluation keys.
+
+    Parameters
+    ----------
+    parameters : TFHEParameters
+    cache_directory : str, optional
+        INSECURE on-disk key cache (the secret key in the clear), shared with
+        ``Configuration(insecure_key_cache_location=...)``: for tests and notebooks only.
+    """
+
+    _WHAT = Kind.KEY_SET.label
+
+    def __init__(self, parameters: TFHEParameters, cache_directory: str | None = None):
+        self.parameters = parameters
+        self.cache_directory = cache_directory
+        self._secret: SecretKeys | None = None
+        self._evaluation: EvaluationKeys | None = None
+        self._random = None
+
+    # -- generation ----------------------------------------------------------------------------
+    @property
+    def are_generated(self) -> bool:
+        return self._secret is not None
+
+    def generate(self, force: bool = False, seed: int | None = None,
+                 encryption_seed: int | None = None) -> None:
+        """Draw a key set (from the OS CSPRNG; ``seed`` makes it reproducible and INSECURE).
+
+        ``encryption_seed`` makes encryption randomness reproducible (INSECURE, tests only).
+        """
+        if self.are_generated and not force:
+            return
+        from ..backend.tfhe import InsecureKeyCache, generate_keys, make_random
+
+        if self.cache_directory is not None:
+            cache = InsecureKeyCache(self.cache_directory)
+            tag = f"seed-{seed}" if seed is not None else "random"
+            keys = cache.load(self.parameters, tag)
+            if keys is None:
+                keys = generate_keys(self.parameters, make_random(seed))
+                cache.store(self.parameters, tag, *keys)
+        else:
+            keys = generate_keys(self.parameters, make_random(seed))
+        self.assign(*keys, encryption_seed=encryption_seed)
+
+    def assign(self, secret_keys: SecretKeys, evaluation_keys: _TFHEEvaluationKeys,
+               encryption_seed: int | None = None) -> None:
+        """Adopt keys generated elsewhere (e.g. by ``circuit.keygen()``)."""
+        _, rng = _tfhe()
+        self._secret = secret_keys
+        self._evaluation = EvaluationKeys(self.parameters,
+                                          key_id_of(self.parameters, secret_keys),
+                                          evaluation_keys)
+        self._random = rng.make_random(encryption_seed)
+
+    def _require(self) -> None:
+        if not self.are_generated:
+            raise InputError("no keys yet: call client.keys.generate() or client.keys.load(path)")
+
+    @property
+    def evaluation(self) -> EvaluationKeys:
+        self._require()
+        return self._evaluation
+
+    @property
+    def key_id(self) -> str:
+        self._require()
+        return self._evaluation.key_id
+
+    @property
+    def secret(self) -> SecretKeys:
+        self._require()
+        return self._secret
+
+    @property
+    def random(self):
+        self._require()
+        return self._random
+
+    # -- format --------------------------------------------------------------------------------
+    def serialize(self) -> bytes:
+        """The whole key set, secret key included: keep these bytes private."""
+        self._require()
+        metadata = {"parameters": parameters_to_json(self.parameters),
+                    "fingerprint": self.parameters.fingerprint(), "key_id": self.key_id,
+                    "has_pbs": self.parameters.lwe_dimension > 0}
+        arrays = {"lwe_key_bits": np.packbits(self._secret.lwe_key.astype(np.uint8)),
+                  "glwe_key_bits": np.packbits(self._secret.glwe_key.reshape(-1).astype(np.uint8)),
+                  **_evaluation_sections(self._evaluation.inner)}
+        return encode_envelope(Kind.KEY_SET, metadata, arrays)
+
+    @staticmethod
+    def deserialize(data: bytes, cache_directory: str | None = None) -> Keys:
+        what = Keys._WHAT
+        envelope = decode_envelope(data, Kind.KEY_SET)
+        parameters, key_id = _read_header(envelope.metadata, what)
+        arrays = envelope.arrays
+        n, k, size = (parameters.lwe_dimension, parameters.glwe_dimension,
+                      parameters.polynomial_size)
+        secret = {}
+        for name, count in (("lwe_key_bits", n), ("glwe_key_bits", k * size)):
+            bits = arrays.get(name)
+            if bits is None or bits.dtype != np.uint8 or bits.shape != ((count + 7) // 8,):
+                raise SerializationError(f"corrupted {what}: {name} does not match the "
+                                         f"parameters")
+            secret[name] = np.unpackbits(bits)[:count].astype(np.uint64)
+        tfhe_keys, rng = _tfhe()
+        secret_keys = tfhe_keys.SecretKeys(secret["lwe_key_bits"],
+                                           secret["glwe_key_bits"].reshape(k, size))
+        if key_id_of(parameters, secret_keys) != key_id:
+            raise SerializationError(f"corrupted {what}: the key id does not match the keys")
+        keys = Keys(parameters, cache_directory)
+        keys._secret = secret_keys
+        keys._evaluation = EvaluationKeys(parameters, key_id,
+                                          _read_evaluation(arrays, parameters, what))
+        keys._random = rng.make_random()
+        return keys
+
+    def save(self, path) -> None:
+        """Write the key set (secret key included) to ``path``, readable by the owner only."""
+        write_private(path, self.serialize())
+
+    def load(self, path) -> None:
+        """Replace this key set by the one saved at ``path`` (same parameters required)."""
+        with open(path, "rb") as file:
+            loaded = Keys.deserialize(file.read())
+        if loaded.parameters != self.parameters:
+            raise SerializationError(f"the keys in {os.fspath(path)!r} were made for other "
+                                     f"parameters ({loaded.parameters.fingerprint()}) than this "
+                                     f"client's ({self.parameters.fingerprint()})")
+        self._secret, self._evaluation, self._random = (loaded._secret, loaded._evaluation,
+                                                        loaded._random)
+
+    def load_if_exists_generate_if_not(self, path, seed: int | None = None) -> None:
+        if os.path.exists(path):
+            self.load(path)
+        else:
+            self.generate(seed=seed)
+            self.save(path)
+
+    def __repr__(self) -> str:
+        state = f"key_id={self.key_id[:8]}…" if self.are_generated else "not generated"
+        return f"Keys({state}, parameters {self.parameters.fingerprint()})"

@@ -1,0 +1,176 @@
+"""``Server``: runs a saved program on ciphertexts with a client's evaluation keys.
+
+``server.zip`` holds two entries: ``server.program`` (the program, see :mod:`.program`) and
+``client.specs`` (what clients need, see :mod:`.specs`). Neither holds a key.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+
+import numpy as np
+
+from ..core.dtypes import Integer
+from ..core.errors import InputError
+from .errors import SerializationError
+from .keys import EvaluationKeys
+from .program import Program
+from .specs import ArgumentSpec, ClientSpecs
+from .value import Value
+
+PROGRAM_ENTRY = "server.program"
+SPECS_ENTRY = "client.specs"
+MAX_ENTRY_BYTES = 1 << 30
+
+
+def specs_of(program: Program) -> ClientSpecs:
+    graph, plan = program.graph, program.plan
+
+    def spec(node_id: int, name: str) -> ArgumentSpec:
+        node = graph[node_id]
+        if not isinstance(node.spec.dtype, Integer):
+            raise SerializationError(f"%{node_id} = {node.label}: a {node.spec.dtype} "
+                                     f"argument or result cannot be exchanged")
+        return ArgumentSpec(name, tuple(node.spec.shape), node.is_encrypted,
+                            plan.precision(node_id) if node.is_encrypted else 0,
+                            node.spec.dtype.bit_width, node.spec.dtype.is_signed)
+
+    inputs = tuple(spec(i, str(graph[i].attrs["name"])) for i in graph.inputs)
+    outputs = tuple(spec(o, f"output_{k}") for k, o in enumerate(graph.outputs))
+    return ClientSpecs(program.parameters, inputs, outputs)
+
+
+def _as_values(values) -> tuple:
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        return tuple(values[0])
+    return tuple(values)
+
+
+def check_clear(array: np.ndarray, spec: ArgumentSpec, where: str) -> None:
+    if array.shape != spec.shape:
+        raise InputError(f"{where} {spec.name!r} has shape {array.shape}; the program expects "
+                         f"{spec.type_text}")
+    if array.size and (array.min() < spec.min or array.max() > spec.max):
+        raise InputError(f"{where} {spec.name!r} holds values in [{array.min()}, {array.max()}], "
+                         f"outside {spec.type_text} [{spec.min}, {spec.max}]")
+
+
+class Server:
+    """A compiled program without keys: ``save``/``load``, ``run``, ``run_batch``."""
+
+    def __init__(self, program: Program):
+        from ..backend.runtime import Runtime
+
+        self.program = program
+        self.client_specs = specs_of(program)
+        self.runtime = Runtime(program.graph, program.plan, program.parameters,
+                               program.table_source, program.is_static)
+        self._serialized: bytes | None = None
+
+    @staticmethod
+    def from_circuit(circuit) -> Server:
+        return Server(Program.from_circuit(circuit))
+
+    @property
+    def parameters(self):
+        return self.program.parameters
+
+    # -- artifact --------------------------------------------------------------------------------
+    def serialize_program(self) -> bytes:
+        if self._serialized is None:
+            self._serialized = self.program.serialize()
+        return self._serialized
+
+    def save(self, path) -> None:
+        """Write ``server.zip``: the program and the client specs (no keys)."""
+        program = self.serialize_program()
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(PROGRAM_ENTRY, program)
+            archive.writestr(SPECS_ENTRY, self.client_specs.serialize())
+
+    @staticmethod
+    def load(path) -> Server:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                entries = {info.filename: info for info in archive.infolist()}
+                if PROGRAM_ENTRY not in entries:
+                    raise SerializationError(f"{os.fspath(path)!r} is not a server artifact: "
+                                             f"no {PROGRAM_ENTRY} entry")
+                if entries[PROGRAM_ENTRY].file_size > MAX_ENTRY_BYTES:
+                    raise SerializationError(f"{os.fspath(path)!r}: the program is too large")
+                program_bytes = archive.read(PROGRAM_ENTRY)
+                specs_bytes = archive.read(SPECS_ENTRY) if SPECS_ENTRY in entries \
+                    and entries[SPECS_ENTRY].file_size < MAX_ENTRY_BYTES else None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+            raise SerializationError(f"{os.fspath(path)!r} is not a valid server.zip "
+                                     f"({error})") from None
+        server = Server(Program.deserialize(program_bytes))
+        server._serialized = program_bytes
+        if specs_bytes is not None and ClientSpecs.deserialize(specs_bytes) != server.client_specs:
+            raise SerializationError(f"{os.fspath(path)!r}: {SPECS_ENTRY} does not match the "
+                                     f"program")
+        return server
+
+    # -- runs --------------------------------------------------------------------------------------
+    def check_keys(self, evaluation_keys) -> EvaluationKeys:
+        if not isinstance(evaluation_keys, EvaluationKeys):
+            raise InputError("evaluation_keys must be fhe_assistant.EvaluationKeys (from "
+                             "client.evaluation_keys or EvaluationKeys.deserialize)")
+        if evaluation_keys.parameters != self.parameters:
+            raise InputError(f"the evaluation keys were made for other parameters "
+                             f"({evaluation_keys.fingerprint}) than this program's "
+                             f"({self.parameters.fingerprint()})")
+        return evaluation_keys
+
+    def check_arguments(self, values, evaluation_keys: EvaluationKeys) -> list:
+        """Validate one call's values against the specs and keys; returns runtime inputs."""
+        specs = self.client_specs.inputs
+        if len(values) != len(specs):
+            raise InputError(f"expected {len(specs)} value(s) "
+                             f"({', '.join(s.name for s in specs)}), got {len(values)}")
+        fingerprint = self.parameters.fingerprint()
+        lwe_size = self.parameters.big_lwe_dimension + 1
+        inputs = []
+        for value, spec in zip(values, specs):
+            if not isinstance(value, Value):
+                value = Value(value)
+            where = "argument"
+            if value.is_encrypted != spec.is_encrypted:
+                state = "encrypted" if spec.is_encrypted else "clear"
+                raise InputError(f"{where} {spec.name!r} must be {state} ({spec.type_text})")
+            if not value.is_encrypted:
+                check_clear(value.clear, spec, where)
+                inputs.append(value.clear)
+                continue
+            if value.fingerprint != fingerprint or value.lwe_size != lwe_size:
+                raise InputError(f"{where} {spec.name!r} was encrypted for other parameters "
+                                 f"({value.fingerprint}, LWE size {value.lwe_size}) "
+                                 f"than this program's ({fingerprint}, {lwe_size})")
+            if value.shape != spec.shape:
+                raise InputError(f"{where} {spec.name!r} has shape {value.shape}; the program "
+                                 f"expects {spec.type_text}")
+            if value.precision != spec.precision or value.is_signed != spec.is_signed:
+                raise InputError(f"{where} {spec.name!r} is encoded at {value.precision} bits; "
+                                 f"the program expects {spec.precision}")
+            if value.key_id is not None and value.key_id != evaluation_keys.key_id:
+                raise InputError(f"{where} {spec.name!r} was encrypted under another key set "
+                                 f"than these evaluation keys")
+            inputs.append(value)
+        return [v.encrypted if isinstance(v, Value) else v for v in inputs]
+
+    def run(self, *values, evaluation_keys):
+        """Evaluate on one call's values; returns a Value, or a tuple for several outputs."""
+        evaluation_keys = self.check_keys(evaluation_keys)
+        inputs = self.check_arguments(_as_values(values), evaluation_keys)
+        outputs = self.runtime.run(evaluation_keys.inner, inputs)
+        results = tuple(Value(output, evaluation_keys.key_id) for output in outputs)
+        return results[0] if len(results) == 1 else results
+
+    def run_batch(self, values, evaluation_keys, client=None, **options):
+        """Run many calls on Dask (see :func:`fhe_assistant.deploy.batch.run_batch`)."""
+        from .batch import run_batch
+
+        return run_batch(self, values, evaluation_keys, client, **options)
+
+    def __repr__(self) -> str:
+        return f"Server({self.client_specs})"

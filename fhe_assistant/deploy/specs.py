@@ -1,0 +1,152 @@
+"""``ClientSpecs``: what a client needs to encrypt and decrypt, without the program.
+
+Format (envelope kind 1, JSON metadata only, no arrays)::
+
+    {"parameters": {lwe_dimension, glwe_dimension, polynomial_size, pbs_base_log, pbs_level,
+                    ks_base_log, ks_level, message_bit_width},
+     "fingerprint": TFHEParameters.fingerprint(),
+     "inputs":  [{"name", "shape", "encrypted", "precision", "bit_width", "is_signed"}, …],
+     "outputs": [{"name", "shape", "encrypted", "precision", "bit_width", "is_signed"}, …]}
+
+``precision`` is the partition precision p of the ciphertext encoding (Δ = 2**(63-p));
+``bit_width``/``is_signed`` are the value's integer type (the range the client accepts).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from ..crypto.parameters import TFHEParameters
+from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require
+from .errors import SerializationError
+
+_WHAT = Kind.CLIENT_SPECS.label
+
+
+def parameters_to_json(parameters: TFHEParameters) -> dict:
+    return parameters.as_dict()
+
+
+def parameters_from_json(data, what: str) -> TFHEParameters:
+    """Rebuild parameters, checking every field is a small non-negative int."""
+    names = [f.name for f in fields(TFHEParameters)]
+    if not isinstance(data, dict) or sorted(data) != sorted(names) or not all(
+            isinstance(data[n], int) and not isinstance(data[n], bool) and 0 <= data[n] < 2**20
+            for n in names):
+        raise SerializationError(f"corrupted {what}: malformed TFHE parameters")
+    parameters = TFHEParameters(**{n: data[n] for n in names})
+    size = parameters.polynomial_size
+    if size and size & (size - 1):
+        raise SerializationError(f"corrupted {what}: polynomial size {size} is not a power of 2")
+    if not 1 <= parameters.message_bit_width <= 16 or parameters.big_lwe_dimension == 0:
+        raise SerializationError(f"corrupted {what}: malformed TFHE parameters")
+    return parameters
+
+
+def check_fingerprint(parameters: TFHEParameters, fingerprint, what: str) -> str:
+    if fingerprint != parameters.fingerprint():
+        raise SerializationError(f"corrupted {what}: the parameter fingerprint does not match "
+                                 f"the parameters")
+    return fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentSpec:
+    """One input or output of the program as the client sees it."""
+
+    name: str
+    shape: tuple[int, ...]
+    is_encrypted: bool
+    precision: int          # partition precision (0 for clear values)
+    bit_width: int
+    is_signed: bool
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.bit_width - 1)) if self.is_signed else 0
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.bit_width - 1)) - 1 if self.is_signed else (1 << self.bit_width) - 1
+
+    @property
+    def type_text(self) -> str:
+        status = "Encrypted" if self.is_encrypted else "Clear"
+        dtype = f"{'int' if self.is_signed else 'uint'}{self.bit_width}"
+        if not self.shape:
+            return f"{status}Scalar<{dtype}>"
+        return f"{status}Tensor<{dtype}, shape={self.shape}>"
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape), "encrypted": self.is_encrypted,
+                "precision": self.precision, "bit_width": self.bit_width,
+                "is_signed": self.is_signed}
+
+    @staticmethod
+    def from_json(data, what: str) -> ArgumentSpec:
+        if not isinstance(data, dict):
+            raise SerializationError(f"corrupted {what}: malformed argument spec")
+        spec = ArgumentSpec(
+            name=require(data, "name", str, what),
+            shape=checked_shape(data.get("shape"), what),
+            is_encrypted=require(data, "encrypted", bool, what),
+            precision=require(data, "precision", int, what),
+            bit_width=require(data, "bit_width", int, what),
+            is_signed=require(data, "is_signed", bool, what))
+        if not 1 <= spec.bit_width <= 64 or not 0 <= spec.precision <= 16 or (
+                spec.is_encrypted and spec.precision < 1):
+            raise SerializationError(f"corrupted {what}: bad precision or bit width for "
+                                     f"{spec.name!r}")
+        return spec
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSpecs:
+    """Parameters and the program's input/output specs: enough to encrypt and decrypt."""
+
+    parameters: TFHEParameters
+    inputs: tuple[ArgumentSpec, ...]
+    outputs: tuple[ArgumentSpec, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        return self.parameters.fingerprint()
+
+    @property
+    def input_names(self) -> list[str]:
+        return [spec.name for spec in self.inputs]
+
+    def serialize(self) -> bytes:
+        metadata = {"parameters": parameters_to_json(self.parameters),
+                    "fingerprint": self.fingerprint,
+                    "inputs": [spec.to_json() for spec in self.inputs],
+                    "outputs": [spec.to_json() for spec in self.outputs]}
+        return encode_envelope(Kind.CLIENT_SPECS, metadata)
+
+    @staticmethod
+    def deserialize(data: bytes) -> ClientSpecs:
+        envelope = decode_envelope(data, Kind.CLIENT_SPECS)
+        return ClientSpecs.from_json(envelope.metadata, _WHAT)
+
+    @staticmethod
+    def from_json(metadata: dict, what: str = _WHAT) -> ClientSpecs:
+        parameters = parameters_from_json(metadata.get("parameters"), what)
+        check_fingerprint(parameters, metadata.get("fingerprint"), what)
+        inputs, outputs = metadata.get("inputs"), metadata.get("outputs")
+        if not isinstance(inputs, list) or not isinstance(outputs, list) or not outputs:
+            raise SerializationError(f"corrupted {what}: missing input or output specs")
+        return ClientSpecs(parameters, tuple(ArgumentSpec.from_json(i, what) for i in inputs),
+                           tuple(ArgumentSpec.from_json(o, what) for o in outputs))
+
+    def save(self, path) -> None:
+        with open(path, "wb") as file:
+            file.write(self.serialize())
+
+    @staticmethod
+    def load(path) -> ClientSpecs:
+        with open(path, "rb") as file:
+            return ClientSpecs.deserialize(file.read())
+
+    def __str__(self) -> str:
+        ins = ", ".join(f"{s.name}: {s.type_text}" for s in self.inputs)
+        outs = ", ".join(s.type_text for s in self.outputs)
+        return f"ClientSpecs(({ins}) -> {outs}, parameters {self.fingerprint})"

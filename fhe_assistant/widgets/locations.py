@@ -1,0 +1,37 @@
+"""Which source locations to show: the user's code, not a library's frames.
+
+A program rebuilt by a library (a built-in model's quantized program, a replayed graph)
+is traced from inside that library's call stack, and when a slider triggers it, from
+inside traitlets: such frames name no line the user wrote, so views leave them out.
+"""
+from __future__ import annotations
+
+import os
+import sysconfig
+from functools import lru_cache
+
+from ..ir.node import Node
+
+
+@lru_cache(maxsize=1)
+def library_directories() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    found = {os.path.abspath(paths[key]) for key in ("stdlib", "platstdlib", "purelib",
+                                                     "platlib") if key in paths}
+    return tuple(sorted(found))
+
+
+def is_user_file(filename: str) -> bool:
+    """False for files of installed packages and the standard library."""
+    if not filename or filename.startswith("<frozen"):
+        return False
+    path = os.path.abspath(filename)
+    return not any(path.startswith(directory + os.sep) for directory in library_directories())
+
+
+def shown_location(node: Node) -> tuple[str, str]:
+    """(``file:line``, code) of a node's user location, or empty strings."""
+    location = node.location
+    if location is None or not is_user_file(location.filename):
+        return "", ""
+    return str(location), location.code
