@@ -7,6 +7,7 @@ from .compiler import Circuit, Compiler, Configuration, FHEProgram, compiler
 from .core.dtypes import Float, Integer
 from .core.errors import (CompilationError, EvaluationError, FHEAssistantError, InputError,
                           OutOfRangeWarning, TracingError)
+from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
 from .tracing import LookupTable, round_bit_pattern, univariate
 
 __version__ = "0.1.0"
@@ -59,4 +60,5 @@ __all__ = [
     "compiler", "Compiler", "Circuit", "Configuration", "FHEProgram", "LookupTable",
     "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
     "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
+    "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value",
 ]

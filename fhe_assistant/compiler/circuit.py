@@ -37,6 +37,19 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
         raise CompilationError(f"{error}\n  " + "\n  ".join(culprits), [str(error)]) from error
 
 
+def _wrap(value):
+    """Values as Concrete returns them: ``fhe.Value`` (serializable)."""
+    from ..deploy import Value
+
+    return Value(value)
+
+
+def _unwrap(value):
+    from ..deploy import Value
+
+    return value.inner if isinstance(value, Value) else value
+
+
 class Circuit(FHEProgram):
     """A program that passed the compatibility check, with its TFHE parameters."""
 
@@ -48,6 +61,8 @@ class Circuit(FHEProgram):
         self.parameters = self.optimization.parameters
         self._simulation_random = np.random.default_rng(configuration.insecure_keygen_seed)
         self._runtime = None
+        self._server = None
+        self._client = None
         self.secret_keys = None
         self.evaluation_keys = None
 
@@ -112,6 +127,7 @@ class Circuit(FHEProgram):
                              "(or use simulate for batches)")
         values = self.runtime.encrypt(self.secret_keys, [i[0] for i in inputs],
                                       self._encryption_random)
+        values = [_wrap(v) for v in values]
         return values[0] if len(values) == 1 else tuple(values)
 
     def run(self, *values):
@@ -122,14 +138,15 @@ class Circuit(FHEProgram):
         if len(values) != len(self.input_names):
             raise InputError(f"expected {len(self.input_names)} value(s) "
                              f"({', '.join(self.input_names)}), got {len(values)}")
-        outputs = self.runtime.run(self.evaluation_keys, list(values))
+        outputs = self.runtime.run(self.evaluation_keys, [_unwrap(v) for v in values])
+        outputs = [_wrap(o) for o in outputs]
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def decrypt(self, *values):
         self._require_keys("decrypt")
         if len(values) == 1 and isinstance(values[0], (tuple, list)):
             values = tuple(values[0])
-        results = [self.runtime.decrypt(self.secret_keys, value) for value in values]
+        results = [self.runtime.decrypt(self.secret_keys, _unwrap(value)) for value in values]
         results = [r.item() if isinstance(r, np.ndarray) and r.ndim == 0 else r for r in results]
         return results[0] if len(results) == 1 else tuple(results)
 
@@ -144,6 +161,28 @@ class Circuit(FHEProgram):
         if isinstance(results[0], tuple):
             return tuple(np.stack(column) for column in zip(*results))
         return np.stack([np.asarray(r) for r in results])
+
+    # -- deployment --------------------------------------------------------------------------
+    @property
+    def server(self):
+        """The program without keys or Python functions: save, run, run_batch."""
+        if self._server is None:
+            from ..deploy import Server
+
+            self._server = Server.from_circuit(self)
+        return self._server
+
+    @property
+    def client(self):
+        """A Client for this circuit; it adopts the circuit's keys once they exist."""
+        from ..deploy import Client
+
+        if self._client is None:
+            self._client = Client.from_circuit(self)
+        if self.keys_generated and (not self._client.keys.are_generated
+                                    or self._client.keys.secret is not self.secret_keys):
+            self._client.keys.assign(self.secret_keys, self.evaluation_keys)
+        return self._client
 
     # -- views -------------------------------------------------------------------------------
     @property

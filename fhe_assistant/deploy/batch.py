@@ -103,7 +103,8 @@ def local_cluster(n_workers: int = 2, threads: int | None = None):
     environ = {"NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                            host="127.0.0.1", scheduler_kwargs={"dashboard": False})
+                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                            scheduler_kwargs={"dashboard": False})
 
 
 def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,

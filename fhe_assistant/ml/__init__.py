@@ -9,5 +9,13 @@ from .linear import LinearRegression, LinearSVC, LogisticRegression, Ridge
 from .mlp import MLPClassifier, MLPRegressor
 from .tree import DecisionTreeClassifier
 
-__all__ = ["FHEModel", "LinearRegression", "Ridge", "LogisticRegression", "LinearSVC",
-           "MLPClassifier", "MLPRegressor", "DecisionTreeClassifier"]
+__all__ = [
+           "DecisionTreeClassifier",
+           "FHEModel",
+           "LinearRegression",
+           "LinearSVC",
+           "LogisticRegression",
+           "MLPClassifier",
+           "MLPRegressor",
+           "Ridge",
+]

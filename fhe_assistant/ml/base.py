@@ -16,6 +16,8 @@ Constructor parameters are scikit-learn's (same names and defaults) plus the FHE
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 import inspect
 
 import numpy as np
@@ -61,7 +63,7 @@ class FHEModel(BaseEstimator):
     #: The scikit-learn class that does the float training.
     sklearn_class: type = None
     #: FHE parameters and their defaults, added to the scikit-learn class's parameters.
-    fhe_parameters: dict = {"n_bits": 8}
+    fhe_parameters: ClassVar[dict] = {"n_bits": 8}
     #: Default widths when ``n_bits`` is a dict that leaves some out.
     default_n_bits = NBits(8, 8, 8)
 

@@ -9,6 +9,8 @@ accumulator's extremes, so no input the quantizer can produce overflows.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn import linear_model, svm
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -31,7 +33,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 class _LinearFHEModel(FHEModel):
     """Shared by the linear models: weights ``(features, outputs)`` and a bias."""
 
-    fhe_parameters = {"n_bits": 8}
+    fhe_parameters: ClassVar[dict] = {"n_bits": 8}
 
     def _read_float_model(self, fitted) -> None:
         coefficients = np.asarray(fitted.coef_, dtype=np.float64)

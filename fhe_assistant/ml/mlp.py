@@ -13,6 +13,8 @@ and read the effect on accuracy in ``quantization_report``.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn import neural_network
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -34,7 +36,8 @@ ACTIVATIONS = {
 
 
 class _MLPFHEModel(FHEModel):
-    fhe_parameters = {"n_bits": 8, "rounding_threshold_bits": 5, "max_active_neurons": None}
+    fhe_parameters: ClassVar[dict] = {"n_bits": 8, "rounding_threshold_bits": 5,
+                                      "max_active_neurons": None}
 
     def _read_float_model(self, fitted) -> None:
         if fitted.activation not in ACTIVATIONS:

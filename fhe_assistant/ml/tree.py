@@ -19,6 +19,8 @@ between, the structure and the leaves stay in the circuit.)
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn import tree
 from sklearn.base import ClassifierMixin
@@ -141,7 +143,7 @@ class DecisionTreeClassifier(FHEScoreMixin, ClassifierMixin, FHEModel):
     """
 
     sklearn_class = tree.DecisionTreeClassifier
-    fhe_parameters = {"n_bits": {"inputs": 5, "outputs": 4}}
+    fhe_parameters: ClassVar[dict] = {"n_bits": {"inputs": 5, "outputs": 4}}
     default_n_bits = NBits(5, 8, 4)
 
     def _read_float_model(self, fitted) -> None:

@@ -14,7 +14,18 @@ from .post_training import LookupRecord, QuantizationOptions, QuantizedProgram, 
 from .quantizers import QuantizationParameters, QuantizedArray, UniformQuantizer, integer_range
 
 __all__ = [
-    "UniformQuantizer", "QuantizedArray", "QuantizationParameters", "integer_range", "NBits",
-    "quantize", "QuantizedFunction", "QuantizationOptions", "QuantizedProgram",
-    "quantize_graph", "LookupRecord", "QValue", "rounding_lsbs", "FHE_MODES",
+    "FHE_MODES",
+    "LookupRecord",
+    "NBits",
+    "QValue",
+    "QuantizationOptions",
+    "QuantizationParameters",
+    "QuantizedArray",
+    "QuantizedFunction",
+    "QuantizedProgram",
+    "UniformQuantizer",
+    "integer_range",
+    "quantize",
+    "quantize_graph",
+    "rounding_lsbs",
 ]

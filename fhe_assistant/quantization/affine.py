@@ -53,7 +53,7 @@ class QValue:
     shape: tuple[int, ...]
 
     @staticmethod
-    def of(node: int, scale, offset, shape) -> "QValue":
+    def of(node: int, scale, offset, shape) -> QValue:
         shape = tuple(shape)
         return QValue(node, compress(scale, shape), compress(offset, shape), shape)
 
@@ -65,7 +65,7 @@ class QValue:
     def has_uniform_scale(self) -> bool:
         return np.ndim(self.scale) == 0
 
-    def same_map(self, other: "QValue") -> bool:
+    def same_map(self, other: QValue) -> bool:
         shape = np.broadcast_shapes(self.shape, other.shape)
         return bool(np.allclose(np.broadcast_to(self.scale, shape),
                                 np.broadcast_to(other.scale, shape), rtol=1e-12, atol=0)

@@ -95,7 +95,7 @@ def rounding_lsbs(values: np.ndarray, target_bit_width: int, partition_bit_width
         return 0
     low, high = int(values.min()), int(values.max())
     width = max(integer_bit_width(low, high), partition_bit_width)
-    for lsbs in range(0, width + 1):
+    for lsbs in range(width + 1):
         if lsbs:
             rounded = round_bit_pattern(np.array([low, high]), lsbs)
             width_after = max(width, integer_bit_width(min(low, int(rounded.min())),

@@ -24,8 +24,7 @@ from ..core.errors import InputError, OutOfRangeWarning
 from ..tracing.trace import parameter_names, trace
 from .builder import evaluate, is_leveled, replay
 from .n_bits import NBits
-from .post_training import (QuantizationOptions, QuantizedProgram, evaluate_float,
-                            quantize_graph)
+from .post_training import QuantizationOptions, QuantizedProgram, evaluate_float, quantize_graph
 
 FHE_MODES = ("disable", "simulate", "execute")
 
@@ -140,7 +139,7 @@ class QuantizedFunction:
 
     @classmethod
     def from_program(cls, program: QuantizedProgram, name: str = "quantized"
-                     ) -> "QuantizedFunction":
+                     ) -> QuantizedFunction:
         """Wrap an integer program built by hand (trees, custom layers) with the same API."""
         names = program.graph.input_names
 
@@ -169,7 +168,7 @@ class QuantizedFunction:
             raise InputError(f"{what}: every input needs the same number of samples")
         return batches
 
-    def calibrate(self, *inputs) -> "QuantizedFunction":
+    def calibrate(self, *inputs) -> QuantizedFunction:
         """Trace the function, calibrate every quantizer on these samples, build the program."""
         self._shapes = None
         batches = self._batches(inputs, "calibration data")

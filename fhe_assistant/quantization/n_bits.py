@@ -45,7 +45,7 @@ class NBits:
     outputs: int = 8
 
     @staticmethod
-    def parse(n_bits, default: "NBits | None" = None) -> "NBits":
+    def parse(n_bits, default: NBits | None = None) -> NBits:
         """``6`` → all six bits; ``{"inputs": 4, "weights": 3}`` → the rest from ``default``.
 
         Concrete ML's names (``model_inputs``, ``op_weights``, ``op_leaves`` …) are accepted.

@@ -32,7 +32,7 @@ def prune_weights(weights: np.ndarray, fraction: float = 0.0,
         raise InputError(f"the pruning fraction must be in [0, 1), got {fraction}")
     pruned = np.array(weights, dtype=np.float64, copy=True)
     if fraction > 0 and pruned.size:
-        count = int(round(fraction * pruned.size))
+        count = round(fraction * pruned.size)
         order = np.argsort(np.abs(pruned), axis=None, kind="stable")[:count]
         pruned.flat[order] = 0.0
     if max_active_neurons is not None:

@@ -110,7 +110,7 @@ class UniformQuantizer:
         others = tuple(a for a in range(values.ndim) if a != axis)
         return _squeeze_leading(function(values, axis=others, keepdims=True))
 
-    def calibrate(self, values) -> "UniformQuantizer":
+    def calibrate(self, values) -> UniformQuantizer:
         """Scale and zero point from the range of ``values`` (per channel if asked)."""
         values = np.asarray(values, dtype=np.float64)
         if values.size == 0:
@@ -119,7 +119,7 @@ class UniformQuantizer:
             raise InputError("cannot calibrate a quantizer on values with NaN or infinity")
         return self.calibrate_range(self._reduce(values, np.min), self._reduce(values, np.max))
 
-    def calibrate_range(self, low, high) -> "UniformQuantizer":
+    def calibrate_range(self, low, high) -> UniformQuantizer:
         """Scale and zero point that map ``[low, high]`` (scalars or arrays) onto the integers."""
         low = np.asarray(low, dtype=np.float64)
         high = np.asarray(high, dtype=np.float64)
@@ -180,7 +180,8 @@ class UniformQuantizer:
     def __repr__(self) -> str:
         kind = ("symmetric" if self.is_symmetric else "asymmetric") + \
             (" signed" if self.is_signed else " unsigned")
-        where = "per tensor" if self.channel_axis is None else f"per channel (axis {self.channel_axis})"
+        where = "per tensor" if self.channel_axis is None else \
+            f"per channel (axis {self.channel_axis})"
         state = "" if self.is_calibrated else ", not calibrated"
         return f"UniformQuantizer({self.n_bits} bits, {kind}, {where}{state})"
 

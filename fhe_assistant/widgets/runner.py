@@ -129,7 +129,8 @@ def run_encrypted(circuit: Circuit, args: tuple, report: Callable[[Progress], No
 
         runtime = circuit.runtime
         start = time.perf_counter()
-        outputs = runtime.run(circuit.evaluation_keys, list(values), on_node)
+        ciphertexts = [getattr(value, "inner", value) for value in values]  # fhe.Value → arrays
+        outputs = runtime.run(circuit.evaluation_keys, ciphertexts, on_node)
         record.seconds["run"] = time.perf_counter() - start
         for stage, seconds in getattr(runtime.last_timings, "stages", {}).items():
             if stage != "total":

@@ -11,7 +11,7 @@ LOADERS = {"iris": load_iris, "breast_cancer": load_breast_cancer, "digits": loa
            "diabetes": load_diabetes}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def split(name: str):
     """``train_test_split(StandardScaler().fit_transform(X), y, test_size=0.3, random_state=0)``."""
     X, y = LOADERS[name](return_X_y=True)
@@ -31,4 +31,4 @@ def key_cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("ml_keys"))
 
 
-__all__ = ["split", "np"]
+__all__ = ["np", "split"]

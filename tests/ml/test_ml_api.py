@@ -139,7 +139,7 @@ def test_pruning_narrows_accumulators_and_removes_neurons():
 
 
 def test_n_bits_dict_for_inputs_weights_outputs():
-    X_train, X_test, y_train, y_test = split("breast_cancer")
+    X_train, _, y_train, _ = split("breast_cancer")
     model = ml.LogisticRegression(n_bits={"inputs": 4, "weights": 3}).fit(X_train, y_train)
     program = model.quantized_model.program
     assert program.input_quantizers[0].n_bits == 4

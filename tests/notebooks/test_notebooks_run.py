@@ -67,8 +67,9 @@ def test_04_encrypted_inference():
     assert "bootstraps: 1" in texts[1]
     assert "clear: 13  simulated: 13  encrypted: 13" in texts[2]
     assert "encrypted: [ 1  7 26 57]  clear: [ 1  7 26 57]" in texts[3]
-    assert "'encrypted (decrypted)': 7" in texts[4] and "'simulated (FHE)': 7" in texts[4]
-    assert 'class="fhe-run-static"' in texts[4] and "lwe_dimension" in texts[4]
+    assert "decrypted on the client: 31  clear: 31" in texts[4]
+    assert "'encrypted (decrypted)': 7" in texts[5] and "'simulated (FHE)': 7" in texts[5]
+    assert 'class="fhe-run-static"' in texts[5] and "lwe_dimension" in texts[5]
 
 
 def test_binder_installs_the_project_and_opens_the_notebooks():

@@ -21,7 +21,8 @@ def test_symmetric_signed_has_zero_point_zero_and_symmetric_range():
     assert float(quantizer.zero_point) == 0.0
     assert quantizer.quantize([-2.0, 2.0]).tolist() == [-7, 7]
     assert quantizer.quantize([0.0]).tolist() == [0]
-    assert np.allclose(quantizer.dequantize(quantizer.quantize(values)), values, atol=quantizer.scale / 2)
+    restored = quantizer.dequantize(quantizer.quantize(values))
+    assert np.allclose(restored, values, atol=quantizer.scale / 2)
 
 
 def test_integer_range_and_clipping():

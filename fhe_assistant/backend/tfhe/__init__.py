@@ -3,12 +3,13 @@
 Layout (one concern per module): ``rng`` (CSPRNG / insecure test RNG), ``encoding``
 (Δ = 2**(63-p), one padding bit), ``lwe`` (encryption and leveled ops), ``polynomial``
 (exact ring operations), ``fft`` (negacyclic f64 FFT), ``decomposition`` (signed gadget),
-``glwe``, ``ggsw``, ``external_product_fourier`` (external product, CMux), ``bootstrap``
-(modulus switch, blind rotation, sample extraction), ``keyswitch``, ``keys``,
-``key_cache`` (insecure on-disk key cache) and ``pbs`` (table lookups: KS + PBS).
+``glwe``, ``ggsw``, ``fourier_digits`` (decomposed, twisted FFT inputs),
+``external_product_fourier`` (external product, CMux), ``bootstrap`` (modulus switch,
+blind rotation, sample extraction), ``keyswitch``, ``keys``, ``key_cache`` (insecure
+on-disk key cache), ``pbs`` (table lookups: KS + PBS) and ``prefetch`` (a CPU hint).
 
 All arithmetic is modulo 2**64 on ``uint64`` arrays; ciphertext arrays put the LWE words
-on the last axis. See ``/shared/docs/tfhe-notes.md`` for the algorithms and parameters.
+on the last axis. Section numbers (§) refer to ``shared/docs/tfhe-notes.md``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ Definitions
 * ``big_lwe_key`` s' = S flattened (s'[iN + j] = S_i[j]), dimension k·N: the key of the
   ciphertexts at rest, of fresh encryptions and of PBS outputs (sample extraction).
 * Bootstrapping key BSK_i = GGSW_S(s_i) with gadget (pbs_base_log, pbs_level) and noise
-  σ_glwe(k·N), converted **once** to the Fourier domain: complex128 (n, l, k+1, k+1, N/2).
+  σ_glwe(k·N), converted **once** to the Fourier domain: complex128 (n, l, k+1, k+1, N/2),
+  each polynomial as F(P) of :mod:`fft` (words read as signed int64, integer units, natural
+  FFT order).
 * Keyswitching key KSK[i][j] = LWE_s(s'_i·2**(64 − (j+1)·ks_base_log)), noise σ_lwe(n):
   uint64 (k·N, ks_level, n+1).
 
