@@ -8,6 +8,7 @@ from .core.dtypes import Float, Integer
 from .core.errors import (CompilationError, EvaluationError, FHEAssistantError, InputError,
                           OutOfRangeWarning, TracingError)
 from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
+from .quantization import QuantizedFunction, quantize
 from .tracing import LookupTable, round_bit_pattern, univariate
 
 __version__ = "0.1.0"
@@ -60,5 +61,6 @@ __all__ = [
     "compiler", "Compiler", "Circuit", "Configuration", "FHEProgram", "LookupTable",
     "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
     "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
-    "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value",
+    "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value", "quantize",
+    "QuantizedFunction",
 ]

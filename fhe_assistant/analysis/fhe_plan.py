@@ -94,7 +94,7 @@ def folded_roundings(graph: Graph) -> set[int]:
     return {node.id for node in graph.nodes
             if node.op is OpKind.ROUND_BIT_PATTERN and node.is_encrypted and users[node.id]
             and node.attrs["lsbs_to_remove"] > 0
-            and all(is_lookup(graph, graph[u]) and u not in graph.outputs for u in users[node.id])
+            and all(is_lookup(graph, graph[u]) for u in users[node.id])
             and node.id not in graph.outputs}
 
 

@@ -85,7 +85,8 @@ class Circuit(FHEProgram):
         inputs, batched = self._batched(args)
         outputs = simulate_fhe(self.analysis.lowered, self.analysis.plan,
                                self.analysis.lowered_bounds, self.tables, inputs,
-                               self.simulation_p_error, self._simulation_random)
+                               self.simulation_p_error, self._simulation_random,
+                               self.optimization.noise.pre_pbs)
         return self._unbatch(outputs, batched)
 
     # -- keys and encrypted runs ---------------------------------------------------------------

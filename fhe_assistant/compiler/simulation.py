@@ -92,26 +92,41 @@ def simulate_exact(graph: Graph, bounds: dict[int, Bounds], inputs: list[np.ndar
 
 def simulate_fhe(graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds], tables: TableCache,
                  inputs: list[np.ndarray], p_error: float | None = None,
-                 random: np.random.Generator | None = None):
-    """FHE-faithful evaluation of a lowered graph; ``p_error`` injects lookup errors."""
+                 random: np.random.Generator | None = None,
+                 pre_pbs_noise_log2: float | None = None):
+    """FHE-faithful evaluation of a lowered graph.
+
+    ``p_error`` injects lookup errors; lookups with a folded rounding instead get the
+    pre-bootstrap noise (log2 σ, modular) added to their unrounded input, which reproduces
+    approximate rounding near ties as the encrypted run does it.
+    """
     watcher = RangeWatcher(bounds)
     overrides = {}
+    unrounded: dict[int, np.ndarray] = {}   # inputs of folded roundings, for noisy rounding
     for lookup in plan.lookups.values():
-        overrides[lookup.node_id] = _lookup_rule(graph, lookup, tables, p_error, random)
+        noise = None
+        if p_error and lookup.lsbs_removed and pre_pbs_noise_log2 is not None:
+            noise = 2.0 ** (pre_pbs_noise_log2 - (63 - lookup.input_precision))
+            unrounded[lookup.read_id] = None
+        overrides[lookup.node_id] = _lookup_rule(graph, lookup, tables, p_error, random,
+                                                 noise, unrounded)
 
     def hook(node, value):
         watcher.check(node, value)
         if node.is_encrypted and isinstance(node.spec.dtype, Integer) \
                 and node.id not in plan.lookups:
-            return wrap_to_precision(value, plan.precision(node.id), node.spec.dtype.is_signed)
-        return None
+            value = wrap_to_precision(value, plan.precision(node.id), node.spec.dtype.is_signed)
+        if node.id in unrounded:
+            unrounded[node.id] = value
+        return value
 
     outputs = evaluate_graph(graph, inputs, hook=hook, overrides=overrides)
     watcher.warn(graph)
     return outputs
 
 
-def _lookup_rule(graph, lookup: TableLookupPlan, tables: TableCache, p_error, random):
+def _lookup_rule(graph, lookup: TableLookupPlan, tables: TableCache, p_error, random,
+                 rounding_noise: float | None = None, unrounded: dict | None = None):
     node = graph[lookup.node_id]
     position = node.operands.index(lookup.operand_id)
 
@@ -122,12 +137,18 @@ def _lookup_rule(graph, lookup: TableLookupPlan, tables: TableCache, p_error, ra
             if any(o.shape[0] != 1 for i, o in enumerate(operands) if i != position):
                 return _per_sample(graph, lookup, tables, operands, position)
             table = tables.tables(lookup, operands)
-        index = lookup_index(np.broadcast_to(operands[position],
-                                             operands[position].shape[:1] + node.spec.shape)
-                             if operands[position].shape[1:] != node.spec.shape
-                             else operands[position], lookup)
-        if p_error:
-            index = inject_errors(index, lookup, p_error, random)
+        values = operands[position]
+        if values.shape[1:] != node.spec.shape:
+            values = np.broadcast_to(values, values.shape[:1] + node.spec.shape)
+        if rounding_noise is not None:
+            source = unrounded.get(lookup.read_id)
+            if source.shape[1:] != node.spec.shape:
+                source = np.broadcast_to(source, source.shape[:1] + node.spec.shape)
+            index = noisy_rounding_index(source, lookup, rounding_noise, random)
+        else:
+            index = lookup_index(values, lookup)
+            if p_error:
+                index = inject_errors(index, lookup, p_error, random)
         return apply_tables(table, index, lookup)
 
     return rule
@@ -143,6 +164,15 @@ def _per_sample(graph, lookup, tables, operands, position):
                              lookup)
         results.append(apply_tables(table, index, lookup))
     return np.concatenate(results)
+
+
+def noisy_rounding_index(unrounded: np.ndarray, lookup: TableLookupPlan, noise_std: float,
+                         random: np.random.Generator) -> np.ndarray:
+    """The index a bootstrap reads for a folded rounding: the unrounded value plus its
+    pre-bootstrap noise (σ in units of the value), rounded to the lookup's precision."""
+    noisy = unrounded + lookup.offset + random.normal(0.0, noise_std, unrounded.shape)
+    index = np.floor(noisy / (1 << lookup.lsbs_removed) + 0.5).astype(np.int64)
+    return np.mod(index, 1 << (lookup.effective_precision + 1))
 
 
 def inject_errors(index: np.ndarray, lookup: TableLookupPlan, p_error: float,

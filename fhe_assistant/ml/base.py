@@ -13,6 +13,10 @@ training data; ``compile(X)`` turns the integer program into a circuit, and
 
 Constructor parameters are scikit-learn's (same names and defaults) plus the FHE ones
 (``n_bits`` …); ``get_params``/``set_params``/``clone`` work as for any estimator.
+
+``predict`` does not warn (``OutOfRangeWarning``) when test samples push a value past the
+range seen on the training set: that is expected of new data, rounded accumulators keep
+1.5× headroom for it, and the simulation still reproduces any wrap-around exactly.
 """
 from __future__ import annotations
 
@@ -154,6 +158,11 @@ class FHEModel(BaseEstimator):
         model = cls(**parameters)
         model._import(fitted, X)
         return model
+
+    @classmethod
+    def from_sklearn_model(cls, sklearn_model, X=None, n_bits=None, **fhe_parameters):
+        """Concrete ML's name for :meth:`from_sklearn`."""
+        return cls.from_sklearn(sklearn_model, X, n_bits, **fhe_parameters)
 
     def _import(self, fitted, X) -> None:
         """Adopt a fitted float model; calibrate on ``X`` (raw samples) when given."""

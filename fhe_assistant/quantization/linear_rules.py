@@ -65,7 +65,6 @@ class LinearRules:
         return self.builder.op(OpKind.ADD, [value.node, self._int_constant(
             compress(shift, value.shape))])
 
-
     def _data_movement(self, node: Node) -> None:
         parts = [self.qvalue(o) for o in node.operands]
         int_node = self.builder.op(node.op, [p.node for p in parts], node.attrs)

@@ -94,12 +94,12 @@ class LookupRules:
         lookup.__name__ = name
         int_node = self.builder.op(OpKind.UNIVARIATE, [read], {"function": lookup})
         self.lookup_keys[int_node] = key
+        step = float(np.max(np.abs(value.scale))) * (1 << lsbs)
         self.lookups.append(LookupRecord(name, float_nodes, width, lsbs, params.n_bits,
-                                         int(np.prod(value.shape, dtype=np.int64))))
+                                         int(np.prod(value.shape, dtype=np.int64)), step))
         return QValue.of(int_node, params.scale, -params.zero_point * params.scale, value.shape)
 
-
-    def _narrow_output(self, value: QValue) -> QValue:
+    def _narrow_output(self, value: QValue, output_id: int) -> QValue:
         """Requantize a wide output computed from lookup outputs with one more lookup.
 
         Decrypting a ``p``-bit output needs noise ``2**(p - p_lookup)`` times smaller than
@@ -114,7 +114,7 @@ class LookupRules:
         width = integer_bit_width(int(values.min()), int(values.max())) if values.size else 1
         if node.op is OpKind.UNIVARIATE or width <= self.n_bits.outputs:
             return value
-        return self._lookup(value, None, "output_requant", (), True, ("output", value.node))
+        return self._lookup(value, None, "output_requant", (), True, ("output", output_id))
 
     def _not_a_rounded_lookup(self, value: QValue) -> QValue:
         """The compiler folds a rounding only into lookups that are not circuit outputs
@@ -125,7 +125,6 @@ class LookupRules:
             return value
         plus_zero = self.builder.op(OpKind.ADD, [value.node, self._int_constant(0)])
         return QValue.of(plus_zero, value.scale, value.offset, value.shape)
-
 
 
 def lookup_name(labels: list[str]) -> str:

@@ -186,11 +186,11 @@ class PostTrainingQuantizer(LinearRules, LookupRules):
                              f"inputs; return only values computed from them")
         if node_id in self.pending and self.options.clear_outputs:
             region = self.pending.pop(node_id)
-            value = self._not_a_rounded_lookup(self._narrow_output(self.qvalue(region.input_id)))
-            return OutputDecoder(value, tuple(region.nodes), region.input_id, self.g,
-                                 self.constants)
-        return OutputDecoder(self._not_a_rounded_lookup(self._narrow_output(self.qvalue(node_id))))
-
+            value = self._narrow_output(self.qvalue(region.input_id), node_id)
+            return OutputDecoder(self._not_a_rounded_lookup(value), tuple(region.nodes),
+                                 region.input_id, self.g, self.constants)
+        value = self._narrow_output(self.qvalue(node_id), node_id)
+        return OutputDecoder(self._not_a_rounded_lookup(value))
 
 
 def quantize_graph(float_graph: Graph, calibration: list[np.ndarray],

@@ -52,6 +52,7 @@ class LookupRecord:
     lsbs_removed: int
     output_bit_width: int
     element_count: int
+    input_step: float = 0.0   # float value of one step of the (rounded) input, largest channel
 
     @property
     def input_bit_width(self) -> int:

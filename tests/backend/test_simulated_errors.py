@@ -1,5 +1,6 @@
 """simulate(…) with Configuration(simulate_pbs_errors=True) fails lookups at the promised rate."""
 import numpy as np
+import pytest
 from scipy.stats import binomtest
 
 import fhe_assistant as fhe
@@ -28,3 +29,47 @@ def test_without_the_switch_simulation_is_exact():
     circuit = identity_lookup.compile(np.arange(16), p_error=0.02)
     inputs = np.random.default_rng(1).integers(0, 16, 50_000)
     np.testing.assert_array_equal(circuit.simulate(inputs), inputs)
+
+
+def _rounded_lookup(x):
+    return fhe.univariate(lambda v: v // 16)(fhe.round_bit_pattern(x, 4))
+
+
+def _flip_probability(noise_std: float) -> float:
+    """Mean probability, over the 16 residues, that noise moves x across the rounding tie."""
+    from scipy.stats import norm
+
+    residues = np.arange(16)
+    # rounds up when residue + noise >= 8 (ties up); the exact rounding uses the residue alone
+    up_exact = residues >= 8
+    p_up = norm.sf((8 - residues) / noise_std)
+    return float(np.mean(np.where(up_exact, 1 - p_up, p_up)))
+
+
+def test_simulated_approximate_rounding_flips_at_the_noise_models_rate():
+    circuit = fhe.compiler({"x": "encrypted"})(_rounded_lookup).compile(
+        np.arange(-512, 512), simulate_pbs_errors=True, insecure_keygen_seed=5)
+    (lookup,) = circuit.analysis.plan.lookups.values()
+    noise_std = 2.0 ** (circuit.optimization.noise.pre_pbs - (63 - lookup.input_precision))
+    xs = np.tile(np.arange(-512, 496), 40)
+    exact = fhe.compiler({"x": "encrypted"})(_rounded_lookup).trace(np.arange(-512, 512)).simulate(xs)
+    rate = float(np.mean(circuit.simulate(xs) != exact))
+    expected = _flip_probability(noise_std)
+    assert 0.02 < expected < 0.3
+    assert abs(rate - expected) < 0.01, (rate, expected, noise_std)
+
+
+@pytest.mark.slow
+def test_encrypted_approximate_rounding_flips_as_simulated(tmp_path):
+    circuit = fhe.compiler({"x": "encrypted"})(_rounded_lookup).compile(
+        np.arange(-512, 512), simulate_pbs_errors=True)
+    (lookup,) = circuit.analysis.plan.lookups.values()
+    noise_std = 2.0 ** (circuit.optimization.noise.pre_pbs - (63 - lookup.input_precision))
+    expected = _flip_probability(noise_std)
+    circuit.keygen()
+    xs = np.random.default_rng(0).integers(-500, 496, 200)
+    exact = fhe.compiler({"x": "encrypted"})(_rounded_lookup).trace(np.arange(-512, 512)).simulate(xs)
+    encrypted = np.array([circuit.encrypt_run_decrypt(x) for x in xs])
+    flips = int(np.sum(encrypted != exact))
+    # the model is conservative (tfhe-notes §2.3: the FFT term overestimates), so allow fewer
+    assert binomtest(flips, len(xs), expected, alternative="greater").pvalue > 1e-4, (flips, expected)

@@ -195,3 +195,25 @@ def test_set_params_requantizes_a_fitted_model():
     with pytest.raises(InputError, match="compile"):
         model.predict(X_test, fhe="simulate")
     assert model.compile(X_train).graph.maximum_integer_bit_width() < 12
+
+
+def test_max_active_neurons_parameter_narrows_mlp_accumulators():
+    X_train, X_test, y_train, y_test = split("breast_cancer")
+
+    def first_weights(model):
+        graph = model.quantized_model.program.graph
+        return next(n.attrs["value"] for n in graph.nodes
+                    if n.op.value == "constant" and np.ndim(n.attrs["value"]) == 2)
+
+    def accumulator_width(model):
+        return model.compile(X_train).graph.maximum_integer_bit_width()
+
+    dense = quiet_fit(ml.MLPClassifier(hidden_layer_sizes=(12,), random_state=0, max_iter=500),
+                      X_train, y_train)
+    sparse = quiet_fit(ml.MLPClassifier(hidden_layer_sizes=(12,), random_state=0, max_iter=500,
+                                        max_active_neurons=4), X_train, y_train)
+    assert (first_weights(dense) != 0).sum(axis=0).max() == 30
+    assert (first_weights(sparse) != 0).sum(axis=0).max() <= 4
+    assert sparse.get_params()["max_active_neurons"] == 4
+    assert accumulator_width(sparse) <= accumulator_width(dense)
+    assert sparse.score(X_test, y_test, fhe="simulate") > 0.8   # pruned without retraining

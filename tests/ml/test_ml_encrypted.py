@@ -23,8 +23,8 @@ CASES = [
     (lambda: ml.LinearRegression(), "diabetes"),
     (lambda: ml.DecisionTreeClassifier(max_depth=5, random_state=0), "breast_cancer"),
     (lambda: ml.MLPClassifier(hidden_layer_sizes=(6,), random_state=0, max_iter=500), "iris"),
-    (lambda: ml.MLPRegressor(hidden_layer_sizes=(4,), random_state=0, max_iter=500,
-                             rounding_threshold_bits=4), "diabetes"),
+    (lambda: ml.MLPRegressor(hidden_layer_sizes=(8,), random_state=0, max_iter=500),
+     "diabetes"),
 ]
 
 
@@ -46,9 +46,10 @@ def test_encrypted_predictions_equal_simulated_ones(case, key_cache):
     if not rounded:
         assert np.array_equal(encrypted, simulated)
     else:
-        # one step of the last lookup's rounded input, in output units
-        outputs = model._model_outputs(X_train)
-        step = (outputs.max(axis=0) - outputs.min(axis=0)) / 2 ** model.rounding_threshold_bits
-        assert np.all(np.abs(encrypted - simulated) <= 2 * step + 1e-9)
+        # a tie rounded the other way moves an output by about one step of the output
+        # lookup's rounded input (a hidden neuron's flip, by a fraction of one)
+        step = program.lookups[-1].input_step
+        assert program.lookups[-1].name == "output_requant"
+        assert np.all(np.abs(encrypted - simulated) <= 3 * step + 1e-9)
     if hasattr(model, "classes_"):
         assert np.array_equal(model.predict(samples, fhe="execute"), model.predict(samples))
