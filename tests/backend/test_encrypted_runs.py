@@ -55,8 +55,9 @@ CASES = {
                     [_int_range(0, 3, (2,)), _int_range(0, 2, (2,))]),
     "chained_lookups": (lambda x: TABLE[TABLE[x]] + fhe.univariate(lambda v: v // 2)(TABLE[x]),
                         {"x": "encrypted"}, [_int_range(0, 7, (2,))]),
+    # residues sit 3 away from the rounding tie (σ ≈ 0.7 here): approximate rounding is exact
     "rounding_before_lookup": (
-        lambda x: fhe.univariate(lambda v: v // 4)(fhe.round_bit_pattern(x * 5, 2)),
+        lambda x: fhe.univariate(lambda v: v // 8)(fhe.round_bit_pattern(x * 16 + 1, 3)),
         {"x": "encrypted"}, [_int_range(0, 6, (2,))]),
 }
 
@@ -77,8 +78,7 @@ def test_encrypted_run_equals_simulation(name, key_cache):
         simulated = circuit.simulate(*args)
         encrypted = circuit.encrypt_run_decrypt(*args)
         np.testing.assert_array_equal(encrypted, simulated, err_msg=f"{name}{args}")
-        if name != "rounding_before_lookup":  # approximate rounding may differ at ties
-            np.testing.assert_array_equal(simulated, function(*args))
+        np.testing.assert_array_equal(simulated, function(*args))
 
 
 def test_encrypt_run_decrypt_in_steps_and_statistics(key_cache):
