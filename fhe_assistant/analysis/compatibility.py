@@ -116,10 +116,10 @@ def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
         else:
             suggestion = (f"lower n_bits or the inputset range, or round first: "
                           f"fhe.round_bit_pattern(x, lsbs_to_remove={removable}) before "
-                          f"{node.label}")
+                          f"{shown.label}")
         issues.append(_issue(
             shown, "tlu-too-wide",
-            f"table lookup {node.label} reads a {width}-bit value, more than the "
+            f"table lookup {shown.label} reads a {width}-bit value, more than the "
             f"{maximum_tlu_bit_width}-bit limit{detail}", suggestion,
             bit_width=width, limit=maximum_tlu_bit_width))
     return CompatibilityReport(tuple(issues), maximum_tlu_bit_width)

@@ -26,6 +26,11 @@ class Configuration:
         the clear): for tests and notebooks only.
     insecure_keygen_seed
         Deterministic keys and encryption randomness: insecure, for tests only.
+    fuse_lookup_chains
+        Run chains of elementwise ops on one encrypted value (``np.maximum(y, 0) // 16``)
+        as one table lookup, as Concrete does, instead of one lookup per op. The user's graph
+        keeps every op; ``circuit.analysis.lowered`` shows what runs. Opt-in for now: the
+        notebook views still show one lookup per op.
     show_graph, show_locations, show_parameters
         Print the graph at compile time; add source lines / the chosen TFHE parameters to
         ``str(circuit)`` (parameters are on: a comment line after the graph).
@@ -37,6 +42,7 @@ class Configuration:
     simulate_pbs_errors: bool = False
     insecure_key_cache_location: str | None = None
     insecure_keygen_seed: int | None = None
+    fuse_lookup_chains: bool = False
     show_graph: bool = False
     show_locations: bool = False
     show_parameters: bool = True

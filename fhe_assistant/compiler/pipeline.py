@@ -17,7 +17,7 @@ from ..analysis.fhe_plan import FHEPlan, build_plan
 from ..core.bounds import Bounds
 from ..ir.graph import Graph
 from ..tracing.trace import trace
-from ..transforms.fusion import fuse_float_subgraphs, fusion_problems
+from ..transforms.fusion import fuse_float_subgraphs, fuse_univariate_chains, fusion_problems
 from ..transforms.lowering import lower_bivariate
 
 
@@ -38,15 +38,23 @@ class ProgramAnalysis:
 
 
 def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndarray],
-            maximum_tlu_bit_width: int) -> ProgramAnalysis:
+            maximum_tlu_bit_width: int, fuse_lookup_chains: bool = False) -> ProgramAnalysis:
     samples = [column[0] for column in inputset]
     traced = trace(function, statuses, samples)
     unfusable = fusion_problems(traced)
     fused = fuse_float_subgraphs(traced, strict=False)
-    lowered, fused_to_lowered = lower_bivariate(fused)
-    lowered_bounds = measure_bounds(lowered, inputset)
-    fused_bounds = {old: lowered_bounds[new] for old, new in fused_to_lowered.items()
-                    if new in lowered_bounds}
+    unchained, fused_to_unchained = lower_bivariate(fused)
+    unchained_bounds = measure_bounds(unchained, inputset)
+    fused_bounds = {old: unchained_bounds[new] for old, new in fused_to_unchained.items()
+                    if new in unchained_bounds}
+    # what runs: chains of elementwise ops on one value become one lookup (the user's view
+    # keeps every op, with its bounds)
+    lowered, unchained_to_lowered = (fuse_univariate_chains(unchained) if fuse_lookup_chains
+                                     else (unchained, {n.id: n.id for n in unchained.nodes}))
+    lowered_bounds = {unchained_to_lowered[i]: b for i, b in unchained_bounds.items()
+                      if i in unchained_to_lowered}
+    fused_to_lowered = {old: unchained_to_lowered[mid] for old, mid in fused_to_unchained.items()
+                        if mid in unchained_to_lowered}
     lowered = assign_bit_widths(lowered, lowered_bounds)
     fused = assign_bit_widths(fused, fused_bounds)
     plan = build_plan(lowered)

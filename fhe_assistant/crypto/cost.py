@@ -76,17 +76,17 @@ class CostKind(str, Enum):
 class CostCalibration:
     """Elementary operations per second, per kind of operation.
 
-    The defaults are placeholders derived from tfhe-notes §4 for this machine (2 vCPU
-    Zen-5, one thread): Concrete's marginal 4-bit KS+PBS is 7.1 ms, of which the
-    keyswitch is ≈1.5 ms (memory-bound: a 40 MB KSK read) and the bootstrap ≈5.5 ms. So
-    PBS: 63,129,600 / 5.5 ms ≈ 1.15e10 /s and KS: 10,118,346 / 1.5 ms ≈ 6.75e9 /s, which
-    give 6.99 ms for the 4-bit set (and ≈119 ms for the 8-bit one, against Concrete's
-    105.6 ms). Leveled ops are streaming u64 adds, ≈1e9 words/s from numpy. Recalibrate
-    from the backend benchmark (one PBS and one KS timed at two parameter sets).
+    Calibrated on this project's numba backend (``bench/tfhe_bench.py``, one thread, 2-vCPU
+    Zen 4 VM, 2026-11-25): the 4-bit bootstrap (63,129,600 ops) took 11.6 ms and its
+    keyswitch (10,118,346 ops) 1.69 ms, i.e. 5.4e9 and 6.0e9 ops/s; the 6- and 8-bit sets
+    measured 5.1–6.4e9 (PBS) and 5.8–6.2e9 (KS), so one rate per kind predicts 4–8-bit
+    lookups within ±20 % (2-bit lookups run at about 3e9: small FFTs are less efficient).
+    Leveled ops are streaming u64 adds, ≈1e9 words/s from numpy. ``bench/circuit_bench.py``
+    checks these predictions against measured circuit runs.
     """
 
-    pbs_ops_per_second: float = 1.15e10
-    ks_ops_per_second: float = 6.75e9
+    pbs_ops_per_second: float = 5.4e9
+    ks_ops_per_second: float = 6.0e9
     leveled_ops_per_second: float = 1.0e9
 
     def rate(self, kind: CostKind | str) -> float:

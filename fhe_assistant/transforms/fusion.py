@@ -15,7 +15,7 @@ from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
-from .rewrite import GraphCopier, remove_dead_nodes
+from .rewrite import GraphCopier, remove_dead_nodes_mapped
 
 #: Ops that may sit inside a fused region (elementwise, so the region is a table per element).
 FUSABLE_OPS = ELEMENTWISE_OPS | {OpKind.CONSTANT, OpKind.BROADCAST_TO}
@@ -159,6 +159,17 @@ def fuse_float_subgraphs(graph: Graph, strict: bool = True) -> Graph:
     if not replacements:
         return graph
 
+    return replace_regions(graph, replacements)
+
+
+def replace_regions(graph: Graph, replacements: dict[int, tuple[set[int], int]]) -> Graph:
+    """Replace each region (terminal id -> (region node ids, its one input)) by a TLU node."""
+    return replace_regions_mapped(graph, replacements)[0]
+
+
+def replace_regions_mapped(graph: Graph, replacements: dict[int, tuple[set[int], int]]
+                           ) -> tuple[Graph, dict[int, int]]:
+    """``replace_regions`` and old id -> new id for the nodes that remain."""
     copier = GraphCopier(graph)
     for node in graph.nodes:
         if node.id not in replacements:
@@ -181,7 +192,63 @@ def fuse_float_subgraphs(graph: Graph, strict: bool = True) -> Graph:
                     attrs={"subgraph": subgraph, "source_ops": source_ops},
                     spec=ValueSpec(node.spec.dtype, node.spec.shape,
                                    input_node.is_encrypted))
-    return remove_dead_nodes(copier.finish())
+    replaced, survivors = remove_dead_nodes_mapped(copier.finish())
+    return replaced, {old: survivors[new] for old, new in copier.mapping.items()
+                      if new in survivors}
+
+
+
+#: Ops a univariate chain may contain (a rounding stays visible so lookups can fold it).
+_CHAINABLE = (ELEMENTWISE_OPS | {OpKind.BROADCAST_TO}) - {OpKind.ROUND_BIT_PATTERN}
+_LINEAR_ELEMENTWISE = {OpKind.ADD, OpKind.SUBTRACT, OpKind.MULTIPLY, OpKind.NEGATIVE}
+
+
+def _univariate_input(graph: Graph, node: Node) -> int | None:
+    """The one non-constant operand of an elementwise encrypted op of the same shape."""
+    if node.op not in _CHAINABLE or not node.is_encrypted or node.spec.is_float:
+        return None
+    variables = [o for o in node.operands if graph[o].op is not OpKind.CONSTANT]
+    if len(variables) != 1 or graph[variables[0]].spec.shape != node.spec.shape:
+        return None
+    return variables[0]
+
+
+def fuse_univariate_chains(graph: Graph) -> tuple[Graph, dict[int, int]]:
+    """Fuse chains of elementwise ops on one encrypted value into one table lookup.
+
+    ``np.maximum(y, 0) // 16`` is two lookups as written but one function of ``y``: like
+    Concrete, evaluate it with a single bootstrap. A chain grows backwards through ops whose
+    only user is the next op; it must hold at least one non-linear op (a chain of additions
+    stays leveled) and at least two ops. Returns the new graph and old id -> new id (the
+    absorbed ops have none).
+    """
+    users = graph.users()
+    outputs = set(graph.outputs)
+    replacements: dict[int, tuple[set[int], int]] = {}
+    taken: set[int] = set()
+    for node in reversed(graph.nodes):
+        if node.id in taken or _univariate_input(graph, node) is None:
+            continue
+        members = [node.id]
+        current = node
+        while True:
+            operand = _univariate_input(graph, current)
+            previous = graph[operand]
+            if (_univariate_input(graph, previous) is None or users[previous.id] != [current.id]
+                    or previous.id in outputs or previous.id in taken):
+                break
+            members.append(previous.id)
+            current = previous
+        nonlinear = [m for m in members if graph[m].op not in _LINEAR_ELEMENTWISE]
+        if len(members) < 2 or not nonlinear:
+            continue
+        region = set(members) | {o for m in members for o in graph[m].operands
+                                 if graph[o].op is OpKind.CONSTANT}
+        replacements[node.id] = (region, _univariate_input(graph, current))
+        taken.update(members)
+    if not replacements:
+        return graph, {node.id: node.id for node in graph.nodes}
+    return replace_regions_mapped(graph, replacements)
 
 
 def float_outputs(graph: Graph) -> list[Node]:
@@ -193,6 +260,8 @@ __all__ = [
     "find_region",
     "float_outputs",
     "fuse_float_subgraphs",
+    "fuse_univariate_chains",
+    "replace_regions",
     "fusion_problems",
     "np",
     "plan_fusion",

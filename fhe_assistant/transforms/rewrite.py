@@ -40,9 +40,14 @@ def live_nodes(graph: Graph) -> set[int]:
 
 
 def remove_dead_nodes(graph: Graph) -> Graph:
+    return remove_dead_nodes_mapped(graph)[0]
+
+
+def remove_dead_nodes_mapped(graph: Graph) -> tuple[Graph, dict[int, int]]:
+    """The graph without dead nodes, and old id -> new id for the nodes kept."""
     live = live_nodes(graph)
     copier = GraphCopier(graph)
     for node in graph.nodes:
         if node.id in live:
             copier.copy(node)
-    return copier.finish()
+    return copier.finish(), dict(copier.mapping)

@@ -68,6 +68,23 @@ def test_signed_intermediate_widens_the_maximum():
     assert circuit.graph.maximum_integer_bit_width() == 5
 
 
+def test_univariate_chains_fuse_into_one_lookup_on_the_narrow_input():
+    @fhe.compiler({"x": "encrypted"})
+    def f(x):
+        return np.maximum(x - 9, 0) // 2  # Concrete also makes this one table lookup
+
+    circuit = f.compile(range(16), fuse_lookup_chains=True)
+    # the user's graph keeps every op; the program that runs has one lookup on x (uint4)
+    assert [n.op.value for n in circuit.graph.nodes if n.is_encrypted] == \
+        ["input", "subtract", "maximum", "floor_divide"]
+    assert [n.op.value for n in circuit.analysis.lowered.nodes if n.is_encrypted] == \
+        ["input", "tlu"]
+    assert circuit.analysis.plan.pbs_count == 1
+    assert circuit.analysis.plan.max_lookup_precision == 4
+    assert circuit.simulate(np.arange(16)).tolist() == (np.maximum(np.arange(16) - 9, 0) // 2).tolist()
+    assert f.compile(range(16)).analysis.plan.pbs_count == 2  # off by default: one per op
+
+
 def test_bounds_start_fresh_for_each_compile():
     @fhe.compiler({"x": "encrypted"})
     def f(x):

@@ -130,3 +130,19 @@ def test_wide_lookups_encrypted(bit_width, key_cache):
     xs = np.random.default_rng(0).integers(0, size, 3)
     for x in xs:
         assert circuit.encrypt_run_decrypt(x) == table[x]
+
+
+def test_fused_lookup_chain_runs_encrypted(key_cache):
+    weights = np.array([[2, -1], [1, 3], [-2, 1]])
+
+    def dot_relu(x):
+        y = fhe.round_bit_pattern(x @ weights, lsbs_to_remove=2)
+        return np.maximum(y, 0) // 4
+
+    inputset = [np.random.default_rng(i).integers(0, 8, 3) for i in range(40)]
+    circuit = fhe.compiler({"x": "encrypted"})(dot_relu).compile(
+        inputset, fuse_lookup_chains=True, insecure_key_cache_location=key_cache)
+    assert circuit.analysis.plan.pbs_count == 2  # one lookup per element, rounding folded in
+    circuit.keygen()
+    for x in inputset[:3]:
+        np.testing.assert_array_equal(circuit.encrypt_run_decrypt(x), circuit.simulate(x))
