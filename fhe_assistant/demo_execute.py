@@ -41,5 +41,5 @@ def run_encrypted_demo(seed_circuit) -> int:
     print(f"\nencrypted run of a 4-bit table lookup ({stats['programmable_bootstrap_count']} PBS; "
           f"n={circuit.parameters.lwe_dimension}, k={circuit.parameters.glwe_dimension}, "
           f"N={circuit.parameters.polynomial_size}; p_error={circuit.p_error:.2g}):")
-    ok = _run(circuit, np.array(11), table[11]) and ok
+    ok = _run(circuit, np.array(6), table[6]) and ok
     return 0 if ok else 1
