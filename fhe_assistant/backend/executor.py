@@ -7,6 +7,7 @@ as a batch, applies to ciphertexts unchanged. Clear values are batches of one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ..interpret.rules import RULES, _matmul_operands
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
-from .test_vectors import make_test_vectors
+from .tfhe.pbs import make_test_vectors
 from .tfhe.encoding import encode
 
 #: (ciphertexts (m, lwe_size), test vectors (m, N)) -> ciphertexts (m, lwe_size)
@@ -101,8 +102,9 @@ class Executor:
             return cached
         tables = self.table_source(lookup, clear_operands)
         flat = tables.reshape(-1, tables.shape[-1])
-        vectors = make_test_vectors(flat, lookup.effective_precision, lookup.output_precision,
-                                    self.parameters.polynomial_size)
+        # each lookup reads its own input precision (partition, folded rounding)
+        reading = replace(self.parameters, message_bit_width=lookup.effective_precision)
+        vectors = make_test_vectors(flat, reading, lookup.output_precision)
         if self.is_static(lookup):
             self._test_vectors[lookup.node_id] = vectors
         return vectors

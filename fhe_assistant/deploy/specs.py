@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from ..core.dtypes import Integer
+from ..core.values import ValueSpec
 from ..crypto.parameters import TFHEParameters
 from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require
 from .errors import SerializationError
@@ -61,20 +63,21 @@ class ArgumentSpec:
     is_signed: bool
 
     @property
+    def value_spec(self) -> ValueSpec:
+        return ValueSpec(Integer(self.bit_width, self.is_signed), self.shape, self.is_encrypted)
+
+    @property
     def min(self) -> int:
-        return -(1 << (self.bit_width - 1)) if self.is_signed else 0
+        return self.value_spec.dtype.min
 
     @property
     def max(self) -> int:
-        return (1 << (self.bit_width - 1)) - 1 if self.is_signed else (1 << self.bit_width) - 1
+        return self.value_spec.dtype.max
 
     @property
     def type_text(self) -> str:
-        status = "Encrypted" if self.is_encrypted else "Clear"
-        dtype = f"{'int' if self.is_signed else 'uint'}{self.bit_width}"
-        if not self.shape:
-            return f"{status}Scalar<{dtype}>"
-        return f"{status}Tensor<{dtype}, shape={self.shape}>"
+        """Concrete's notation, e.g. ``EncryptedTensor<uint4, shape=(3,)>``."""
+        return str(self.value_spec)
 
     def to_json(self) -> dict:
         return {"name": self.name, "shape": list(self.shape), "encrypted": self.is_encrypted,

@@ -20,6 +20,7 @@ range seen on the training set: that is expected of new data, rounded accumulato
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import inspect
@@ -61,7 +62,7 @@ def _make_init(cls):
     return __init__
 
 
-class FHEModel(BaseEstimator):
+class FHEModel(BaseEstimator, ABC):
     """Base class of the built-in models (see the module docstring)."""
 
     #: The scikit-learn class that does the float training.
@@ -178,9 +179,9 @@ class FHEModel(BaseEstimator):
         if X is not None:
             self._calibrate(self._check_X(X))
 
+    @abstractmethod
     def _read_float_model(self, fitted) -> None:
         """Copy what the quantizer needs out of the fitted estimator (weights, tree …)."""
-        raise NotImplementedError
 
     # -- quantization and compilation ---------------------------------------------------------
     def _calibrate(self, X: np.ndarray) -> None:
@@ -188,9 +189,9 @@ class FHEModel(BaseEstimator):
         self.quantized_model = self._quantize(X, self.n_bits_)
         self.fhe_circuit = None
 
+    @abstractmethod
     def _quantize(self, X: np.ndarray, n_bits: NBits, **overrides) -> QuantizedFunction:
         """The integer program of this model at ``n_bits``, calibrated on ``X``."""
-        raise NotImplementedError
 
     def prune(self, fraction: float = 0.0, max_active_neurons: int | None = None):
         """Magnitude pruning of the float weights, then re-quantization (drops the circuit).
@@ -243,9 +244,9 @@ class FHEModel(BaseEstimator):
         ``"execute"`` (encrypted; needs ``keygen()``)."""
         return self._predictions(self._model_outputs(X, fhe))
 
+    @abstractmethod
     def _predictions(self, outputs: np.ndarray) -> np.ndarray:
         """Predictions from dequantized model outputs (argmax, threshold or values)."""
-        raise NotImplementedError
 
     def _float_outputs(self, X: np.ndarray, quantized: QuantizedFunction | None = None):
         """The float model's outputs (after pruning, if any), for reports."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.dtypes import Float, Integer
+from ..core.dtypes import UNMEASURED_INTEGER, Float
 from ..core.errors import EvaluationError, TracingError
 from ..core.location import SourceLocation, user_location
 from ..core.values import ValueSpec
@@ -13,7 +13,7 @@ from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
 
 #: Placeholder integer type until bounds give the real bit width.
-TRACE_INTEGER = Integer(64, True)
+TRACE_INTEGER = UNMEASURED_INTEGER
 
 
 def spec_of_array(value: np.ndarray, is_encrypted: bool) -> ValueSpec:

@@ -58,13 +58,10 @@ def graph_html(obj) -> str:
         if not verdict.compatible:
             parts.append(html.verdict_items_html(verdict))
         if hasattr(program, "parameters"):
-            try:
-                parameters, sizes = circuit_facts(program)
-                parts.append('<div style="display:flex;gap:24px">' +
-                             html.key_value_html("parameters", parameters) +
-                             html.key_value_html("keys", sizes) + "</div>")
-            except Exception:  # parameters are a bonus in a static view
-                pass
+            parameters, sizes = circuit_facts(program)
+            parts.append('<div style="display:flex;gap:24px">' +
+                         html.key_value_html("parameters", parameters) +
+                         html.key_value_html("keys", sizes) + "</div>")
     parts.append("</div>")
     return html.svgs_as_images("".join(parts))
 

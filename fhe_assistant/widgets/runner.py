@@ -169,10 +169,7 @@ def circuit_facts(circuit: Circuit) -> tuple[dict, dict]:
     parameters["p_error"] = f"{circuit.p_error:.2g}"
     parameters["PBS count"] = circuit.analysis.plan.pbs_count
     sizes = {}
-    try:
-        statistics = circuit.statistics
-    except Exception as error:  # key sizes come from the backend
-        return parameters, {"key sizes": f"unavailable ({error})"}
+    statistics = circuit.statistics
     for key, value in statistics.items():
         if key.endswith("_bytes"):
             sizes[key[:-6].replace("_", " ")] = human_bytes(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect as _inspect
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,7 @@ class Built:
     extra: dict = field(default_factory=dict)
 
 
-class Target:
+class Target(ABC):
     """Base: no knobs; subclasses implement ``build``."""
 
     knobs: tuple[Knob, ...] = ()
@@ -51,8 +52,9 @@ class Target:
     def defaults(self) -> dict[str, int]:
         return {knob.name: knob.default for knob in self.knobs}
 
+    @abstractmethod
     def build(self, settings: Mapping[str, int]) -> Built:
-        raise NotImplementedError
+        """The program (and what the views need) at these knob settings."""
 
     # -- the sweep plotted against the first knob (models sweep all widths at once) -----------
     @property

@@ -1,21 +1,13 @@
 """The compatibility verdict as data: a summary and one item per offending node."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..analysis.compatibility import CompatibilityIssue
 from .locations import shown_location
 
-
-@dataclass(frozen=True, slots=True)
-class VerdictItem:
-    node_id: int
-    kind: str
-    message: str
-    suggestion: str
-    location: str = ""
-    code: str = ""
-    bit_width: int | None = None
-    limit: int | None = None
+#: A verdict item is the library's issue, with the location as the views show it.
+VerdictItem = CompatibilityIssue
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +51,7 @@ def verdict_of(program) -> Verdict:
         location, code = issue.location, issue.code
         if 0 <= issue.node_id < len(view.graph):
             location, code = shown_location(view.graph[issue.node_id])
-        items.append(VerdictItem(issue.node_id, issue.kind, issue.message, issue.suggestion,
-                                 location, code, issue.bit_width, issue.limit))
+        items.append(replace(issue, location=location, code=code))
     items = tuple(items)
     return Verdict(report.is_compatible, items, len(view.graph), view.maximum_integer_bit_width(),
                    len(view.lookup_nodes), program.analysis.plan.pbs_count,

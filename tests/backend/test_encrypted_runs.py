@@ -5,6 +5,8 @@ Small widths keep CI fast (keys are cached per parameter set for the session); t
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -69,7 +71,7 @@ def _inputset(samplers, rng, size=64):
 @pytest.mark.parametrize("name", list(CASES))
 def test_encrypted_run_equals_simulation(name, key_cache):
     function, statuses, samplers = CASES[name]
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # same inputs in every process
     inputset = _inputset(samplers, rng)
     circuit = fhe.compiler(statuses)(function).compile(
         inputset, insecure_key_cache_location=key_cache, insecure_keygen_seed=7)
@@ -136,8 +138,10 @@ def test_fused_lookup_chain_runs_encrypted(key_cache):
     weights = np.array([[2, -1], [1, 3], [-2, 1]])
 
     def dot_relu(x):
-        y = fhe.round_bit_pattern(x @ weights, lsbs_to_remove=2)
-        return np.maximum(y, 0) // 4
+        # multiples of 16 sit half a box from every rounding tie: approximate rounding is
+        # exact here (in general it may flip near ties, see test_simulated_errors.py)
+        y = fhe.round_bit_pattern((x @ weights) * 16, lsbs_to_remove=4)
+        return np.maximum(y, 0) // 64
 
     inputset = [np.random.default_rng(i).integers(0, 8, 3) for i in range(40)]
     circuit = fhe.compiler({"x": "encrypted"})(dot_relu).compile(
