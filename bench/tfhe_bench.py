@@ -4,7 +4,9 @@
 Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
 
 * latency of one table lookup on 1 thread: keyswitch (KS), bootstrap (PBS) and KS+PBS,
-  for p = 2, 4, 6, 8 (best and median of ``--repeats``);
+  for p = 2, 4, 6, 8 (best and median of ``--repeats``), and KS+PBS again on 2 threads
+  (the keyswitch splits the key's rows, the bootstrap runs in two lanes:
+  ``backend/tfhe/bootstrap_lanes.py``);
 * batched throughput: 100 4-bit KS+PBS on 1 and 2 threads, and the 1 → 2 scaling;
 * key generation time (OS CSPRNG) and key sizes (Fourier BSK complex128, KSK uint64);
 * first-call JIT: a fresh process with an empty numba cache (cold) and again with the
@@ -13,7 +15,8 @@ Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
 When the Concrete anchor virtualenv exists (``.venv-anchor``, made by
 ``../shared/bench/setup-anchor.sh .venv-anchor``), the same run also executes
 ``../shared/bench/anchor_concrete.py --latency --json`` for tlu_2bit … tlu_8bit (1 thread,
-with the marginal-cost probe) and tlu_batch_4bit_100 (1 and 2 threads), and prints the
+with the marginal-cost probe; and the scalar circuit again on 2 threads, to show what
+Concrete makes of a second core for one lookup) and tlu_batch_4bit_100 (1 and 2 threads), and prints the
 ratios. The machine is shared and noisy: compare ratios from one run, not absolute times.
 
 Usage::
@@ -159,8 +162,16 @@ def measure_latency(bits: int, repeats: int) -> dict:
         "ks_pbs": _timings(
             lambda: tfhe.programmable_bootstrap(cts, table, evaluation_keys, params), repeats
         ),
-        "correct": correct,
     }
+    # the same lookup with two threads: key-split keyswitch + two-lane bootstrap
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    out = tfhe.programmable_bootstrap(cts, table, evaluation_keys, params)
+    correct &= bool(tfhe.decrypt_lwe(out, secret_keys.big_lwe_key, bits)[0] == table[0])
+    record["threads_2"] = numba.get_num_threads()
+    record["ks_pbs_2_threads"] = _timings(
+        lambda: tfhe.programmable_bootstrap(cts, table, evaluation_keys, params), repeats
+    )
+    record["correct"] = correct
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     return record
 
@@ -198,12 +209,10 @@ def measure_batch(bits: int, count: int, repeats: int) -> dict:
 def jit_child() -> None:
     """Run in a fresh process: time import, keygen, first and second 4-bit KS+PBS."""
     start = time.perf_counter()
-    import numba
     import numpy as np
 
     from fhe_assistant.backend import tfhe
 
-    numba.set_num_threads(1)
     imported = time.perf_counter()
     params = parameters(4)
     rng = tfhe.make_random()
@@ -321,6 +330,30 @@ def _latency_rows(results: dict, anchor: dict) -> list[str]:
     return rows
 
 
+def _machine_rows(results: dict, anchor: dict) -> list[str]:
+    """One lookup with the threads this machine has (2): ours in lanes, Concrete as is."""
+    rows = []
+    for record in results.get("latency", []):
+        bits = record["bits"]
+        concrete = anchor.get(f"tlu_{bits}bit", {})
+        marginal = (concrete.get("marginal") or {}).get("marginal_ms_per_pbs")
+        run_1 = (concrete.get("run_ms") or {}).get("median")
+        run_2 = (anchor.get(f"tlu_{bits}bit@2", {}).get("run_ms") or {}).get("median")
+        ours_1 = record["ks_pbs"]["best_ms"]
+        two = record.get("ks_pbs_2_threads")
+        ours_2 = two["best_ms"] if two else None
+        rows.append(_row(
+            bits,
+            _fmt(ours_1),
+            f"{_fmt(ours_2)} ({_fmt(two['median_ms'] if two else None)})",
+            _fmt(ours_1 / ours_2 if ours_2 else None),
+            _fmt(marginal),
+            _fmt(ours_2 / marginal if marginal and ours_2 else None),
+            f"{_fmt(run_1)} / {_fmt(run_2)}",
+        ))
+    return rows
+
+
 def _batch_rows(batch: dict, anchor: dict) -> list[str]:
     rows = []
     for threads in ("1", "2"):
@@ -346,6 +379,14 @@ def render(results: dict) -> str:
          "Concrete run() per call", "keygen s (ours / Concrete)", "Fourier BSK + KSK MB"],
         _latency_rows(results, anchor),
     )
+    if any("ks_pbs_2_threads" in record for record in results.get("latency", [])):
+        lines += _table(
+            "### Latency of one table lookup with 2 threads (ms; best, median in parentheses)",
+            ["p", "ours 1 thread", "ours 2 threads (lanes)", "speed-up",
+             "Concrete marginal KS+PBS", "ours 2 threads / Concrete",
+             "Concrete scalar run() median, 1 / 2 threads"],
+            _machine_rows(results, anchor),
+        )
     batch = results.get("batch")
     if batch:
         lines += _table(
@@ -367,7 +408,7 @@ def render(results: dict) -> str:
             cells = ("error" if "error" in row else _fmt(row.get(key)) for key in keys)
             rows.append(_row(label, *cells))
         lines += _table(
-            "### First call (fresh process, 4-bit keygen + KS+PBS, 1 thread)",
+            "### First call (fresh process, 4-bit keygen + KS+PBS, all threads)",
             ["numba cache", "import s", "keygen s", "first KS+PBS s", "second KS+PBS ms",
              "process wall s"],
             rows,
@@ -446,6 +487,10 @@ def main(argv=None) -> int:
                 print(f"[bench] Concrete tlu_{bits}bit (1 thread) ...", file=log, flush=True)
                 anchor[f"tlu_{bits}bit"] = run_anchor(
                     f"tlu_{bits}bit", 1, ANCHOR_MARGINAL_K[bits], args.repeats, args.anchor_timeout
+                )
+                print(f"[bench] Concrete tlu_{bits}bit (2 threads) ...", file=log, flush=True)
+                anchor[f"tlu_{bits}bit@2"] = run_anchor(
+                    f"tlu_{bits}bit", 2, None, args.repeats, args.anchor_timeout
                 )
         if args.batch == 100:
             for threads in (1, 2):

@@ -4,9 +4,11 @@ Layout (one concern per module): ``rng`` (CSPRNG / insecure test RNG), ``encodin
 (Δ = 2**(63-p), one padding bit), ``lwe`` (encryption and leveled ops), ``polynomial``
 (exact ring operations), ``fft`` (negacyclic f64 FFT), ``decomposition`` (signed gadget),
 ``glwe``, ``ggsw``, ``fourier_digits`` (decomposed, twisted FFT inputs),
-``external_product_fourier`` (external product, CMux), ``bootstrap`` (modulus switch,
-blind rotation, sample extraction), ``keyswitch``, ``keys``, ``key_cache`` (insecure
-on-disk key cache), ``pbs`` (table lookups: KS + PBS) and ``prefetch`` (a CPU hint).
+``external_product_fourier`` (external product, CMux), ``rotation_start`` (modulus switch,
+starting accumulator), ``bootstrap`` (blind rotation, sample extraction; batches),
+``bootstrap_lanes`` (one ciphertext's bootstrap on two threads), ``keyswitch``, ``keys``,
+``key_cache`` (insecure on-disk key cache), ``pbs`` (table lookups: KS + PBS),
+``prefetch`` (a CPU hint) and ``atomics`` (acquire/release flags between threads).
 
 All arithmetic is modulo 2**64 on ``uint64`` arrays; ciphertext arrays put the LWE words
 on the last axis. Section numbers (§) refer to ``shared/docs/tfhe-notes.md``.

@@ -53,6 +53,7 @@ __all__ = [
     "external_product",
     "external_product_accumulate_into",
     "fourier_multiply_accumulate",
+    "multiply_accumulate_column",
     "transform_rows",
     "untwist_round_add",
 ]
@@ -133,17 +134,25 @@ def _mac_rows(spectrum, ggsw_f, level, c, first_row, count, assign, out) -> None
 
 
 @njit(cache=True)
+def multiply_accumulate_column(
+    spectrum: np.ndarray, ggsw_f: np.ndarray, level: int, c: int, out: np.ndarray
+) -> None:
+    """out = Σ_{r,j} spectrum[r·l + j] ⊙ ggsw_f[j, r, c]: output column c (rows fused by 3)."""
+    rows = spectrum.shape[0]
+    row = 0
+    while row < rows:
+        count = min(3, rows - row)
+        _mac_rows(spectrum, ggsw_f, level, c, row, count, row == 0, out)
+        row += count
+
+
+@njit(cache=True)
 def fourier_multiply_accumulate(
     spectrum: np.ndarray, ggsw_f: np.ndarray, level: int, acc_f: np.ndarray
 ) -> None:
-    """acc_f[c] = Σ_{r,j} spectrum[r·l + j] ⊙ ggsw_f[j, r, c], c = 0 … k (rows fused by 3)."""
-    rows = spectrum.shape[0]
+    """acc_f[c] = Σ_{r,j} spectrum[r·l + j] ⊙ ggsw_f[j, r, c], c = 0 … k."""
     for c in range(acc_f.shape[0]):
-        row = 0
-        while row < rows:
-            count = min(3, rows - row)
-            _mac_rows(spectrum, ggsw_f, level, c, row, count, row == 0, acc_f[c])
-            row += count
+        multiply_accumulate_column(spectrum, ggsw_f, level, c, acc_f[c])
 
 
 @njit(cache=True)

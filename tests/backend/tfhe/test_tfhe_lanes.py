@@ -1,0 +1,146 @@
+"""One ciphertext on two threads: the lane-split bootstrap and the key-split keyswitch.
+
+Lanes must give the table for every message (they are a different schedule of the same
+CMux steps, not a different algorithm), must be deterministic, and must fall back — not
+hang — when the two lanes cannot run side by side.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from numba import njit, prange
+
+from fhe_assistant.backend import tfhe as T
+from fhe_assistant.backend.tfhe.atomics import load_acquire, spin_pause, store_release
+from fhe_assistant.backend.tfhe.bootstrap_lanes import bootstrap_one_in_lanes
+from fhe_assistant.crypto.security import noise_std_log2_mod
+
+needs_two_threads = pytest.mark.skipif(
+    numba.config.NUMBA_NUM_THREADS < 2, reason="lanes need two numba threads"
+)
+
+
+@pytest.fixture
+def threads():
+    """Set numba's thread count for a test and restore it afterwards."""
+    before = numba.get_num_threads()
+    yield numba.set_num_threads
+    numba.set_num_threads(before)
+
+
+def _encrypt(params, sk, messages, seed):
+    rng = T.make_random(seed)
+    return T.encrypt_lwe(
+        T.encode(messages, params.message_bit_width),
+        sk.big_lwe_key,
+        noise_std_log2_mod(params.big_lwe_dimension),
+        rng,
+    )
+
+
+@needs_two_threads
+@pytest.mark.parametrize("p", [3, 4, 5])  # k = 3, 2, 1: odd and even polynomial counts
+def test_lanes_give_the_table_for_every_message(tfhe_keys, threads, p):
+    params, sk, ek = tfhe_keys(p)
+    threads(2)
+    messages = np.arange(2 ** (p + 1))
+    cts = _encrypt(params, sk, messages, 300 + p)
+    small = T.keyswitch_batch(cts, ek.keyswitch_key, params)
+    table = np.random.default_rng(p).integers(0, 2**p, 2**p)
+    tv = T.make_test_vectors(table, params)[0]
+    out = np.stack(
+        [bootstrap_one_in_lanes(small[i], tv, ek.bootstrap_key_fourier, params) for i in messages]
+    )
+    got = T.decrypt_lwe(out, sk.big_lwe_key, p)
+    assert np.array_equal(got, T.lookup_reference(messages, table[None], p))
+
+
+@needs_two_threads
+def test_lanes_are_deterministic_and_used_for_one_ciphertext(tfhe_keys, threads, monkeypatch):
+    params, sk, ek = tfhe_keys(4)
+    threads(2)
+    small = T.keyswitch_batch(_encrypt(params, sk, np.array([5]), 7), ek.keyswitch_key, params)
+    tv = T.make_test_vectors(np.arange(16)[::-1], params)
+    first = bootstrap_one_in_lanes(small[0], tv[0], ek.bootstrap_key_fourier, params)
+    again = bootstrap_one_in_lanes(small[0], tv[0], ek.bootstrap_key_fourier, params)
+    assert np.array_equal(first, again)
+
+    import fhe_assistant.backend.tfhe.bootstrap as bootstrap_module
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return bootstrap_one_in_lanes(*args, **kwargs)
+
+    monkeypatch.setattr(bootstrap_module, "bootstrap_one_in_lanes", spy)
+    out = T.bootstrap_batch(small, tv, ek.bootstrap_key_fourier, params)
+    assert calls == [1] and np.array_equal(out[0], first)
+    T.bootstrap_batch(np.repeat(small, 2, axis=0), tv, ek.bootstrap_key_fourier, params)
+    assert calls == [1]  # batches keep the ciphertext-parallel path
+
+
+def test_lanes_give_up_when_they_cannot_run_side_by_side(tfhe_keys, threads):
+    params, sk, ek = tfhe_keys(3)
+    threads(1)  # both prange iterations then run one after the other on one thread
+    small = T.keyswitch_batch(_encrypt(params, sk, np.array([3]), 8), ek.keyswitch_key, params)
+    tv = T.make_test_vectors(np.arange(8), params)
+    assert bootstrap_one_in_lanes(small[0], tv[0], ek.bootstrap_key_fourier, params,
+                                  spin_limit=1000) is None
+    out = T.bootstrap_batch(small, tv, ek.bootstrap_key_fourier, params)  # one-thread path
+    assert T.decrypt_lwe(out, sk.big_lwe_key, 3)[0] == 3
+
+
+@needs_two_threads
+def test_a_second_thread_does_not_start_lanes_while_some_run(tfhe_keys, threads):
+    from fhe_assistant.backend.tfhe import bootstrap_lanes
+
+    params, sk, ek = tfhe_keys(3)
+    threads(2)
+    small = T.keyswitch_batch(_encrypt(params, sk, np.array([6]), 9), ek.keyswitch_key, params)
+    tv = T.make_test_vectors(np.arange(8)[::-1], params)
+    with bootstrap_lanes._LANES_IN_USE:  # as if another Python thread were in lanes
+        assert bootstrap_one_in_lanes(small[0], tv[0], ek.bootstrap_key_fourier, params) is None
+        out = T.bootstrap_batch(small, tv, ek.bootstrap_key_fourier, params)
+    assert T.decrypt_lwe(out, sk.big_lwe_key, 3)[0] == 1
+
+
+@needs_two_threads
+@pytest.mark.parametrize("count", [1, 3, 17, 40])
+def test_keyswitch_split_over_threads_is_exact(tfhe_keys, threads, count):
+    params, sk, ek = tfhe_keys(4)
+    messages = np.arange(count) % 32
+    cts = _encrypt(params, sk, messages, 400 + count)
+    threads(1)
+    one = T.keyswitch_batch(cts, ek.keyswitch_key, params)
+    threads(2)
+    two = T.keyswitch_batch(cts, ek.keyswitch_key, params)
+    assert np.array_equal(one, two)  # integer arithmetic mod 2**64: any split is exact
+    phase = T.decrypt_lwe(two, sk.lwe_key, 4)
+    assert np.array_equal(phase, messages)
+
+
+@njit(parallel=True)
+def _ping_pong(flags, rounds, seen):
+    for lane in prange(2):
+        other = 1 - lane
+        for r in range(rounds):
+            seen[lane, r] = load_acquire(flags, other * 16)
+            store_release(flags, lane * 16, r + 1)
+            while load_acquire(flags, other * 16) < r + 1:
+                spin_pause()
+
+
+@needs_two_threads
+def test_release_acquire_flags_order_two_threads(threads):
+    threads(2)
+    rounds = 2000
+    flags = np.zeros(32, dtype=np.int64)
+    seen = np.zeros((2, rounds), dtype=np.int64)
+    _ping_pong(flags, rounds, seen)
+    # a lane in round r has seen the other lane finish round r-1, never more than r+1
+    r = np.arange(rounds)
+    assert np.all(seen >= r) and np.all(seen <= r + 1)
+    assert flags[0] == flags[16] == rounds
