@@ -37,6 +37,7 @@ from .atomics import load_acquire, spin_pause, store_release, yield_thread
 from .external_product_fourier import (
     allocate_scratch,
     multiply_accumulate_column,
+    multiply_accumulate_column_prefetching,
     transform_rows,
     untwist_round_add,
 )
@@ -138,9 +139,8 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
             ):
                 return False
             first = r * level
-            target = nxt[0, r, r]
             rotate_decompose_into(acc[r:r + 1], power, base_log, level, twist, folded, first,
-                                  target, target.size * 16 if i + 1 < lwe_dimension else 0)
+                                  nxt, 0)
             transform_rows(folded[first:first + level], spectrum[first:first + level], level,
                            True, axis_one, axis_rows)
         step += 1
@@ -151,7 +151,10 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
                 return False
         for t in range(width):
             c = outputs[t]
-            multiply_accumulate_column(spectrum, ggsw_f, level, c, acc_f[c])
+            if i + 1 < lwe_dimension:  # prefetch what this lane reads next step
+                multiply_accumulate_column_prefetching(spectrum, ggsw_f, level, c, acc_f[c], nxt)
+            else:
+                multiply_accumulate_column(spectrum, ggsw_f, level, c, acc_f[c])
             transform_rows(acc_f[c:c + 1], spatial[c:c + 1], 1, False, axis_one, axis_rows)
             untwist_round_add(spatial[c:c + 1], untwist_re, untwist_im, split, acc[c:c + 1])
         store_release(flags, (lanes + lane) * _FLAG_STRIDE, step)
