@@ -82,19 +82,24 @@ def blind_rotate_batch_into(cts, test_vectors, bsk_f, base_log, level, tables, a
             prefetch_bytes = 0  # the next GGSW is prefetched once per key index
 
 
+@njit(cache=True)
+def _bootstrap_range(cts, test_vectors, bsk_f, base_log, level, tables, out, start, stop, group):
+    """Bootstrap ciphertexts start … stop−1 of ``cts`` into ``out`` (one thread)."""
+    glwe_dimension = bsk_f.shape[2] - 1
+    size = 2 * tables[0].size
+    acc = np.empty((stop - start, glwe_dimension + 1, size), dtype=np.uint64)
+    tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
+    blind_rotate_batch_into(cts[start:stop], tvs, bsk_f, base_log, level, tables, acc, group)
+    for c in range(stop - start):
+        sample_extract_into(acc[c], out[start + c])
+
+
 @njit(cache=True, parallel=True)
 def _bootstrap_chunks(cts, test_vectors, bsk_f, base_log, level, tables, out, chunks, group):
     count = cts.shape[0]
-    glwe_dimension = bsk_f.shape[2] - 1
-    size = 2 * tables[0].size
     for chunk in prange(chunks):
-        start = chunk * count // chunks
-        stop = (chunk + 1) * count // chunks
-        acc = np.empty((stop - start, glwe_dimension + 1, size), dtype=np.uint64)
-        tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
-        blind_rotate_batch_into(cts[start:stop], tvs, bsk_f, base_log, level, tables, acc, group)
-        for c in range(stop - start):
-            sample_extract_into(acc[c], out[start + c])
+        _bootstrap_range(cts, test_vectors, bsk_f, base_log, level, tables, out,
+                         chunk * count // chunks, (chunk + 1) * count // chunks, group)
 
 
 # Below this N one CMux is too short for two lanes to gain (2-bit, N = 256: 8.1 ms on one
@@ -160,6 +165,10 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
         stop = min(start + SLICE_PER_THREAD * threads, cts.shape[0])
         tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
         chunks = max(1, min(threads, stop - start))
-        _bootstrap_chunks(cts[start:stop], tvs, bsk_fourier, params.pbs_base_log, level, tables,
-                          out[start:stop], chunks, group_size(params))
+        if chunks == 1:  # no parallel region (and no idle team spinning) for one chunk
+            _bootstrap_range(cts[start:stop], tvs, bsk_fourier, params.pbs_base_log, level,
+                             tables, out[start:stop], 0, stop - start, group_size(params))
+        else:
+            _bootstrap_chunks(cts[start:stop], tvs, bsk_fourier, params.pbs_base_log, level,
+                              tables, out[start:stop], chunks, group_size(params))
     return out

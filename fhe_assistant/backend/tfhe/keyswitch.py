@@ -134,7 +134,9 @@ def keyswitch_batch(cts, ksk, params) -> np.ndarray:
     if cts.shape[0] == 0:
         return out
     threads = numba.get_num_threads()
-    if threads > 1 and cts.shape[0] <= _KEY_PARTS_MAX_PER_THREAD * threads:
+    if threads == 1:
+        keyswitch_into(cts, ksk, params.ks_base_log, params.ks_level, out)
+    elif cts.shape[0] <= _KEY_PARTS_MAX_PER_THREAD * threads:
         _keyswitch_key_parts(cts, ksk, params.ks_base_log, params.ks_level, out, threads)
     else:
         _keyswitch_chunks(cts, ksk, params.ks_base_log, params.ks_level, out, threads)
