@@ -77,6 +77,12 @@ def store_release(typingctx, array, index, value):
     return sig, codegen
 
 
+def _call_void(builder, name: str, returns=None) -> None:
+    """Emit a call to the argument-less function ``name`` (an LLVM intrinsic or C symbol)."""
+    fnty = ir.FunctionType(returns or ir.VoidType(), [])
+    builder.call(cgutils.get_or_insert_function(builder.module, fnty, name), [])
+
+
 @intrinsic
 def spin_pause(typingctx):
     """A CPU hint that this thread is spinning (x86 ``pause``; a no-op elsewhere)."""
@@ -84,9 +90,7 @@ def spin_pause(typingctx):
 
     def codegen(context, builder, sig, args):
         if _X86:
-            fnty = ir.FunctionType(ir.VoidType(), [])
-            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse2.pause")
-            builder.call(fn, [])
+            _call_void(builder, "llvm.x86.sse2.pause")
         return context.get_dummy_value()
 
     return sig, codegen
@@ -103,13 +107,9 @@ def yield_thread(typingctx):
 
     def codegen(context, builder, sig, args):
         if _POSIX:
-            fnty = ir.FunctionType(ir.IntType(32), [])
-            fn = cgutils.get_or_insert_function(builder.module, fnty, "sched_yield")
-            builder.call(fn, [])
+            _call_void(builder, "sched_yield", ir.IntType(32))
         elif _X86:
-            fnty = ir.FunctionType(ir.VoidType(), [])
-            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse2.pause")
-            builder.call(fn, [])
+            _call_void(builder, "llvm.x86.sse2.pause")
         return context.get_dummy_value()
 
     return sig, codegen
