@@ -58,6 +58,27 @@ def test_lanes_give_the_table_for_every_message(tfhe_keys, threads, p):
 
 
 @needs_two_threads
+def test_lanes_output_noise_matches_the_model(tfhe_keys, threads):
+    """Lanes schedule the FFTs differently (not bit-identical to one thread): the output
+    noise must still be the blind rotation's modelled variance, within a factor 2."""
+    from fhe_assistant.crypto.noise import blind_rotation_variance
+
+    params, sk, ek = tfhe_keys(4)
+    threads(2)
+    messages = np.random.default_rng(21).integers(0, 16, 96)
+    small = T.keyswitch_batch(_encrypt(params, sk, messages, 22), ek.keyswitch_key, params)
+    tv = T.make_test_vectors(np.arange(16), params)[0]
+    out = np.stack([bootstrap_one_in_lanes(ct, tv, ek.bootstrap_key_fourier, params)
+                    for ct in small])
+    errors = (T.lwe_phase(out, sk.big_lwe_key) - T.encode(messages, 4)).view(np.int64)
+    model = blind_rotation_variance(params.lwe_dimension, params.glwe_dimension,
+                                    params.polynomial_size, params.pbs_base_log,
+                                    params.pbs_level)
+    ratio = np.var(errors.astype(np.float64)) / float(model)
+    assert 0.5 < ratio < 2.0, f"measured/model variance {ratio:.3f}"
+
+
+@needs_two_threads
 def test_lanes_are_deterministic_and_used_for_one_ciphertext(tfhe_keys, threads, monkeypatch):
     params, sk, ek = tfhe_keys(4)
     threads(2)
