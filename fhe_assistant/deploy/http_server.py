@@ -68,7 +68,7 @@ def _expected_key_bytes(server: Server) -> int:
         for dim in shape:
             count *= dim
         words += count
-    return 16 * words + HEADER_SIZE + _SLACK  # complex128 BSK, uint64 KSK: 16 is an upper bound
+    return 16 * words + HEADER_SIZE + _SLACK  # 8-byte words (float64 BSK, uint64 KSK); 16: room
 
 
 class BodyLimit:

@@ -4,9 +4,15 @@ Formats
 -------
 Evaluation keys (envelope kind 3), what the server receives::
 
-    metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool}
-    sections "bootstrap_key_fourier" complex128 (n, l, k+1, k+1, N/2)   (when has_pbs)
-             "keyswitch_key"         uint64     (k·N, l_ks, n+1)        (when has_pbs)
+    metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool,
+              "fourier_layout": "kernel-order-1"}
+    sections "bootstrap_key_fourier" float64 (n, l, k+1, k+1, 2, N/2)   (when has_pbs)
+             "keyswitch_key"         uint64  (k·N, l_ks, n+1)           (when has_pbs)
+
+``fourier_layout`` names how the bootstrapping key's spectra are laid out (the FFT's
+kernel order, :mod:`backend.tfhe.fft`). Files without it were written before that layout
+(complex128 (n, l, k+1, k+1, N/2), natural frequency order) and are converted on load;
+an unknown layout is refused with an "upgrade" message rather than misread.
 
 Key set (envelope kind 2), what ``Keys.save`` writes (mode 0o600) — **holds the secret key**::
 
@@ -51,12 +57,19 @@ def key_id_of(parameters: TFHEParameters, secret_keys: SecretKeys) -> str:
     return digest.hexdigest()[:32]
 
 
+FOURIER_LAYOUT = "kernel-order-1"
+
+
 def evaluation_key_shapes(parameters: TFHEParameters) -> dict[str, tuple[int, ...]]:
     n, k, size = parameters.lwe_dimension, parameters.glwe_dimension, parameters.polynomial_size
     if n == 0:
         return {}
-    return {"bootstrap_key_fourier": (n, parameters.pbs_level, k + 1, k + 1, size // 2),
+    return {"bootstrap_key_fourier": (n, parameters.pbs_level, k + 1, k + 1, 2, size // 2),
             "keyswitch_key": (k * size, parameters.ks_level, n + 1)}
+
+
+def _evaluation_metadata(parameters: TFHEParameters) -> dict:
+    return {"fourier_layout": FOURIER_LAYOUT} if parameters.lwe_dimension > 0 else {}
 
 
 def _evaluation_sections(inner: _TFHEEvaluationKeys) -> dict[str, np.ndarray]:
@@ -66,9 +79,19 @@ def _evaluation_sections(inner: _TFHEEvaluationKeys) -> dict[str, np.ndarray]:
             "keyswitch_key": inner.keyswitch_key}
 
 
-def _read_evaluation(arrays: dict, parameters: TFHEParameters, what: str) -> _TFHEEvaluationKeys:
+def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
+                     what: str) -> _TFHEEvaluationKeys:
     shapes = evaluation_key_shapes(parameters)
-    dtypes = {"bootstrap_key_fourier": np.complex128, "keyswitch_key": np.uint64}
+    dtypes = {"bootstrap_key_fourier": np.float64, "keyswitch_key": np.uint64}
+    layout = metadata.get("fourier_layout")
+    if shapes and layout is None:  # written before the kernel order: natural complex spectra
+        shapes["bootstrap_key_fourier"] = (*shapes["bootstrap_key_fourier"][:-2],
+                                           parameters.polynomial_size // 2)
+        dtypes["bootstrap_key_fourier"] = np.complex128
+    elif shapes and layout != FOURIER_LAYOUT:
+        raise SerializationError(f"this {what} stores its bootstrapping key in the layout "
+                                 f"{layout!r}, which this fhe_assistant does not know "
+                                 f"(it writes {FOURIER_LAYOUT!r}): upgrade fhe_assistant")
     for name, shape in shapes.items():
         array = arrays.get(name)
         if array is None or array.shape != shape or array.dtype != dtypes[name]:
@@ -77,7 +100,12 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, what: str) -> _TF
     tfhe_keys, _ = _tfhe()
     if not shapes:
         return tfhe_keys.EvaluationKeys(None, None)
-    return tfhe_keys.EvaluationKeys(arrays["bootstrap_key_fourier"], arrays["keyswitch_key"])
+    bootstrap_key = arrays["bootstrap_key_fourier"]
+    if layout is None:
+        from ..backend.tfhe.fft import natural_to_kernel_order
+
+        bootstrap_key = natural_to_kernel_order(bootstrap_key)
+    return tfhe_keys.EvaluationKeys(bootstrap_key, arrays["keyswitch_key"])
 
 
 def _read_header(metadata: dict, what: str) -> tuple[TFHEParameters, str]:
@@ -127,7 +155,8 @@ class EvaluationKeys:
     def serialize(self) -> bytes:
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.fingerprint, "key_id": self.key_id,
-                    "has_pbs": self.parameters.lwe_dimension > 0}
+                    "has_pbs": self.parameters.lwe_dimension > 0,
+                    **_evaluation_metadata(self.parameters)}
         return encode_envelope(Kind.EVALUATION_KEYS, metadata, _evaluation_sections(self.inner))
 
     @staticmethod
@@ -138,7 +167,8 @@ class EvaluationKeys:
         if set(envelope.arrays) != set(evaluation_key_shapes(parameters)):
             raise SerializationError(f"corrupted {what}: unexpected sections")
         return EvaluationKeys(parameters, key_id,
-                              _read_evaluation(envelope.arrays, parameters, what))
+                              _read_evaluation(envelope.arrays, parameters, envelope.metadata,
+                                               what))
 
     def __repr__(self) -> str:
         return (f"EvaluationKeys(key_id={self.key_id[:8]}…, parameters {self.fingerprint}, "
@@ -231,7 +261,8 @@ class Keys:
         self._require()
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.parameters.fingerprint(), "key_id": self.key_id,
-                    "has_pbs": self.parameters.lwe_dimension > 0}
+                    "has_pbs": self.parameters.lwe_dimension > 0,
+                    **_evaluation_metadata(self.parameters)}
         arrays = {"lwe_key_bits": np.packbits(self._secret.lwe_key.astype(np.uint8)),
                   "glwe_key_bits": np.packbits(self._secret.glwe_key.reshape(-1).astype(np.uint8)),
                   **_evaluation_sections(self._evaluation.inner)}
@@ -260,7 +291,8 @@ class Keys:
         keys = Keys(parameters, cache_directory)
         keys._secret = secret_keys
         keys._evaluation = EvaluationKeys(parameters, key_id,
-                                          _read_evaluation(arrays, parameters, what))
+                                          _read_evaluation(arrays, parameters,
+                                                           envelope.metadata, what))
         keys._random = rng.make_random()
         return keys
 

@@ -11,6 +11,7 @@ import pytest
 
 from fhe_assistant.backend.tfhe import EvaluationKeys as TFHEEvaluationKeys
 from fhe_assistant.backend.tfhe import SecretKeys
+from fhe_assistant.backend.tfhe.fft import _kernel_order
 from fhe_assistant.backend.values import EncryptedValue
 from fhe_assistant.core.errors import InputError
 from fhe_assistant.crypto.parameters import TFHEParameters
@@ -31,6 +32,7 @@ from fhe_assistant.deploy.envelope import (
     encode_envelope,
     split_envelopes,
 )
+from fhe_assistant.deploy.specs import parameters_to_json
 
 TOY = TFHEParameters(lwe_dimension=10, glwe_dimension=1, polynomial_size=16, pbs_base_log=8,
                      pbs_level=2, ks_base_log=4, ks_level=2, message_bit_width=2)  # INSECURE
@@ -41,8 +43,7 @@ def toy_keys(seed: int = 0) -> Keys:
     n, k, size = TOY.lwe_dimension, TOY.glwe_dimension, TOY.polynomial_size
     secret = SecretKeys(rng.integers(0, 2, n).astype(np.uint64),
                         rng.integers(0, 2, (k, size)).astype(np.uint64))
-    bsk = rng.normal(size=(n, 2, k + 1, k + 1, size // 2)) \
-        + 1j * rng.normal(size=(n, 2, k + 1, k + 1, size // 2))
+    bsk = rng.normal(size=(n, 2, k + 1, k + 1, 2, size // 2))
     ksk = rng.integers(0, 2**63, (k * size, 2, n + 1), dtype=np.uint64)
     keys = Keys(TOY)
     keys.assign(secret, TFHEEvaluationKeys(bsk, ksk))
@@ -135,6 +136,35 @@ def test_toy_keys_round_trip():
     assert again.key_id == keys.key_id
     np.testing.assert_array_equal(again.secret.glwe_key, keys.secret.glwe_key)
     np.testing.assert_array_equal(again.secret.lwe_key, keys.secret.lwe_key)
+
+
+def _legacy_evaluation_keys(keys: Keys, metadata_extra: dict | None = None) -> bytes:
+    """``keys``' evaluation keys as written before the FFT's kernel order: complex128
+    spectra in natural frequency order, no ``fourier_layout`` (or ``metadata_extra``)."""
+    kernel = keys.evaluation.inner.bootstrap_key_fourier
+    natural = np.empty(kernel.shape[:-2] + kernel.shape[-1:], dtype=np.complex128)
+    natural[..., _kernel_order(kernel.shape[-1])] = kernel[..., 0, :] + 1j * kernel[..., 1, :]
+    metadata = {"parameters": parameters_to_json(keys.parameters),
+                "fingerprint": keys.parameters.fingerprint(), "key_id": keys.key_id,
+                "has_pbs": True, **(metadata_extra or {})}
+    return encode_envelope(Kind.EVALUATION_KEYS, metadata,
+                           {"bootstrap_key_fourier": natural,
+                            "keyswitch_key": keys.evaluation.inner.keyswitch_key})
+
+
+def test_evaluation_keys_of_the_natural_layout_are_converted_on_load(client):
+    keys = client.keys
+    loaded = EvaluationKeys.deserialize(_legacy_evaluation_keys(keys))
+    np.testing.assert_array_equal(loaded.inner.bootstrap_key_fourier,
+                                  keys.evaluation.inner.bootstrap_key_fourier)
+    assert loaded.key_id == keys.key_id
+    assert b'"fourier_layout"' in keys.evaluation.serialize()[:4096]
+
+
+def test_unknown_fourier_layout_is_refused(client):
+    data = _legacy_evaluation_keys(client.keys, {"fourier_layout": "from-the-future"})
+    with pytest.raises(SerializationError, match="upgrade"):
+        EvaluationKeys.deserialize(data)
 
 
 def test_real_keys_save_and_load(client, tmp_path):

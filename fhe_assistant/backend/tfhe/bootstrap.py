@@ -59,7 +59,7 @@ def blind_rotate_batch_into(cts, test_vectors, bsk_f, base_log, level, tables, a
     scratch = allocate_scratch(glwe_dimension, size, level, group)
     members = np.empty(group, dtype=np.int64)
     member_powers = np.empty(group, dtype=np.int64)
-    ggsw_bytes = bsk_f[0].size * 16
+    ggsw_bytes = bsk_f[0].size * 8
     for i in range(lwe_dimension):
         ggsw_f = bsk_f[i]
         next_ggsw_f = bsk_f[min(i + 1, lwe_dimension - 1)]
@@ -102,15 +102,18 @@ def _bootstrap_chunks(cts, test_vectors, bsk_f, base_log, level, tables, out, ch
                          chunk * count // chunks, (chunk + 1) * count // chunks, group)
 
 
-# Below this N one CMux is too short for two lanes to gain (2-bit, N = 256: 8.1 ms on one
-# thread, 8.3 ms in lanes; 3-bit, N = 512: 10.4 → 8.8 ms; 6-bit: 38.6 → 28.5 ms, KS+PBS).
-LANES_MIN_POLYNOMIAL_SIZE = 512
+# Below this N one CMux step is too short for two lanes to gain over the one-thread path
+# with the four-lane FFT (PBS only, best of 6–12, ms, one thread → lanes): 5-bit N = 2048
+# 9.6 → 10.0; 4-bit N = 1024 (k = 2: an uneven split) 8.3 → 7–9 with outliers past 18;
+# 3-bit N = 512 6.4 → 10+. From N = 4096 they pay: 6-bit 22.3 → 17.5, 7-bit 51 → 36,
+# 8-bit 126 → 79.
+LANES_MIN_POLYNOMIAL_SIZE = 4096
 GROUP_ROWS = 12
 SLICE_PER_THREAD = 128
 
 
 def group_size(params) -> int:
-    """Ciphertexts per shared FFT call in a batch: enough for about 12 rows of transforms."""
+    """Ciphertexts per GGSW read in a batch: enough for about 12 rows of transforms."""
     rows = (params.glwe_dimension + 1) * params.pbs_level
     return max(1, min(8, -(-GROUP_ROWS // rows)))
 
@@ -123,7 +126,7 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
     cts : uint64 (m, n+1), under the small LWE key (i.e. after :func:`keyswitch_batch`)
     test_vectors : uint64 (m, N), or (1, N) for one table shared by all
         (:func:`pbs.make_test_vectors`)
-    bsk_fourier : complex128 (n, l, k+1, k+1, N/2), the Fourier bootstrapping key
+    bsk_fourier : float64 (n, l, k+1, k+1, 2, N/2), the Fourier bootstrapping key
     params : TFHEParameters
 
     Returns
@@ -136,7 +139,7 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
     """
     cts = np.ascontiguousarray(cts, dtype=np.uint64)
     test_vectors = np.ascontiguousarray(test_vectors, dtype=np.uint64)
-    bsk_fourier = np.ascontiguousarray(bsk_fourier, dtype=np.complex128)
+    bsk_fourier = np.ascontiguousarray(bsk_fourier, dtype=np.float64)
     n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     level = params.pbs_level
     if cts.ndim != 2 or cts.shape[1] != n + 1:
@@ -147,7 +150,7 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
             f"expected test vectors of shape (1 or {cts.shape[0]}, {size}), "
             f"got {test_vectors.shape}"
         )
-    if bsk_fourier.shape != (n, level, k + 1, k + 1, size // 2):
+    if bsk_fourier.shape != (n, level, k + 1, k + 1, 2, size // 2):
         raise ValueError(f"bootstrap key shape {bsk_fourier.shape} does not match {params}")
     out = np.empty((cts.shape[0], k * size + 1), dtype=np.uint64)
     if cts.shape[0] == 0:

@@ -35,10 +35,10 @@ from numba import njit, prange
 
 from .atomics import load_acquire, spin_pause, store_release, yield_thread
 from .external_product_fourier import (
-    allocate_scratch,
+    forward_rows,
+    inverse_rows,
     multiply_accumulate_column,
     multiply_accumulate_column_prefetching,
-    transform_rows,
     untwist_round_add,
 )
 from .fft import fourier_tables
@@ -101,12 +101,9 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
     previous step) — publish, wait for every lane's spectra, then multiply, transform
     back and add this lane's output columns, and publish those.
     """
-    twist, untwist_re, untwist_im = tables
     columns = acc.shape[0]
-    size = acc.shape[1]
-    folded, _, acc_f, spatial, split, axis_one, axis_rows = allocate_scratch(
-        columns - 1, size, level, 1
-    )
+    acc_f = np.empty((columns, 2, acc.shape[1] // 2), dtype=np.float64)
+    twiddles = tables[4]
     abort = 2 * lanes * _FLAG_STRIDE
     rows = np.empty(columns, dtype=np.int64)  # own rows, self-written ones first
     count = 0
@@ -139,10 +136,9 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
             ):
                 return False
             first = r * level
-            rotate_decompose_into(acc[r:r + 1], power, base_log, level, twist, folded, first,
+            rotate_decompose_into(acc[r:r + 1], power, base_log, level, tables, spectrum, first,
                                   nxt, 0)
-            transform_rows(folded[first:first + level], spectrum[first:first + level], level,
-                           True, axis_one, axis_rows)
+            forward_rows(spectrum[first:first + level], level, twiddles)
         step += 1
         store_release(flags, lane * _FLAG_STRIDE, step)
         for other in range(lanes):
@@ -155,8 +151,8 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
                 multiply_accumulate_column_prefetching(spectrum, ggsw_f, level, c, acc_f[c], nxt)
             else:
                 multiply_accumulate_column(spectrum, ggsw_f, level, c, acc_f[c])
-            transform_rows(acc_f[c:c + 1], spatial[c:c + 1], 1, False, axis_one, axis_rows)
-            untwist_round_add(spatial[c:c + 1], untwist_re, untwist_im, split, acc[c:c + 1])
+            inverse_rows(acc_f[c:c + 1], 1, twiddles)
+            untwist_round_add(acc_f[c:c + 1], tables, acc[c:c + 1])
         store_release(flags, (lanes + lane) * _FLAG_STRIDE, step)
     return True
 
@@ -170,7 +166,7 @@ def _bootstrap_lanes(ct, test_vector, bsk_f, base_log, level, tables, lanes, spi
     powers = np.empty(ct.size, dtype=np.int64)
     acc = np.empty((columns, size), dtype=np.uint64)
     start_rotation(ct, test_vector, powers, acc)
-    spectra = np.empty((2, columns * level, half), dtype=np.complex128)
+    spectra = np.empty((2, columns * level, 2, half), dtype=np.float64)
     flags = np.zeros((2 * lanes + 1) * _FLAG_STRIDE, dtype=np.int64)
     finished = np.zeros(lanes, dtype=np.bool_)  # a plain store: the parfor pass sees it
     for lane in prange(lanes):
@@ -190,8 +186,8 @@ def bootstrap_one_in_lanes(ct, test_vector, bsk_fourier, params,
     another Python thread of this process is bootstrapping in lanes right now (two pairs
     of spinning lanes would oversubscribe the cores); the caller then bootstraps on one
     thread. Arguments as in :func:`bootstrap.bootstrap_batch`
-    (already validated there): ``test_vector`` uint64 (N,), ``bsk_fourier`` complex128
-    (n, l, k+1, k+1, N/2).
+    (already validated there): ``test_vector`` uint64 (N,), ``bsk_fourier`` float64
+    (n, l, k+1, k+1, 2, N/2).
     """
     if not _LANES_IN_USE.acquire(blocking=False):
         return None  # another Python thread's lanes hold the cores: spinning would thrash

@@ -20,9 +20,23 @@ Conversions to f64 (§2.2)
 * A product coefficient v (f64, integer units) is reduced modulo 2**64 as
   r = v - rint(v·2**-64)·2**64 and then rounded, int64(rint(r)), and reinterpreted as uint64.
 
-The transforms are rocket-fft's ``c2c`` on preallocated buffers (DUCC0 inside numba), the
-fastest option measured here (§2.4). Kernels here work on 2-D arrays ``(rows, N)`` and
-``(rows, M)``; the Python wrappers accept any leading shape.
+Spectra and the transform (:func:`fft_forward`, :func:`fft_inverse`)
+--------------------------------------------------------------------
+A spectrum is float64 ``(2, M)``: real parts, then imaginary parts, so that every kernel
+reads four frequencies with one SIMD load (:mod:`vec4`). The transform is a radix-4
+decimation-in-frequency FFT written for four lanes: one radix-2 pass first when log2 M is
+odd, radix-4 passes while the butterfly span is ≥ 4 (contiguous vectors), and a last
+pass of 4-point transforms on blocks of four, done on transposed vectors and stored
+transposed. Frequencies therefore come out in a fixed permuted order ("kernel order"),
+which pointwise products do not care about; :func:`fft_inverse` runs the passes backwards
+(decimation in time, conjugate twiddles) and returns the natural order, unnormalized
+(times M; the untwist table carries 1/M). Measured on one core (Zen 4): 0.56 µs per
+512-point transform, 1.2 µs per 1024, 2.7 µs per 2048, against 1.1 / 2.4 / 5.8 µs for
+rocket-fft's DUCC0 ``c2c`` called per row (what this module used before). Sizes
+M ≥ 16 (N ≥ 32).
+
+Bootstrapping keys made before this layout (complex128 (..., N/2), natural order) are
+converted by :func:`natural_to_kernel_order`.
 """
 
 from __future__ import annotations
@@ -31,13 +45,19 @@ from functools import cache
 
 import numpy as np
 from numba import njit
-from rocket_fft import c2c
+
+from .vec4 import vadd, vfma, vfms, vload, vmul, vsplat, vstore, vsub, vtranspose
 
 __all__ = [
+    "fft_forward",
+    "fft_inverse",
+    "fft_twiddles",
     "fourier_tables",
     "from_fourier",
+    "natural_to_kernel_order",
     "negacyclic_product",
     "negacyclic_product_schoolbook",
+    "spectral_product",
     "to_fourier",
     "torus_round",
     "twist_tables",
@@ -45,7 +65,7 @@ __all__ = [
 
 TWO_POW_64 = 18446744073709551616.0
 TWO_POW_MINUS_64 = 1.0 / TWO_POW_64
-AXIS_LAST_2D = np.array([1], dtype=np.int64)
+MIN_POLYNOMIAL_SIZE = 32
 
 
 @cache
@@ -62,15 +82,51 @@ def twist_tables(polynomial_size: int) -> tuple[np.ndarray, np.ndarray]:
     return twist, untwist
 
 
+def _odd_log2(size: int) -> bool:
+    return (size.bit_length() - 1) % 2 == 1
+
+
 @cache
-def fourier_tables(polynomial_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(twist, untwist_re, untwist_im): the tables the external-product kernels take."""
+def fft_twiddles(size: int) -> np.ndarray:
+    """Twiddles of the M-point transform (M = ``size``), in the order the passes read them.
+
+    Radix-2 pass (span h = M/2): per block of four j, w**j real parts then imaginary
+    parts (8 values), w = exp(−2πi/M). Radix-4 pass with span h (block 4h): per block of
+    four j, the real and imaginary parts of w**j, w**2j, w**3j (24 values), w = exp(−2πi/4h).
+    """
+    if size < 16 or size & (size - 1):
+        raise ValueError(f"transform size must be a power of two >= 16, got {size}")
+    parts = []
+    span = size
+    if _odd_log2(size):
+        span = size // 2
+        w = np.exp(-2j * np.pi * np.arange(span) / size).reshape(-1, 1, 4)
+        parts.append(np.concatenate([w.real, w.imag], axis=1).reshape(-1))
+    h = span // 4
+    while h >= 4:
+        j = np.arange(h)
+        w = np.exp(-2j * np.pi * j / (4 * h))
+        rows = [w, w**2, w**3]
+        blocks = np.stack([f(r).reshape(-1, 4) for r in rows for f in (np.real, np.imag)], 1)
+        parts.append(blocks.reshape(-1))
+        h //= 4
+    table = np.ascontiguousarray(np.concatenate(parts))
+    table.flags.writeable = False
+    return table
+
+
+@cache
+def fourier_tables(polynomial_size: int) -> tuple[np.ndarray, ...]:
+    """(twist_re, twist_im, untwist_re, untwist_im, twiddles): what the kernels take."""
+    if polynomial_size < MIN_POLYNOMIAL_SIZE:
+        raise ValueError(
+            f"polynomial_size must be at least {MIN_POLYNOMIAL_SIZE}, got {polynomial_size}")
     twist, untwist = twist_tables(polynomial_size)
-    untwist_re = np.ascontiguousarray(untwist.real)
-    untwist_im = np.ascontiguousarray(untwist.imag)
-    untwist_re.flags.writeable = False
-    untwist_im.flags.writeable = False
-    return twist, untwist_re, untwist_im
+    tables = tuple(np.ascontiguousarray(t) for t in (twist.real, twist.imag, untwist.real,
+                                                     untwist.imag))
+    for table in tables:
+        table.flags.writeable = False
+    return (*tables, fft_twiddles(polynomial_size // 2))
 
 
 @njit(cache=True)
@@ -80,44 +136,234 @@ def torus_round(v: float) -> np.uint64:
     return np.uint64(np.int64(np.rint(r)))
 
 
+@njit(cache=True, inline="always")
+def _cmul(ar, ai, wr, wi):
+    """(ar + i·ai)(wr + i·wi), lane-wise."""
+    return vfms(ar, wr, vmul(ai, wi)), vfma(ar, wi, vmul(ai, wr))
+
+
+@njit(cache=True, inline="always")
+def _radix4_dif(re, im, i0, h, tw, t):
+    """Radix-4 DIF butterfly on the vectors at i0, i0+h, i0+2h, i0+3h (twiddles at tw[t:])."""
+    i1 = i0 + h
+    i2 = i1 + h
+    i3 = i2 + h
+    a0r = vload(re, i0)
+    a0i = vload(im, i0)
+    a1r = vload(re, i1)
+    a1i = vload(im, i1)
+    a2r = vload(re, i2)
+    a2i = vload(im, i2)
+    a3r = vload(re, i3)
+    a3i = vload(im, i3)
+    t0r = vadd(a0r, a2r)
+    t0i = vadd(a0i, a2i)
+    t1r = vsub(a0r, a2r)
+    t1i = vsub(a0i, a2i)
+    t2r = vadd(a1r, a3r)
+    t2i = vadd(a1i, a3i)
+    t3r = vsub(a1i, a3i)  # (a1 − a3)·(−i)
+    t3i = vsub(a3r, a1r)
+    vstore(re, i0, vadd(t0r, t2r))
+    vstore(im, i0, vadd(t0i, t2i))
+    yr, yi = _cmul(vadd(t1r, t3r), vadd(t1i, t3i), vload(tw, t), vload(tw, t + 4))
+    vstore(re, i1, yr)
+    vstore(im, i1, yi)
+    yr, yi = _cmul(vsub(t0r, t2r), vsub(t0i, t2i), vload(tw, t + 8), vload(tw, t + 12))
+    vstore(re, i2, yr)
+    vstore(im, i2, yi)
+    yr, yi = _cmul(vsub(t1r, t3r), vsub(t1i, t3i), vload(tw, t + 16), vload(tw, t + 20))
+    vstore(re, i3, yr)
+    vstore(im, i3, yi)
+
+
+@njit(cache=True, inline="always")
+def _conj_cmul(ar, ai, wr, wi):
+    """(ar + i·ai)·conj(wr + i·wi), lane-wise."""
+    return vfma(ar, wr, vmul(ai, wi)), vfms(ai, wr, vmul(ar, wi))
+
+
+@njit(cache=True, inline="always")
+def _radix4_dit(re, im, i0, h, tw, t):
+    """Inverse of :func:`_radix4_dif` times 4 (conjugate twiddles)."""
+    i1 = i0 + h
+    i2 = i1 + h
+    i3 = i2 + h
+    y0r = vload(re, i0)
+    y0i = vload(im, i0)
+    y1r, y1i = _conj_cmul(vload(re, i1), vload(im, i1), vload(tw, t), vload(tw, t + 4))
+    y2r, y2i = _conj_cmul(vload(re, i2), vload(im, i2), vload(tw, t + 8), vload(tw, t + 12))
+    y3r, y3i = _conj_cmul(vload(re, i3), vload(im, i3), vload(tw, t + 16), vload(tw, t + 20))
+    t0r = vadd(y0r, y2r)
+    t0i = vadd(y0i, y2i)
+    t2r = vsub(y0r, y2r)
+    t2i = vsub(y0i, y2i)
+    t1r = vadd(y1r, y3r)
+    t1i = vadd(y1i, y3i)
+    t3r = vsub(y1r, y3r)
+    t3i = vsub(y1i, y3i)
+    vstore(re, i0, vadd(t0r, t1r))
+    vstore(im, i0, vadd(t0i, t1i))
+    vstore(re, i2, vsub(t0r, t1r))
+    vstore(im, i2, vsub(t0i, t1i))
+    vstore(re, i1, vsub(t2r, t3i))  # t2 + i·t3
+    vstore(im, i1, vadd(t2i, t3r))
+    vstore(re, i3, vadd(t2r, t3i))  # t2 − i·t3
+    vstore(im, i3, vsub(t2i, t3r))
+
+
 @njit(cache=True)
-def fold_twist_signed(polys: np.ndarray, twist: np.ndarray, out: np.ndarray) -> None:
-    """out[r, m] = (P_r[m] + i·P_r[m+M])·w**m for int64 polynomials (rows, N)."""
-    half = twist.size
+def fft_forward(re: np.ndarray, im: np.ndarray, tw: np.ndarray) -> None:
+    """In place: (re, im) (M,) -> their M-point DFT (sign −) in kernel order."""
+    size = re.size
+    offset = 0
+    span = size
+    if (np.int64(np.log2(size) + 0.5)) % 2 == 1:
+        span = size // 2
+        for j in range(0, span, 4):
+            ar = vload(re, j)
+            ai = vload(im, j)
+            cr = vload(re, j + span)
+            ci = vload(im, j + span)
+            vstore(re, j, vadd(ar, cr))
+            vstore(im, j, vadd(ai, ci))
+            yr, yi = _cmul(vsub(ar, cr), vsub(ai, ci), vload(tw, 2 * j), vload(tw, 2 * j + 4))
+            vstore(re, j + span, yr)
+            vstore(im, j + span, yi)
+        offset = 2 * span
+    h = span // 4
+    while h >= 4:
+        for start in range(0, size, 4 * h):
+            for j in range(0, h, 4):
+                _radix4_dif(re, im, start + j, h, tw, offset + 6 * j)
+        offset += 6 * h
+        h //= 4
+    for start in range(0, size, 16):  # 4-point transforms of blocks of four, transposed
+        a0r, a1r, a2r, a3r = vtranspose(vload(re, start), vload(re, start + 4),
+                                        vload(re, start + 8), vload(re, start + 12))
+        a0i, a1i, a2i, a3i = vtranspose(vload(im, start), vload(im, start + 4),
+                                        vload(im, start + 8), vload(im, start + 12))
+        t0r = vadd(a0r, a2r)
+        t0i = vadd(a0i, a2i)
+        t1r = vsub(a0r, a2r)
+        t1i = vsub(a0i, a2i)
+        t2r = vadd(a1r, a3r)
+        t2i = vadd(a1i, a3i)
+        t3r = vsub(a1i, a3i)
+        t3i = vsub(a3r, a1r)
+        vstore(re, start, vadd(t0r, t2r))
+        vstore(im, start, vadd(t0i, t2i))
+        vstore(re, start + 4, vadd(t1r, t3r))
+        vstore(im, start + 4, vadd(t1i, t3i))
+        vstore(re, start + 8, vsub(t0r, t2r))
+        vstore(im, start + 8, vsub(t0i, t2i))
+        vstore(re, start + 12, vsub(t1r, t3r))
+        vstore(im, start + 12, vsub(t1i, t3i))
+
+
+@njit(cache=True)
+def fft_inverse(re: np.ndarray, im: np.ndarray, tw: np.ndarray) -> None:
+    """In place: the inverse of :func:`fft_forward` times M (natural order out)."""
+    size = re.size
+    odd = (np.int64(np.log2(size) + 0.5)) % 2 == 1
+    span = size // 2 if odd else size
+    offset = 2 * span if odd else 0  # end of the twiddles: walk the radix-4 passes forward
+    h = span // 4
+    while h >= 4:
+        offset += 6 * h
+        h //= 4
+    for start in range(0, size, 16):
+        y0r = vload(re, start)
+        y0i = vload(im, start)
+        y1r = vload(re, start + 4)
+        y1i = vload(im, start + 4)
+        y2r = vload(re, start + 8)
+        y2i = vload(im, start + 8)
+        y3r = vload(re, start + 12)
+        y3i = vload(im, start + 12)
+        t0r = vadd(y0r, y2r)
+        t0i = vadd(y0i, y2i)
+        t2r = vsub(y0r, y2r)
+        t2i = vsub(y0i, y2i)
+        t1r = vadd(y1r, y3r)
+        t1i = vadd(y1i, y3i)
+        t3r = vsub(y1r, y3r)
+        t3i = vsub(y1i, y3i)
+        b0r, b1r, b2r, b3r = vtranspose(vadd(t0r, t1r), vsub(t2r, t3i), vsub(t0r, t1r),
+                                        vadd(t2r, t3i))
+        b0i, b1i, b2i, b3i = vtranspose(vadd(t0i, t1i), vadd(t2i, t3r), vsub(t0i, t1i),
+                                        vsub(t2i, t3r))
+        vstore(re, start, b0r)
+        vstore(re, start + 4, b1r)
+        vstore(re, start + 8, b2r)
+        vstore(re, start + 12, b3r)
+        vstore(im, start, b0i)
+        vstore(im, start + 4, b1i)
+        vstore(im, start + 8, b2i)
+        vstore(im, start + 12, b3i)
+    h = 4
+    while h <= span // 4:
+        offset -= 6 * h
+        for start in range(0, size, 4 * h):
+            for j in range(0, h, 4):
+                _radix4_dit(re, im, start + j, h, tw, offset + 6 * j)
+        h *= 4
+    if odd:
+        for j in range(0, span, 4):
+            y0r = vload(re, j)
+            y0i = vload(im, j)
+            y1r, y1i = _conj_cmul(vload(re, j + span), vload(im, j + span), vload(tw, 2 * j),
+                                  vload(tw, 2 * j + 4))
+            vstore(re, j, vadd(y0r, y1r))
+            vstore(im, j, vadd(y0i, y1i))
+            vstore(re, j + span, vsub(y0r, y1r))
+            vstore(im, j + span, vsub(y0i, y1i))
+
+
+@njit(cache=True)
+def fold_twist_signed(polys: np.ndarray, twist_re: np.ndarray, twist_im: np.ndarray,
+                      out: np.ndarray) -> None:
+    """out[r] = split (P_r[m] + i·P_r[m+M])·w**m for int64 polynomials (rows, N) -> (rows, 2, M)."""
+    half = twist_re.size
     for r in range(polys.shape[0]):
         for m in range(half):
-            out[r, m] = complex(np.float64(polys[r, m]), np.float64(polys[r, m + half])) * twist[m]
+            lo = np.float64(polys[r, m])
+            hi = np.float64(polys[r, m + half])
+            out[r, 0, m] = lo * twist_re[m] - hi * twist_im[m]
+            out[r, 1, m] = lo * twist_im[m] + hi * twist_re[m]
 
 
 @njit(cache=True)
-def forward_signed(polys: np.ndarray, twist: np.ndarray) -> np.ndarray:
-    """F(P) for each row of an int64 array (rows, N) -> complex128 (rows, M)."""
-    half = twist.size
-    folded = np.empty((polys.shape[0], half), dtype=np.complex128)
-    out = np.empty_like(folded)
-    fold_twist_signed(polys, twist, folded)
-    c2c(folded, out, AXIS_LAST_2D, True, 1.0, 1)
+def forward_signed(polys: np.ndarray, tables) -> np.ndarray:
+    """F(P) for each row of an int64 array (rows, N) -> float64 spectra (rows, 2, M)."""
+    twist_re, twist_im, _, _, tw = tables
+    out = np.empty((polys.shape[0], 2, twist_re.size), dtype=np.float64)
+    fold_twist_signed(polys, twist_re, twist_im, out)
+    for r in range(polys.shape[0]):
+        fft_forward(out[r, 0], out[r, 1], tw)
     return out
 
 
 @njit(cache=True)
-def backward_torus(fourier: np.ndarray, untwist: np.ndarray) -> np.ndarray:
-    """Inverse of F for each row (rows, M), reduced mod 2**64 -> uint64 (rows, 2M)."""
-    half = untwist.size
-    rows = fourier.shape[0]
-    spatial = np.empty_like(fourier)
-    c2c(fourier, spatial, AXIS_LAST_2D, False, 1.0, 1)
+def backward_torus(spectra: np.ndarray, tables) -> np.ndarray:
+    """Inverse of F for each spectrum (rows, 2, M), reduced mod 2**64 -> uint64 (rows, 2M)."""
+    _, _, untwist_re, untwist_im, tw = tables
+    half = untwist_re.size
+    rows = spectra.shape[0]
+    work = spectra.copy()
     out = np.empty((rows, 2 * half), dtype=np.uint64)
     for r in range(rows):
+        fft_inverse(work[r, 0], work[r, 1], tw)
         for m in range(half):
-            y = spatial[r, m] * untwist[m]
-            out[r, m] = torus_round(y.real)
-            out[r, m + half] = torus_round(y.imag)
+            re = work[r, 0, m]
+            im = work[r, 1, m]
+            out[r, m] = torus_round(re * untwist_re[m] - im * untwist_im[m])
+            out[r, m + half] = torus_round(re * untwist_im[m] + im * untwist_re[m])
     return out
 
 
 def to_fourier(polys) -> np.ndarray:
-    """F(P) for polynomials of shape (..., N) -> complex128 (..., N/2).
+    """F(P) for polynomials of shape (..., N) -> float64 spectra (..., 2, N/2), kernel order.
 
     ``uint64`` input is read as torus words (signed int64, then f64); ``int64`` input
     as exact small integers. Other integer types are converted to int64.
@@ -127,18 +373,49 @@ def to_fourier(polys) -> np.ndarray:
         polys = polys.view(np.int64)
     polys = np.ascontiguousarray(polys, dtype=np.int64)
     size = polys.shape[-1]
-    twist, _ = twist_tables(size)
     flat = polys.reshape(-1, size)
-    return forward_signed(flat, twist).reshape((*polys.shape[:-1], size // 2))
+    return forward_signed(flat, fourier_tables(size)).reshape((*polys.shape[:-1], 2, size // 2))
 
 
-def from_fourier(fourier) -> np.ndarray:
-    """Inverse of :func:`to_fourier`, reduced mod 2**64: complex (..., M) -> uint64 (..., 2M)."""
-    fourier = np.ascontiguousarray(fourier, dtype=np.complex128)
-    half = fourier.shape[-1]
-    _, untwist = twist_tables(2 * half)
-    flat = fourier.reshape(-1, half)
-    return backward_torus(flat, untwist).reshape((*fourier.shape[:-1], 2 * half))
+def from_fourier(spectra) -> np.ndarray:
+    """Inverse of :func:`to_fourier`, reduced mod 2**64: float64 (..., 2, M) -> uint64 (..., 2M)."""
+    spectra = np.ascontiguousarray(spectra, dtype=np.float64)
+    half = spectra.shape[-1]
+    flat = spectra.reshape(-1, 2, half)
+    return backward_torus(flat, fourier_tables(2 * half)).reshape(
+        (*spectra.shape[:-2], 2 * half))
+
+
+def spectral_product(a, b) -> np.ndarray:
+    """Pointwise complex product of spectra (..., 2, M) (split real/imaginary parts)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    re = a[..., 0, :] * b[..., 0, :] - a[..., 1, :] * b[..., 1, :]
+    im = a[..., 0, :] * b[..., 1, :] + a[..., 1, :] * b[..., 0, :]
+    return np.stack([re, im], axis=-2)
+
+
+@cache
+def _kernel_order(half: int) -> np.ndarray:
+    """perm with spectrum_kernel[..., i] = spectrum_natural[..., perm[i]] for M = ``half``:
+    transform the signal whose DFT at frequency f is f and read where each f landed."""
+    signal = np.fft.ifft(np.arange(half, dtype=np.float64))
+    re = np.ascontiguousarray(signal.real)
+    im = np.ascontiguousarray(signal.imag)
+    fft_forward(re, im, fourier_tables(2 * half)[4])
+    perm = np.rint(re).astype(np.int64)
+    if not np.array_equal(np.sort(perm), np.arange(half)):
+        raise AssertionError("kernel order is not a permutation")  # a broken transform
+    perm.flags.writeable = False
+    return perm
+
+
+def natural_to_kernel_order(spectra) -> np.ndarray:
+    """complex128 spectra (..., M) in natural frequency order (keys made before the kernel
+    order) -> float64 (..., 2, M) in kernel order."""
+    spectra = np.asarray(spectra, dtype=np.complex128)
+    permuted = spectra[..., _kernel_order(spectra.shape[-1])]
+    return np.ascontiguousarray(np.stack([permuted.real, permuted.imag], axis=-2))
 
 
 def negacyclic_product(torus_polys, integer_polys) -> np.ndarray:
@@ -155,7 +432,7 @@ def negacyclic_product(torus_polys, integer_polys) -> np.ndarray:
     """
     torus_f = to_fourier(np.asarray(torus_polys, dtype=np.uint64))
     integer_f = to_fourier(np.asarray(integer_polys, dtype=np.int64))
-    return from_fourier(torus_f * integer_f)
+    return from_fourier(spectral_product(torus_f, integer_f))
 
 
 @njit(cache=True)

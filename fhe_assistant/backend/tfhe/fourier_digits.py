@@ -6,7 +6,10 @@ For a polynomial C (uint64, N coefficients) and a gadget (b, l), the external pr
 the signed digits D_1 … D_l of C (:mod:`decomposition`), each folded and twisted for the
 N/2-point FFT of :mod:`fft`:
 
-    z_j[m] = (D_j[m] + i·D_j[m + N/2]) · w**m,   w = exp(iπ/N),   m < N/2.
+    z_j[m] = (D_j[m] + i·D_j[m + N/2]) · w**m,   w = exp(iπ/N),   m < N/2,
+
+written as split real and imaginary parts (rows of float64 (2, N/2), :mod:`fft`), ready
+for the in-place FFT.
 
 In the blind rotation C = X**a·ACC_r − ACC_r; :func:`rotate_decompose_into` fuses the
 monomial product (coefficient t of X**a·P is ±P[(t − a) mod N]) into the decomposition,
@@ -32,25 +35,29 @@ def decompose_twist_into(
     rhs: np.ndarray,
     base_log: int,
     level: int,
-    twist: np.ndarray,
+    tables,
     folded: np.ndarray,
     row: int,
 ) -> None:
     """Digits of (lhs − rhs) (uint64 (N,)), folded and twisted into rows row … row+l−1.
 
-    Row row + j − 1 receives (D_j[m] + i·D_j[m + N/2])·w**m for level j.
+    Row row + j − 1 (float64 (2, N/2)) receives (D_j[m] + i·D_j[m + N/2])·w**m for level j.
     """
-    half = twist.size
+    twist_re = tables[0]
+    twist_im = tables[1]
+    half = twist_re.size
     lhs_hi = lhs[half:]
     rhs_hi = rhs[half:]
     if level == 1:
         rounding = np.uint64(1) << np.uint64(63 - base_log)
         down = np.int64(64 - base_log)
-        out = folded[row]
+        out_re = folded[row, 0]
+        out_im = folded[row, 1]
         for m in range(half):
-            lo = np.int64(lhs[m] - rhs[m] + rounding) >> down
-            hi = np.int64(lhs_hi[m] - rhs_hi[m] + rounding) >> down
-            out[m] = complex(np.float64(lo), np.float64(hi)) * twist[m]
+            lo = np.float64(np.int64(lhs[m] - rhs[m] + rounding) >> down)
+            hi = np.float64(np.int64(lhs_hi[m] - rhs_hi[m] + rounding) >> down)
+            out_re[m] = lo * twist_re[m] - hi * twist_im[m]
+            out_im[m] = lo * twist_im[m] + hi * twist_re[m]
         return
     total = base_log * level
     rounding = np.uint64(1) << np.uint64(63 - total)
@@ -66,7 +73,15 @@ def decompose_twist_into(
             d_hi = np.int64(st_hi << up) >> down
             st_lo = (st_lo - np.uint64(d_lo)) >> bshift
             st_hi = (st_hi - np.uint64(d_hi)) >> bshift
-            folded[row + j, m] = complex(np.float64(d_lo), np.float64(d_hi)) * twist[m]
+            _store_twisted(folded, row + j, m, np.float64(d_lo), np.float64(d_hi), twist_re,
+                           twist_im)
+
+
+@njit(cache=True, inline="always")
+def _store_twisted(folded, row, at, lo, hi, twist_re, twist_im) -> None:
+    """folded[row, :, at] = split (lo + i·hi)·w**at."""
+    folded[row, 0, at] = lo * twist_re[at] - hi * twist_im[at]
+    folded[row, 1, at] = lo * twist_im[at] + hi * twist_re[at]
 
 
 _BLOCK = 32  # coefficients per prefetch block in the decomposition loop
@@ -81,7 +96,8 @@ def _digits_twist_segment(
     mask_hi,
     offset,
     count,
-    twist,
+    twist_re,
+    twist_im,
     base_log,
     level,
     folded,
@@ -120,7 +136,7 @@ def _digits_twist_segment(
                 x_hi = ((poly[u_src_hi + m] ^ mask_hi) + add_hi) - poly[half + at]
                 lo = np.int64(x_lo + rounding) >> down
                 hi = np.int64(x_hi + rounding) >> down
-                folded[row, at] = complex(np.float64(lo), np.float64(hi)) * twist[at]
+                _store_twisted(folded, row, at, np.float64(lo), np.float64(hi), twist_re, twist_im)
             return prefetched
         blocks = count // _BLOCK
         for block in range(blocks + 1):
@@ -141,7 +157,7 @@ def _digits_twist_segment(
                 x_hi = ((poly[u_src_hi + m] ^ mask_hi) + add_hi) - poly[half + at]
                 lo = np.int64(x_lo + rounding) >> down
                 hi = np.int64(x_hi + rounding) >> down
-                folded[row, at] = complex(np.float64(lo), np.float64(hi)) * twist[at]
+                _store_twisted(folded, row, at, np.float64(lo), np.float64(hi), twist_re, twist_im)
         return prefetched
     total = base_log * level
     rounding = one << np.uint64(63 - total)
@@ -159,13 +175,14 @@ def _digits_twist_segment(
             d_hi = np.int64(st_hi << up) >> down
             st_lo = (st_lo - np.uint64(d_lo)) >> bshift
             st_hi = (st_hi - np.uint64(d_hi)) >> bshift
-            folded[row + j, at] = complex(np.float64(d_lo), np.float64(d_hi)) * twist[at]
+            _store_twisted(folded, row + j, at, np.float64(d_lo), np.float64(d_hi), twist_re,
+                           twist_im)
     return prefetched
 
 
 @njit(cache=True)
 def rotate_decompose_into(
-    acc, power, base_log, level, twist, folded, first_row, target, prefetch_bytes
+    acc, power, base_log, level, tables, folded, first_row, target, prefetch_bytes
 ) -> None:
     """Rows first_row … of ``folded`` = twisted digits of X**power·ACC − ACC (k+1 polynomials).
 
@@ -174,6 +191,8 @@ def rotate_decompose_into(
     segments with a contiguous source and a fixed sign. Meanwhile the first
     ``prefetch_bytes`` bytes of ``target`` (the next GGSW) are prefetched, spread evenly.
     """
+    twist_re = tables[0]
+    twist_im = tables[1]
     size = acc.shape[1]
     half = size // 2
     blocks = acc.shape[0] * (half // _BLOCK - 1)  # at least this many full blocks run
@@ -199,7 +218,8 @@ def rotate_decompose_into(
                 plus,
                 0,
                 shift,
-                twist,
+                twist_re,
+                twist_im,
                 base_log,
                 level,
                 folded,
@@ -217,7 +237,8 @@ def rotate_decompose_into(
                 plus,
                 shift,
                 half - shift,
-                twist,
+                twist_re,
+                twist_im,
                 base_log,
                 level,
                 folded,
@@ -238,7 +259,8 @@ def rotate_decompose_into(
                 minus,
                 0,
                 cut,
-                twist,
+                twist_re,
+                twist_im,
                 base_log,
                 level,
                 folded,
@@ -256,7 +278,8 @@ def rotate_decompose_into(
                 plus,
                 cut,
                 half - cut,
-                twist,
+                twist_re,
+                twist_im,
                 base_log,
                 level,
                 folded,

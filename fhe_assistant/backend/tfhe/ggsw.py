@@ -11,7 +11,7 @@ polynomial in component r:
     r = k:  phase =  μ·2**(64 − j·b)          (added to the body B)
 
 The external product uses the GGSW in the Fourier domain (``ggsw_to_fourier``): every
-polynomial converted as torus words, shape (l, k+1, k+1, N/2) complex128.
+polynomial converted as torus words, shape (l, k+1, k+1, 2, N/2) float64 (:mod:`fft`).
 """
 
 from __future__ import annotations
@@ -50,5 +50,5 @@ def encrypt_ggsw(
 
 
 def ggsw_to_fourier(ggsw) -> np.ndarray:
-    """Fourier form of GGSWs (..., l, k+1, k+1, N) -> complex128 (..., l, k+1, k+1, N/2)."""
+    """Fourier form of GGSWs (..., l, k+1, k+1, N) -> float64 (..., l, k+1, k+1, 2, N/2)."""
     return to_fourier(np.asarray(ggsw, dtype=np.uint64))

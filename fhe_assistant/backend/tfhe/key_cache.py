@@ -9,7 +9,8 @@ and benchmarks, never for real data.
 Layout: ``<location>/<params fingerprint>-<tag>/`` holding ``lwe_key.npy``,
 ``glwe_key.npy``, ``bootstrap_key_fourier.npy``, ``keyswitch_key.npy`` (absent when the
 parameters have no PBS) and ``params.json``. Entries are written to a temporary directory
-and renamed into place, so a reader never sees a half-written entry.
+and renamed into place, so a reader never sees a half-written entry. A bootstrapping key
+cached before the FFT's kernel order (complex128, natural order) is converted on load.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from fhe_assistant.crypto.parameters import TFHEParameters
 
+from .fft import natural_to_kernel_order
 from .keys import EvaluationKeys, SecretKeys, generate_keys
 from .rng import make_random
 
@@ -70,6 +72,9 @@ class InsecureKeyCache:
             name: np.load(path / f"{name}.npy") if (path / f"{name}.npy").exists() else None
             for name in _FILES
         }
+        bootstrap_key = arrays["bootstrap_key_fourier"]
+        if bootstrap_key is not None and bootstrap_key.dtype == np.complex128:
+            arrays["bootstrap_key_fourier"] = natural_to_kernel_order(bootstrap_key)
         return (
             SecretKeys(arrays["lwe_key"], arrays["glwe_key"]),
             EvaluationKeys(arrays["bootstrap_key_fourier"], arrays["keyswitch_key"]),

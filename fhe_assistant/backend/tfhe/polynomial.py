@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 from rocket_fft import c2c
 
-from .fft import forward_signed, twist_tables
+from .fft import twist_tables
 
 __all__ = ["binary_key_fourier", "key_product", "monomial_mul", "monomial_mul_into"]
 
@@ -64,10 +64,12 @@ def monomial_mul(polys, power: int) -> np.ndarray:
 
 
 def binary_key_fourier(key: np.ndarray) -> np.ndarray:
-    """F(S_i) of a binary GLWE key (k, N), converted exactly -> complex128 (k, N/2)."""
-    key = np.ascontiguousarray(key, dtype=np.uint64).astype(np.int64)
-    twist, _ = twist_tables(key.shape[-1])
-    return forward_signed(key, twist)
+    """F(S_i) of a binary GLWE key (k, N) -> complex128 (k, N/2), in the natural frequency
+    order of :func:`_key_product`'s own transforms (rocket-fft; not the kernel order)."""
+    key = np.ascontiguousarray(key, dtype=np.uint64).astype(np.float64)
+    size = key.shape[-1]
+    twist, _ = twist_tables(size)
+    return np.fft.fft((key[:, : size // 2] + 1j * key[:, size // 2:]) * twist, axis=-1)
 
 
 @njit(cache=True, parallel=True)
