@@ -6,11 +6,11 @@ Evaluation keys (envelope kind 3), what the server receives::
 
     metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool,
               "fourier_layout": "kernel-order-1"}
-    sections "bootstrap_key_fourier" float64 (n, l, k+1, k+1, 2, N/2)   (when has_pbs)
+    sections "bootstrap_key_fourier" float64 (n, k+1, (k+1)·l, 2, N/2)  (when has_pbs)
              "keyswitch_key"         uint64  (k·N, l_ks, n+1)           (when has_pbs)
 
 ``fourier_layout`` names how the bootstrapping key's spectra are laid out (the FFT's
-kernel order, :mod:`backend.tfhe.fft`). Files without it were written before that layout
+kernel order, :mod:`backend.tfhe.fft`, output-major GGSWs, :mod:`backend.tfhe.ggsw`). Files without it were written before that layout
 (complex128 (n, l, k+1, k+1, N/2), natural frequency order) and are converted on load;
 an unknown layout is refused with an "upgrade" message rather than misread.
 
@@ -64,7 +64,7 @@ def evaluation_key_shapes(parameters: TFHEParameters) -> dict[str, tuple[int, ..
     n, k, size = parameters.lwe_dimension, parameters.glwe_dimension, parameters.polynomial_size
     if n == 0:
         return {}
-    return {"bootstrap_key_fourier": (n, parameters.pbs_level, k + 1, k + 1, 2, size // 2),
+    return {"bootstrap_key_fourier": (n, k + 1, (k + 1) * parameters.pbs_level, 2, size // 2),
             "keyswitch_key": (k * size, parameters.ks_level, n + 1)}
 
 
@@ -85,7 +85,8 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
     dtypes = {"bootstrap_key_fourier": np.float64, "keyswitch_key": np.uint64}
     layout = metadata.get("fourier_layout")
     if shapes and layout is None:  # written before the kernel order: natural complex spectra
-        shapes["bootstrap_key_fourier"] = (*shapes["bootstrap_key_fourier"][:-2],
+        k, level = parameters.glwe_dimension, parameters.pbs_level
+        shapes["bootstrap_key_fourier"] = (parameters.lwe_dimension, level, k + 1, k + 1,
                                            parameters.polynomial_size // 2)
         dtypes["bootstrap_key_fourier"] = np.complex128
     elif shapes and layout != FOURIER_LAYOUT:
@@ -102,9 +103,9 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
         return tfhe_keys.EvaluationKeys(None, None)
     bootstrap_key = arrays["bootstrap_key_fourier"]
     if layout is None:
-        from ..backend.tfhe.fft import natural_to_kernel_order
+        from ..backend.tfhe.ggsw import ggsw_from_natural_order
 
-        bootstrap_key = natural_to_kernel_order(bootstrap_key)
+        bootstrap_key = ggsw_from_natural_order(bootstrap_key)
     return tfhe_keys.EvaluationKeys(bootstrap_key, arrays["keyswitch_key"])
 
 

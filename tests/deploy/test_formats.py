@@ -11,7 +11,7 @@ import pytest
 
 from fhe_assistant.backend.tfhe import EvaluationKeys as TFHEEvaluationKeys
 from fhe_assistant.backend.tfhe import SecretKeys
-from fhe_assistant.backend.tfhe.fft import _kernel_order
+from fhe_assistant.backend.tfhe.ggsw import ggsw_to_natural_order
 from fhe_assistant.backend.values import EncryptedValue
 from fhe_assistant.core.errors import InputError
 from fhe_assistant.crypto.parameters import TFHEParameters
@@ -43,7 +43,7 @@ def toy_keys(seed: int = 0) -> Keys:
     n, k, size = TOY.lwe_dimension, TOY.glwe_dimension, TOY.polynomial_size
     secret = SecretKeys(rng.integers(0, 2, n).astype(np.uint64),
                         rng.integers(0, 2, (k, size)).astype(np.uint64))
-    bsk = rng.normal(size=(n, 2, k + 1, k + 1, 2, size // 2))
+    bsk = rng.normal(size=(n, k + 1, (k + 1) * TOY.pbs_level, 2, size // 2))
     ksk = rng.integers(0, 2**63, (k * size, 2, n + 1), dtype=np.uint64)
     keys = Keys(TOY)
     keys.assign(secret, TFHEEvaluationKeys(bsk, ksk))
@@ -141,9 +141,8 @@ def test_toy_keys_round_trip():
 def _legacy_evaluation_keys(keys: Keys, metadata_extra: dict | None = None) -> bytes:
     """``keys``' evaluation keys as written before the FFT's kernel order: complex128
     spectra in natural frequency order, no ``fourier_layout`` (or ``metadata_extra``)."""
-    kernel = keys.evaluation.inner.bootstrap_key_fourier
-    natural = np.empty(kernel.shape[:-2] + kernel.shape[-1:], dtype=np.complex128)
-    natural[..., _kernel_order(kernel.shape[-1])] = kernel[..., 0, :] + 1j * kernel[..., 1, :]
+    natural = ggsw_to_natural_order(keys.evaluation.inner.bootstrap_key_fourier,
+                                    keys.parameters.pbs_level)
     metadata = {"parameters": parameters_to_json(keys.parameters),
                 "fingerprint": keys.parameters.fingerprint(), "key_id": keys.key_id,
                 "has_pbs": True, **(metadata_extra or {})}

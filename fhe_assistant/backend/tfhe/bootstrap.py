@@ -85,7 +85,7 @@ def blind_rotate_batch_into(cts, test_vectors, bsk_f, base_log, level, tables, a
 @njit(cache=True)
 def _bootstrap_range(cts, test_vectors, bsk_f, base_log, level, tables, out, start, stop, group):
     """Bootstrap ciphertexts start … stop−1 of ``cts`` into ``out`` (one thread)."""
-    glwe_dimension = bsk_f.shape[2] - 1
+    glwe_dimension = bsk_f.shape[1] - 1
     size = 2 * tables[0].size
     acc = np.empty((stop - start, glwe_dimension + 1, size), dtype=np.uint64)
     tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
@@ -126,7 +126,8 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
     cts : uint64 (m, n+1), under the small LWE key (i.e. after :func:`keyswitch_batch`)
     test_vectors : uint64 (m, N), or (1, N) for one table shared by all
         (:func:`pbs.make_test_vectors`)
-    bsk_fourier : float64 (n, l, k+1, k+1, 2, N/2), the Fourier bootstrapping key
+    bsk_fourier : float64 (n, k+1, (k+1)·l, 2, N/2), the Fourier bootstrapping key
+        (:func:`keys.generate_bootstrap_key`)
     params : TFHEParameters
 
     Returns
@@ -150,7 +151,7 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
             f"expected test vectors of shape (1 or {cts.shape[0]}, {size}), "
             f"got {test_vectors.shape}"
         )
-    if bsk_fourier.shape != (n, level, k + 1, k + 1, 2, size // 2):
+    if bsk_fourier.shape != (n, k + 1, (k + 1) * level, 2, size // 2):
         raise ValueError(f"bootstrap key shape {bsk_fourier.shape} does not match {params}")
     out = np.empty((cts.shape[0], k * size + 1), dtype=np.uint64)
     if cts.shape[0] == 0:

@@ -148,9 +148,9 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
         for t in range(width):
             c = outputs[t]
             if i + 1 < lwe_dimension:  # prefetch what this lane reads next step
-                multiply_accumulate_column_prefetching(spectrum, ggsw_f, level, c, acc_f[c], nxt)
+                multiply_accumulate_column_prefetching(spectrum, ggsw_f, c, acc_f[c], nxt)
             else:
-                multiply_accumulate_column(spectrum, ggsw_f, level, c, acc_f[c])
+                multiply_accumulate_column(spectrum, ggsw_f, c, acc_f[c])
             inverse_rows(acc_f[c:c + 1], 1, twiddles)
             untwist_round_add(acc_f[c:c + 1], tables, acc[c:c + 1])
         store_release(flags, (lanes + lane) * _FLAG_STRIDE, step)
@@ -160,7 +160,7 @@ def _lane_rotate(lane, lanes, powers, acc, bsk_f, base_log, level, tables, spect
 @njit(cache=True, parallel=True)
 def _bootstrap_lanes(ct, test_vector, bsk_f, base_log, level, tables, lanes, spin_limit, out):
     """Bootstrap one ciphertext with ``lanes`` threads; False (``out`` untouched) on abort."""
-    columns = bsk_f.shape[2]
+    columns = bsk_f.shape[1]
     size = 2 * tables[0].size
     half = size // 2
     powers = np.empty(ct.size, dtype=np.int64)
@@ -187,7 +187,7 @@ def bootstrap_one_in_lanes(ct, test_vector, bsk_fourier, params,
     of spinning lanes would oversubscribe the cores); the caller then bootstraps on one
     thread. Arguments as in :func:`bootstrap.bootstrap_batch`
     (already validated there): ``test_vector`` uint64 (N,), ``bsk_fourier`` float64
-    (n, l, k+1, k+1, 2, N/2).
+    (n, k+1, (k+1)·l, 2, N/2).
     """
     if not _LANES_IN_USE.acquire(blocking=False):
         return None  # another Python thread's lanes hold the cores: spinning would thrash

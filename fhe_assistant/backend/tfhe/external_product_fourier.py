@@ -20,8 +20,11 @@ accumulators that share the GGSW).
 
 Kernels and scratch buffers
 ---------------------------
-Spectra are float64 ``(2, N/2)`` (real parts, then imaginary parts, kernel order: :mod:`fft`);
-a Fourier GGSW is ``(l, k+1, k+1, 2, N/2)``. The jitted kernels take preallocated buffers
+Spectra are float64 ``(2, N/2)`` (real parts, then imaginary parts, kernel order: :mod:`fft`).
+A Fourier GGSW is ``(k+1, (k+1)·l, 2, N/2)``: output column c, then input row t = r·l + j
+(:func:`ggsw.ggsw_to_fourier`), so that the multiply-add for one output reads its key rows
+as one contiguous block, in the order of the digit rows, and a blind rotation streams the
+bootstrapping key front to back (with the (l, r, c) order, 2-bit keys streamed at ~7 GB/s). The jitted kernels take preallocated buffers
 (:func:`allocate_scratch`, for a group of G accumulators) so the hot loop never allocates:
 
 * ``spectra`` (G·(k+1)·l, 2, N/2): twisted digits, transformed in place; row (g·(k+1) + r)·l + j
@@ -155,37 +158,34 @@ def _mac_block(out, s0, g0, s1, g1, s2, g2, count, assign, lo, hi) -> None:
 
 
 @njit(cache=True)
-def _mac_rows_range(spectra, ggsw_f, level, c, row, count, out, lo, hi) -> None:
-    """out[:, lo:hi] (+)= Σ_{t<count} spectra[row+t] ⊙ ggsw_f[j_t, r_t, c] over lo … hi−1."""
+def _mac_rows_range(spectra, ggsw_f, c, row, count, out, lo, hi) -> None:
+    """out[:, lo:hi] (+)= Σ_{t<count} spectra[row+t] ⊙ ggsw_f[c, row+t] over lo … hi−1."""
     last = row + count - 1
     middle = row + min(1, count - 1)
-    r0, j0 = divmod(row, level)
-    r1, j1 = divmod(middle, level)
-    r2, j2 = divmod(last, level)
-    _mac_block(out, spectra[row], ggsw_f[j0, r0, c], spectra[middle], ggsw_f[j1, r1, c],
-               spectra[last], ggsw_f[j2, r2, c], count, row == 0, lo, hi)
+    _mac_block(out, spectra[row], ggsw_f[c, row], spectra[middle], ggsw_f[c, middle],
+               spectra[last], ggsw_f[c, last], count, row == 0, lo, hi)
 
 
 @njit(cache=True)
 def multiply_accumulate_column(
-    spectra: np.ndarray, ggsw_f: np.ndarray, level: int, c: int, out: np.ndarray
+    spectra: np.ndarray, ggsw_f: np.ndarray, c: int, out: np.ndarray
 ) -> None:
-    """out = Σ_{r,j} spectra[r·l + j] ⊙ ggsw_f[j, r, c]: output column c (rows fused by 3)."""
+    """out = Σ_t spectra[t] ⊙ ggsw_f[c, t]: output column c (rows fused by 3)."""
     rows = spectra.shape[0]
     row = 0
     while row < rows:
         count = min(3, rows - row)
-        _mac_rows_range(spectra, ggsw_f, level, c, row, count, out, 0, out.shape[1])
+        _mac_rows_range(spectra, ggsw_f, c, row, count, out, 0, out.shape[1])
         row += count
 
 
 PREFETCH_CHUNK = 64  # frequencies (512 B of real and 512 B of imaginary parts) per round
+MAC_PREFETCH_COLUMNS = 4  # above this k + 1, one CMux prefetches during its multiply-add
 
 
 @njit(cache=True)
 def multiply_accumulate_column_prefetching(
-    spectra: np.ndarray, ggsw_f: np.ndarray, level: int, c: int, out: np.ndarray,
-    next_ggsw_f: np.ndarray,
+    spectra: np.ndarray, ggsw_f: np.ndarray, c: int, out: np.ndarray, next_ggsw_f: np.ndarray,
 ) -> None:
     """:func:`multiply_accumulate_column`, prefetching column c of ``next_ggsw_f`` meanwhile.
 
@@ -203,22 +203,19 @@ def multiply_accumulate_column_prefetching(
         while row < rows:
             count = min(3, rows - row)
             for t in range(count):
-                r, j = divmod(row + t, level)
-                target = next_ggsw_f[j, r, c]
+                target = next_ggsw_f[c, row + t]
                 for byte in range(lo * 8, hi * 8, 64):
                     prefetch(target, byte)
                     prefetch(target, imaginary + byte)
-            _mac_rows_range(spectra, ggsw_f, level, c, row, count, out, lo, hi)
+            _mac_rows_range(spectra, ggsw_f, c, row, count, out, lo, hi)
             row += count
 
 
 @njit(cache=True)
-def fourier_multiply_accumulate(
-    spectra: np.ndarray, ggsw_f: np.ndarray, level: int, acc_f: np.ndarray
-) -> None:
-    """acc_f[c] = Σ_{r,j} spectra[r·l + j] ⊙ ggsw_f[j, r, c], c = 0 … k."""
+def fourier_multiply_accumulate(spectra: np.ndarray, ggsw_f: np.ndarray, acc_f: np.ndarray) -> None:
+    """acc_f[c] = Σ_t spectra[t] ⊙ ggsw_f[c, t], c = 0 … k."""
     for c in range(acc_f.shape[0]):
-        multiply_accumulate_column(spectra, ggsw_f, level, c, acc_f[c])
+        multiply_accumulate_column(spectra, ggsw_f, c, acc_f[c])
 
 
 @njit(cache=True)
@@ -265,7 +262,7 @@ def external_product_accumulate_into(ggsw_f, lhs, rhs, base_log, level, tables, 
     for r in range(columns):
         decompose_twist_into(lhs[r], rhs[r], base_log, level, tables, spectra, r * level)
     forward_rows(spectra, rows, tables[4])
-    fourier_multiply_accumulate(spectra[:rows], ggsw_f, level, acc_f[:columns])
+    fourier_multiply_accumulate(spectra[:rows], ggsw_f, acc_f[:columns])
     inverse_rows(acc_f, columns, tables[4])
     untwist_round_add(acc_f[:columns], tables, out)
 
@@ -276,16 +273,25 @@ def cmux_rotate_into(acc, power, ggsw_f, base_log, level, tables, scratch, next_
     """ACC ← ACC + GGSW ⊡ (X**power·ACC − ACC), in place; one blind-rotation step.
 
     Prefetches the first ``prefetch_bytes`` bytes of ``next_ggsw_f`` meanwhile (0: none),
-    spread over the decomposition (spread over the transforms instead it measured slower:
-    10.0 vs 11.6 µs per 4-bit step; none at all 10.5).
+    spread over the decomposition; with more than ``MAC_PREFETCH_COLUMNS`` polynomials the
+    decomposition is too short for the key (k + 1 lines per coefficient) and the prefetch
+    is spread over the multiply-add instead. Streamed µs per step, decomposition / multiply-
+    add / spread over the transforms / none: 2-bit (k = 5, N = 256) 10.8 / 8.4; 3-bit (k = 3)
+    8.8 / 9.9; 4-bit (k = 2) 10.0 / 13.5 / 11.6 / 10.5; 6-bit (k = 1) 24.6 / 29.4.
     """
     spectra, acc_f = scratch
     columns = acc.shape[0]
     rows = columns * level
+    late = prefetch_bytes > 0 and columns > MAC_PREFETCH_COLUMNS
     rotate_decompose_into(acc, power, base_log, level, tables, spectra, 0, next_ggsw_f,
-                          prefetch_bytes)
+                          0 if late else prefetch_bytes)
     forward_rows(spectra, rows, tables[4])
-    fourier_multiply_accumulate(spectra[:rows], ggsw_f, level, acc_f[:columns])
+    if late:
+        for c in range(columns):
+            multiply_accumulate_column_prefetching(spectra[:rows], ggsw_f, c, acc_f[c],
+                                                   next_ggsw_f)
+    else:
+        fourier_multiply_accumulate(spectra[:rows], ggsw_f, acc_f[:columns])
     inverse_rows(acc_f, columns, tables[4])
     untwist_round_add(acc_f[:columns], tables, acc)
 
@@ -308,7 +314,7 @@ def cmux_rotate_group_into(accs, members, count, powers, ggsw_f, base_log, level
                               g * rows, next_ggsw_f, bytes_now)
     forward_rows(spectra, count * rows, tables[4])
     for g in range(count):
-        fourier_multiply_accumulate(spectra[g * rows:(g + 1) * rows], ggsw_f, level,
+        fourier_multiply_accumulate(spectra[g * rows:(g + 1) * rows], ggsw_f,
                                     acc_f[g * columns:(g + 1) * columns])
     inverse_rows(acc_f, count * columns, tables[4])
     for g in range(count):
@@ -318,16 +324,17 @@ def cmux_rotate_group_into(accs, members, count, powers, ggsw_f, base_log, level
 def _prepare(ggsw_f, glwe):
     ggsw_f = np.ascontiguousarray(ggsw_f, dtype=np.float64)
     glwe = np.ascontiguousarray(glwe, dtype=np.uint64)
-    level, columns = ggsw_f.shape[0], ggsw_f.shape[1]
+    columns = ggsw_f.shape[0]
+    level = max(1, ggsw_f.shape[1] // columns)
     size = glwe.shape[-1]
-    if ggsw_f.shape != (level, columns, columns, 2, size // 2) or glwe.shape != (columns, size):
+    if ggsw_f.shape != (columns, columns * level, 2, size // 2) or glwe.shape != (columns, size):
         raise ValueError(f"GGSW {ggsw_f.shape} and GLWE {glwe.shape} do not match")
     scratch = allocate_scratch(columns - 1, size, level)
     return ggsw_f, glwe, level, fourier_tables(size), scratch
 
 
 def external_product(ggsw_f, glwe, base_log: int) -> np.ndarray:
-    """GGSW ⊡ GLWE: Fourier GGSW (l, k+1, k+1, 2, N/2), GLWE (k+1, N) -> uint64 (k+1, N)."""
+    """GGSW ⊡ GLWE: Fourier GGSW (k+1, (k+1)·l, 2, N/2), GLWE (k+1, N) -> uint64 (k+1, N)."""
     ggsw_f, glwe, level, tables, scratch = _prepare(ggsw_f, glwe)
     out = np.zeros_like(glwe)
     external_product_accumulate_into(ggsw_f, glwe, np.zeros_like(glwe), base_log, level, tables,

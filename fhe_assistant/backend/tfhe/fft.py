@@ -36,7 +36,7 @@ rocket-fft's DUCC0 ``c2c`` called per row (what this module used before). Sizes
 M ≥ 16 (N ≥ 32).
 
 Bootstrapping keys made before this layout (complex128 (..., N/2), natural order) are
-converted by :func:`natural_to_kernel_order`.
+converted with :func:`natural_to_kernel_order` (:func:`ggsw.ggsw_from_natural_order`).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ __all__ = [
     "fft_twiddles",
     "fourier_tables",
     "from_fourier",
+    "kernel_order",
     "natural_to_kernel_order",
     "negacyclic_product",
     "negacyclic_product_schoolbook",
@@ -396,7 +397,7 @@ def spectral_product(a, b) -> np.ndarray:
 
 
 @cache
-def _kernel_order(half: int) -> np.ndarray:
+def kernel_order(half: int) -> np.ndarray:
     """perm with spectrum_kernel[..., i] = spectrum_natural[..., perm[i]] for M = ``half``:
     transform the signal whose DFT at frequency f is f and read where each f landed."""
     signal = np.fft.ifft(np.arange(half, dtype=np.float64))
@@ -414,7 +415,7 @@ def natural_to_kernel_order(spectra) -> np.ndarray:
     """complex128 spectra (..., M) in natural frequency order (keys made before the kernel
     order) -> float64 (..., 2, M) in kernel order."""
     spectra = np.asarray(spectra, dtype=np.complex128)
-    permuted = spectra[..., _kernel_order(spectra.shape[-1])]
+    permuted = spectra[..., kernel_order(spectra.shape[-1])]
     return np.ascontiguousarray(np.stack([permuted.real, permuted.imag], axis=-2))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from fhe_assistant.crypto.parameters import TFHEParameters
 
-from .fft import natural_to_kernel_order
+from .ggsw import ggsw_from_natural_order
 from .keys import EvaluationKeys, SecretKeys, generate_keys
 from .rng import make_random
 
@@ -74,7 +74,7 @@ class InsecureKeyCache:
         }
         bootstrap_key = arrays["bootstrap_key_fourier"]
         if bootstrap_key is not None and bootstrap_key.dtype == np.complex128:
-            arrays["bootstrap_key_fourier"] = natural_to_kernel_order(bootstrap_key)
+            arrays["bootstrap_key_fourier"] = ggsw_from_natural_order(bootstrap_key)
         return (
             SecretKeys(arrays["lwe_key"], arrays["glwe_key"]),
             EvaluationKeys(arrays["bootstrap_key_fourier"], arrays["keyswitch_key"]),

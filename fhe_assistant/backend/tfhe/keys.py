@@ -6,7 +6,7 @@ Definitions
 * ``big_lwe_key`` s' = S flattened (s'[iN + j] = S_i[j]), dimension k·N: the key of the
   ciphertexts at rest, of fresh encryptions and of PBS outputs (sample extraction).
 * Bootstrapping key BSK_i = GGSW_S(s_i) with gadget (pbs_base_log, pbs_level) and noise
-  σ_glwe(k·N), converted **once** to the Fourier domain: float64 (n, l, k+1, k+1, 2, N/2),
+  σ_glwe(k·N), converted **once** to the Fourier domain: float64 (n, k+1, (k+1)·l, 2, N/2),
   each polynomial as F(P) of :mod:`fft` (words read as signed int64, integer units, the
   transform's kernel order).
 * Keyswitching key KSK[i][j] = LWE_s(s'_i·2**(64 − (j+1)·ks_base_log)), noise σ_lwe(n):
@@ -54,7 +54,7 @@ class SecretKeys:
 class EvaluationKeys:
     """The server's public evaluation keys (``None`` when the circuit has no PBS).
 
-    ``bootstrap_key_fourier`` float64 (n, l, k+1, k+1, 2, N/2) (spectra: :mod:`fft`);
+    ``bootstrap_key_fourier`` float64 (n, k+1, (k+1)·l, 2, N/2) (:func:`ggsw.ggsw_to_fourier`);
     ``keyswitch_key`` uint64 (k·N, l_ks, n+1).
     """
 
@@ -71,11 +71,11 @@ def generate_bootstrap_key(
     rng,
     chunk: int = _BSK_CHUNK,
 ) -> np.ndarray:
-    """BSK_i = GGSW_S(s_i) in the Fourier domain -> float64 (n, l, k+1, k+1, 2, N/2)."""
+    """BSK_i = GGSW_S(s_i) in the Fourier domain -> float64 (n, k+1, (k+1)·l, 2, N/2)."""
     lwe_key = np.asarray(lwe_key, dtype=np.uint64)
     glwe_key = np.asarray(glwe_key, dtype=np.uint64)
     k, size = glwe_key.shape
-    out = np.empty((lwe_key.size, level, k + 1, k + 1, 2, size // 2), dtype=np.float64)
+    out = np.empty((lwe_key.size, k + 1, (k + 1) * level, 2, size // 2), dtype=np.float64)
     for start in range(0, lwe_key.size, chunk):
         stop = min(start + chunk, lwe_key.size)
         ggsw = encrypt_ggsw(lwe_key[start:stop], glwe_key, base_log, level, noise_std_log2, rng)

@@ -54,7 +54,7 @@ def test_external_product_and_cmux(rng, base_log, level):
     c0 = T.encrypt_glwe(T.encode(m0, p), key, sigma, rng)
     c1 = T.encrypt_glwe(T.encode(m1, p), key, sigma, rng)
     ggsw = T.ggsw_to_fourier(T.encrypt_ggsw(np.array([0, 1]), key, base_log, level, sigma, rng))
-    assert ggsw.shape == (2, level, 3, 3, 2, 512) and ggsw.dtype == np.float64
+    assert ggsw.shape == (2, 3, 3 * level, 2, 512) and ggsw.dtype == np.float64
     # GGSW(1) ⊡ C keeps the message, GGSW(0) ⊡ C gives 0
     assert np.array_equal(
         T.decode(T.glwe_phase(T.external_product(ggsw[1], c1, base_log), key), p), m1

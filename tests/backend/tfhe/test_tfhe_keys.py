@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fhe_assistant.backend import tfhe as T
-from fhe_assistant.backend.tfhe.fft import _kernel_order
+from fhe_assistant.backend.tfhe.ggsw import ggsw_to_natural_order
 from fhe_assistant.crypto.parameters import TFHEParameters
 
 
@@ -16,7 +16,7 @@ def test_key_shapes(tfhe_keys):
     assert sk.lwe_key.shape == (n,) and sk.glwe_key.shape == (k, size)
     assert sk.big_lwe_key.shape == (k * size,)
     assert set(np.unique(sk.lwe_key)) == {0, 1}
-    assert ek.bootstrap_key_fourier.shape == (n, 1, k + 1, k + 1, 2, size // 2)
+    assert ek.bootstrap_key_fourier.shape == (n, k + 1, k + 1, 2, size // 2)  # l = 1
     assert ek.bootstrap_key_fourier.dtype == np.float64
     assert ek.keyswitch_key.shape == (k * size, 3, n + 1) and ek.keyswitch_key.dtype == np.uint64
 
@@ -70,9 +70,7 @@ def test_insecure_key_cache_converts_a_natural_order_bootstrap_key(tmp_path, tfh
     params, sk, ek = tfhe_keys(1)
     cache = T.InsecureKeyCache(tmp_path / "keys")
     path = cache.store(params, "old", sk, ek)
-    kernel = ek.bootstrap_key_fourier
-    natural = np.empty(kernel.shape[:-2] + kernel.shape[-1:], dtype=np.complex128)
-    natural[..., _kernel_order(kernel.shape[-1])] = kernel[..., 0, :] + 1j * kernel[..., 1, :]
+    natural = ggsw_to_natural_order(ek.bootstrap_key_fourier, params.pbs_level)
     np.save(path / "bootstrap_key_fourier.npy", natural)  # as cached before the kernel order
     _, loaded = cache.load(params, "old")
-    assert np.array_equal(loaded.bootstrap_key_fourier, kernel)
+    assert np.array_equal(loaded.bootstrap_key_fourier, ek.bootstrap_key_fourier)
