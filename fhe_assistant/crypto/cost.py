@@ -77,16 +77,17 @@ class CostCalibration:
     """Elementary operations per second, per kind of operation.
 
     Calibrated on this project's numba backend (``bench/tfhe_bench.py``, one thread, 2-vCPU
-    Zen 4 VM, 2026-11-25): the 4-bit bootstrap (63,129,600 ops) took 11.6 ms and its
-    keyswitch (10,118,346 ops) 1.69 ms, i.e. 5.4e9 and 6.0e9 ops/s; the 6- and 8-bit sets
-    measured 5.1–6.4e9 (PBS) and 5.8–6.2e9 (KS), so one rate per kind predicts 4–8-bit
-    lookups within ±20 % (2-bit lookups run at about 3e9: small FFTs are less efficient).
-    Leveled ops are streaming u64 adds, ≈1e9 words/s from numpy. ``bench/circuit_bench.py``
-    checks these predictions against measured circuit runs.
+    Zen 4 VM, 2026-12-04, four-lane FFT): the 4-bit bootstrap (63,129,600 ops) took 8.5 ms
+    and its keyswitch (10,118,346 ops) 1.59 ms, i.e. 7.4e9 and 6.4e9 ops/s; the 6- and
+    8-bit sets measured 9.4e9 and 8.7e9 (PBS) and 6.0–6.7e9 (KS), so one rate per kind
+    predicts 4–8-bit lookups within about ±15 % (2-bit lookups run at about 4.5e9: their
+    short steps are bound by streaming the key). Leveled ops are streaming u64 adds, ≈1e9
+    words/s from numpy. ``bench/circuit_bench.py`` checks these predictions against
+    measured circuit runs.
     """
 
-    pbs_ops_per_second: float = 5.4e9
-    ks_ops_per_second: float = 6.0e9
+    pbs_ops_per_second: float = 7.4e9
+    ks_ops_per_second: float = 6.4e9
     leveled_ops_per_second: float = 1.0e9
 
     def rate(self, kind: CostKind | str) -> float:
