@@ -5,10 +5,10 @@ Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
 
 * latency of one table lookup on 1 thread: keyswitch (KS), bootstrap (PBS) and KS+PBS,
   for p = 2, 4, 6, 8 (best and median of ``--repeats``), and KS+PBS again on 2 threads
-  (the keyswitch splits the key's rows, the bootstrap runs in two lanes:
+  (the keyswitch splits the key's rows; from N = 4096 the bootstrap runs in two lanes:
   ``backend/tfhe/bootstrap_lanes.py``);
 * batched throughput: 100 4-bit KS+PBS on 1 and 2 threads, and the 1 → 2 scaling;
-* key generation time (OS CSPRNG) and key sizes (Fourier BSK complex128, KSK uint64);
+* key generation time (OS CSPRNG) and key sizes (Fourier BSK float64 pairs, KSK uint64);
 * first-call JIT: a fresh process with an empty numba cache (cold) and again with the
   cache it left (warm): import, keygen, first and second 4-bit KS+PBS.
 
@@ -331,7 +331,8 @@ def _latency_rows(results: dict, anchor: dict) -> list[str]:
 
 
 def _machine_rows(results: dict, anchor: dict) -> list[str]:
-    """One lookup with the threads this machine has (2): ours in lanes, Concrete as is."""
+    """One lookup with the threads this machine has (2): ours split (key-split keyswitch,
+    lanes from N = 4096), Concrete as is."""
     rows = []
     for record in results.get("latency", []):
         bits = record["bits"]
@@ -382,7 +383,7 @@ def render(results: dict) -> str:
     if any("ks_pbs_2_threads" in record for record in results.get("latency", [])):
         lines += _table(
             "### Latency of one table lookup with 2 threads (ms; best, median in parentheses)",
-            ["p", "ours 1 thread", "ours 2 threads (lanes)", "speed-up",
+            ["p", "ours 1 thread", "ours 2 threads", "speed-up",
              "Concrete marginal KS+PBS", "ours 2 threads / Concrete",
              "Concrete scalar run() median, 1 / 2 threads"],
             _machine_rows(results, anchor),
