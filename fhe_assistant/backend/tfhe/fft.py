@@ -321,6 +321,13 @@ def fft_inverse(re: np.ndarray, im: np.ndarray, tw: np.ndarray) -> None:
             vstore(im, j + span, vsub(y0i, y1i))
 
 
+@njit(cache=True, inline="always")
+def store_twisted(out, row, at, lo, hi, twist_re, twist_im) -> None:
+    """out[row, :, at] = (lo + i·hi)·w**at as split real and imaginary parts."""
+    out[row, 0, at] = lo * twist_re[at] - hi * twist_im[at]
+    out[row, 1, at] = lo * twist_im[at] + hi * twist_re[at]
+
+
 @njit(cache=True)
 def fold_twist_signed(polys: np.ndarray, twist_re: np.ndarray, twist_im: np.ndarray,
                       out: np.ndarray) -> None:
@@ -328,10 +335,8 @@ def fold_twist_signed(polys: np.ndarray, twist_re: np.ndarray, twist_im: np.ndar
     half = twist_re.size
     for r in range(polys.shape[0]):
         for m in range(half):
-            lo = np.float64(polys[r, m])
-            hi = np.float64(polys[r, m + half])
-            out[r, 0, m] = lo * twist_re[m] - hi * twist_im[m]
-            out[r, 1, m] = lo * twist_im[m] + hi * twist_re[m]
+            store_twisted(out, r, m, np.float64(polys[r, m]), np.float64(polys[r, m + half]),
+                          twist_re, twist_im)
 
 
 @njit(cache=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .fft import store_twisted
 from .prefetch import prefetch
 
 __all__ = ["decompose_twist_into", "rotate_decompose_into"]
@@ -73,15 +74,8 @@ def decompose_twist_into(
             d_hi = np.int64(st_hi << up) >> down
             st_lo = (st_lo - np.uint64(d_lo)) >> bshift
             st_hi = (st_hi - np.uint64(d_hi)) >> bshift
-            _store_twisted(folded, row + j, m, np.float64(d_lo), np.float64(d_hi), twist_re,
+            store_twisted(folded, row + j, m, np.float64(d_lo), np.float64(d_hi), twist_re,
                            twist_im)
-
-
-@njit(cache=True, inline="always")
-def _store_twisted(folded, row, at, lo, hi, twist_re, twist_im) -> None:
-    """folded[row, :, at] = split (lo + i·hi)·w**at."""
-    folded[row, 0, at] = lo * twist_re[at] - hi * twist_im[at]
-    folded[row, 1, at] = lo * twist_im[at] + hi * twist_re[at]
 
 
 _BLOCK = 32  # coefficients per prefetch block in the decomposition loop
@@ -136,7 +130,7 @@ def _digits_twist_segment(
                 x_hi = ((poly[u_src_hi + m] ^ mask_hi) + add_hi) - poly[half + at]
                 lo = np.int64(x_lo + rounding) >> down
                 hi = np.int64(x_hi + rounding) >> down
-                _store_twisted(folded, row, at, np.float64(lo), np.float64(hi), twist_re, twist_im)
+                store_twisted(folded, row, at, np.float64(lo), np.float64(hi), twist_re, twist_im)
             return prefetched
         blocks = count // _BLOCK
         for block in range(blocks + 1):
@@ -157,7 +151,7 @@ def _digits_twist_segment(
                 x_hi = ((poly[u_src_hi + m] ^ mask_hi) + add_hi) - poly[half + at]
                 lo = np.int64(x_lo + rounding) >> down
                 hi = np.int64(x_hi + rounding) >> down
-                _store_twisted(folded, row, at, np.float64(lo), np.float64(hi), twist_re, twist_im)
+                store_twisted(folded, row, at, np.float64(lo), np.float64(hi), twist_re, twist_im)
         return prefetched
     total = base_log * level
     rounding = one << np.uint64(63 - total)
@@ -175,7 +169,7 @@ def _digits_twist_segment(
             d_hi = np.int64(st_hi << up) >> down
             st_lo = (st_lo - np.uint64(d_lo)) >> bshift
             st_hi = (st_hi - np.uint64(d_hi)) >> bshift
-            _store_twisted(folded, row + j, at, np.float64(d_lo), np.float64(d_hi), twist_re,
+            store_twisted(folded, row + j, at, np.float64(d_lo), np.float64(d_hi), twist_re,
                            twist_im)
     return prefetched
 
