@@ -144,19 +144,8 @@ def _cmul(ar, ai, wr, wi):
 
 
 @njit(cache=True, inline="always")
-def _radix4_dif(re, im, i0, h, tw, t):
-    """Radix-4 DIF butterfly on the vectors at i0, i0+h, i0+2h, i0+3h (twiddles at tw[t:])."""
-    i1 = i0 + h
-    i2 = i1 + h
-    i3 = i2 + h
-    a0r = vload(re, i0)
-    a0i = vload(im, i0)
-    a1r = vload(re, i1)
-    a1i = vload(im, i1)
-    a2r = vload(re, i2)
-    a2i = vload(im, i2)
-    a3r = vload(re, i3)
-    a3i = vload(im, i3)
+def _dft4(a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i):
+    """4-point DFT (sign −) of (a0, a1, a2, a3) in each lane, outputs in DIF order y0 … y3."""
     t0r = vadd(a0r, a2r)
     t0i = vadd(a0i, a2i)
     t1r = vsub(a0r, a2r)
@@ -165,15 +154,43 @@ def _radix4_dif(re, im, i0, h, tw, t):
     t2i = vadd(a1i, a3i)
     t3r = vsub(a1i, a3i)  # (a1 − a3)·(−i)
     t3i = vsub(a3r, a1r)
-    vstore(re, i0, vadd(t0r, t2r))
-    vstore(im, i0, vadd(t0i, t2i))
-    yr, yi = _cmul(vadd(t1r, t3r), vadd(t1i, t3i), vload(tw, t), vload(tw, t + 4))
+    return (vadd(t0r, t2r), vadd(t0i, t2i), vadd(t1r, t3r), vadd(t1i, t3i),
+            vsub(t0r, t2r), vsub(t0i, t2i), vsub(t1r, t3r), vsub(t1i, t3i))
+
+
+@njit(cache=True, inline="always")
+def _idft4(y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i):
+    """Inverse of :func:`_dft4` times 4: (a0, a1, a2, a3) from (y0, y1, y2, y3)."""
+    t0r = vadd(y0r, y2r)
+    t0i = vadd(y0i, y2i)
+    t2r = vsub(y0r, y2r)
+    t2i = vsub(y0i, y2i)
+    t1r = vadd(y1r, y3r)
+    t1i = vadd(y1i, y3i)
+    t3r = vsub(y1r, y3r)
+    t3i = vsub(y1i, y3i)
+    return (vadd(t0r, t1r), vadd(t0i, t1i), vsub(t2r, t3i), vadd(t2i, t3r),  # a1 = t2 + i·t3
+            vsub(t0r, t1r), vsub(t0i, t1i), vadd(t2r, t3i), vsub(t2i, t3r))  # a3 = t2 − i·t3
+
+
+@njit(cache=True, inline="always")
+def _radix4_dif(re, im, i0, h, tw, t):
+    """Radix-4 DIF butterfly on the vectors at i0, i0+h, i0+2h, i0+3h (twiddles at tw[t:])."""
+    i1 = i0 + h
+    i2 = i1 + h
+    i3 = i2 + h
+    y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i = _dft4(
+        vload(re, i0), vload(im, i0), vload(re, i1), vload(im, i1),
+        vload(re, i2), vload(im, i2), vload(re, i3), vload(im, i3))
+    vstore(re, i0, y0r)
+    vstore(im, i0, y0i)
+    yr, yi = _cmul(y1r, y1i, vload(tw, t), vload(tw, t + 4))
     vstore(re, i1, yr)
     vstore(im, i1, yi)
-    yr, yi = _cmul(vsub(t0r, t2r), vsub(t0i, t2i), vload(tw, t + 8), vload(tw, t + 12))
+    yr, yi = _cmul(y2r, y2i, vload(tw, t + 8), vload(tw, t + 12))
     vstore(re, i2, yr)
     vstore(im, i2, yi)
-    yr, yi = _cmul(vsub(t1r, t3r), vsub(t1i, t3i), vload(tw, t + 16), vload(tw, t + 20))
+    yr, yi = _cmul(y3r, y3i, vload(tw, t + 16), vload(tw, t + 20))
     vstore(re, i3, yr)
     vstore(im, i3, yi)
 
@@ -190,27 +207,19 @@ def _radix4_dit(re, im, i0, h, tw, t):
     i1 = i0 + h
     i2 = i1 + h
     i3 = i2 + h
-    y0r = vload(re, i0)
-    y0i = vload(im, i0)
     y1r, y1i = _conj_cmul(vload(re, i1), vload(im, i1), vload(tw, t), vload(tw, t + 4))
     y2r, y2i = _conj_cmul(vload(re, i2), vload(im, i2), vload(tw, t + 8), vload(tw, t + 12))
     y3r, y3i = _conj_cmul(vload(re, i3), vload(im, i3), vload(tw, t + 16), vload(tw, t + 20))
-    t0r = vadd(y0r, y2r)
-    t0i = vadd(y0i, y2i)
-    t2r = vsub(y0r, y2r)
-    t2i = vsub(y0i, y2i)
-    t1r = vadd(y1r, y3r)
-    t1i = vadd(y1i, y3i)
-    t3r = vsub(y1r, y3r)
-    t3i = vsub(y1i, y3i)
-    vstore(re, i0, vadd(t0r, t1r))
-    vstore(im, i0, vadd(t0i, t1i))
-    vstore(re, i2, vsub(t0r, t1r))
-    vstore(im, i2, vsub(t0i, t1i))
-    vstore(re, i1, vsub(t2r, t3i))  # t2 + i·t3
-    vstore(im, i1, vadd(t2i, t3r))
-    vstore(re, i3, vadd(t2r, t3i))  # t2 − i·t3
-    vstore(im, i3, vsub(t2i, t3r))
+    a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i = _idft4(vload(re, i0), vload(im, i0), y1r, y1i,
+                                                    y2r, y2i, y3r, y3i)
+    vstore(re, i0, a0r)
+    vstore(im, i0, a0i)
+    vstore(re, i1, a1r)
+    vstore(im, i1, a1i)
+    vstore(re, i2, a2r)
+    vstore(im, i2, a2i)
+    vstore(re, i3, a3r)
+    vstore(im, i3, a3i)
 
 
 @njit(cache=True)
@@ -244,22 +253,15 @@ def fft_forward(re: np.ndarray, im: np.ndarray, tw: np.ndarray) -> None:
                                         vload(re, start + 8), vload(re, start + 12))
         a0i, a1i, a2i, a3i = vtranspose(vload(im, start), vload(im, start + 4),
                                         vload(im, start + 8), vload(im, start + 12))
-        t0r = vadd(a0r, a2r)
-        t0i = vadd(a0i, a2i)
-        t1r = vsub(a0r, a2r)
-        t1i = vsub(a0i, a2i)
-        t2r = vadd(a1r, a3r)
-        t2i = vadd(a1i, a3i)
-        t3r = vsub(a1i, a3i)
-        t3i = vsub(a3r, a1r)
-        vstore(re, start, vadd(t0r, t2r))
-        vstore(im, start, vadd(t0i, t2i))
-        vstore(re, start + 4, vadd(t1r, t3r))
-        vstore(im, start + 4, vadd(t1i, t3i))
-        vstore(re, start + 8, vsub(t0r, t2r))
-        vstore(im, start + 8, vsub(t0i, t2i))
-        vstore(re, start + 12, vsub(t1r, t3r))
-        vstore(im, start + 12, vsub(t1i, t3i))
+        y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i = _dft4(a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i)
+        vstore(re, start, y0r)
+        vstore(im, start, y0i)
+        vstore(re, start + 4, y1r)
+        vstore(im, start + 4, y1i)
+        vstore(re, start + 8, y2r)
+        vstore(im, start + 8, y2i)
+        vstore(re, start + 12, y3r)
+        vstore(im, start + 12, y3i)
 
 
 @njit(cache=True)
@@ -274,26 +276,12 @@ def fft_inverse(re: np.ndarray, im: np.ndarray, tw: np.ndarray) -> None:
         offset += 6 * h
         h //= 4
     for start in range(0, size, 16):
-        y0r = vload(re, start)
-        y0i = vload(im, start)
-        y1r = vload(re, start + 4)
-        y1i = vload(im, start + 4)
-        y2r = vload(re, start + 8)
-        y2i = vload(im, start + 8)
-        y3r = vload(re, start + 12)
-        y3i = vload(im, start + 12)
-        t0r = vadd(y0r, y2r)
-        t0i = vadd(y0i, y2i)
-        t2r = vsub(y0r, y2r)
-        t2i = vsub(y0i, y2i)
-        t1r = vadd(y1r, y3r)
-        t1i = vadd(y1i, y3i)
-        t3r = vsub(y1r, y3r)
-        t3i = vsub(y1i, y3i)
-        b0r, b1r, b2r, b3r = vtranspose(vadd(t0r, t1r), vsub(t2r, t3i), vsub(t0r, t1r),
-                                        vadd(t2r, t3i))
-        b0i, b1i, b2i, b3i = vtranspose(vadd(t0i, t1i), vadd(t2i, t3r), vsub(t0i, t1i),
-                                        vsub(t2i, t3r))
+        a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i = _idft4(
+            vload(re, start), vload(im, start), vload(re, start + 4), vload(im, start + 4),
+            vload(re, start + 8), vload(im, start + 8), vload(re, start + 12),
+            vload(im, start + 12))
+        b0r, b1r, b2r, b3r = vtranspose(a0r, a1r, a2r, a3r)
+        b0i, b1i, b2i, b3i = vtranspose(a0i, a1i, a2i, a3i)
         vstore(re, start, b0r)
         vstore(re, start + 4, b1r)
         vstore(re, start + 8, b2r)

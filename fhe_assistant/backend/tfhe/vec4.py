@@ -135,7 +135,8 @@ vsub = _binary("fsub", "Lane-wise a − b.")
 vmul = _binary("fmul", "Lane-wise a · b.")
 
 
-def _fused(negate_addend: bool, doc: str):
+def _fused(name: str, negate_product: bool, negate_addend: bool, doc: str):
+    """An ``llvm.fma`` intrinsic: (±a)·b ± c with one rounding."""
     def typer(typingctx, a, b, c):
         if a != vec4 or b != vec4 or c != vec4:
             return None
@@ -144,33 +145,20 @@ def _fused(negate_addend: bool, doc: str):
         def codegen(context, builder, sig, args):
             fnty = ir.FunctionType(_LLVM_VEC, [_LLVM_VEC] * 3)
             fma = cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.v4f64")
+            factor = builder.fneg(args[0]) if negate_product else args[0]
             addend = builder.fneg(args[2]) if negate_addend else args[2]
-            return builder.call(fma, [args[0], args[1], addend])
+            return builder.call(fma, [factor, args[1], addend])
 
         return sig, codegen
 
     typer.__doc__ = doc
-    typer.__name__ = "vfms" if negate_addend else "vfma"
+    typer.__name__ = name
     return intrinsic(typer)
 
 
-vfma = _fused(False, "Lane-wise a·b + c, one rounding (fused multiply-add).")
-vfms = _fused(True, "Lane-wise a·b − c, one rounding.")
-
-
-@intrinsic
-def vfnma(typingctx, a, b, c):
-    """Lane-wise c − a·b, one rounding."""
-    if a != vec4 or b != vec4 or c != vec4:
-        return None
-    sig = vec4(a, b, c)
-
-    def codegen(context, builder, sig, args):
-        fnty = ir.FunctionType(_LLVM_VEC, [_LLVM_VEC] * 3)
-        fma = cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.v4f64")
-        return builder.call(fma, [builder.fneg(args[0]), args[1], args[2]])
-
-    return sig, codegen
+vfma = _fused("vfma", False, False, "Lane-wise a·b + c, one rounding (fused multiply-add).")
+vfms = _fused("vfms", False, True, "Lane-wise a·b − c, one rounding.")
+vfnma = _fused("vfnma", True, False, "Lane-wise c − a·b, one rounding.")
 
 
 @intrinsic
