@@ -10,9 +10,10 @@ Evaluation keys (envelope kind 3), what the server receives::
              "keyswitch_key"         uint64  (k·N, l_ks, n+1)           (when has_pbs)
 
 ``fourier_layout`` names how the bootstrapping key's spectra are laid out (the FFT's
-kernel order, :mod:`backend.tfhe.fft`, output-major GGSWs, :mod:`backend.tfhe.ggsw`). Files without it were written before that layout
-(complex128 (n, l, k+1, k+1, N/2), natural frequency order) and are converted on load;
-an unknown layout is refused with an "upgrade" message rather than misread.
+kernel order, :mod:`backend.tfhe.fft`; output-major GGSWs, :mod:`backend.tfhe.ggsw`).
+Files without it were written before that layout (complex128 (n, l, k+1, k+1, N/2),
+natural frequency order) and are converted on load; an unknown layout is refused with an
+"upgrade" message rather than misread.
 
 Key set (envelope kind 2), what ``Keys.save`` writes (mode 0o600) — **holds the secret key**::
 
@@ -105,7 +106,11 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
     if layout is None:
         from ..backend.tfhe.ggsw import ggsw_from_natural_order
 
-        bootstrap_key = ggsw_from_natural_order(bootstrap_key)
+        try:
+            bootstrap_key = ggsw_from_natural_order(bootstrap_key)
+        except ValueError as error:  # a polynomial size the kernels cannot transform
+            raise SerializationError(f"cannot convert the bootstrapping key of this {what} "
+                                     f"to the current layout: {error}") from None
     return tfhe_keys.EvaluationKeys(bootstrap_key, arrays["keyswitch_key"])
 
 

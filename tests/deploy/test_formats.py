@@ -306,3 +306,16 @@ def test_secret_key_is_in_no_public_artifact(client, server, server_zip, evaluat
 def test_repr_and_errors_do_not_print_keys(client):
     text = repr(client.keys) + repr(client.evaluation_keys) + repr(client)
     assert "array" not in text and len(text) < 400
+
+
+def test_natural_layout_keys_too_small_to_convert_are_refused():
+    keys = toy_keys()  # N = 16: below the smallest transform the kernels have
+    natural = np.zeros((TOY.lwe_dimension, TOY.pbs_level, 2, 2, TOY.polynomial_size // 2),
+                       dtype=np.complex128)
+    metadata = {"parameters": parameters_to_json(TOY), "fingerprint": TOY.fingerprint(),
+                "key_id": keys.key_id, "has_pbs": True}
+    data = encode_envelope(Kind.EVALUATION_KEYS, metadata,
+                           {"bootstrap_key_fourier": natural,
+                            "keyswitch_key": keys.evaluation.inner.keyswitch_key})
+    with pytest.raises(SerializationError, match="cannot convert"):
+        EvaluationKeys.deserialize(data)
