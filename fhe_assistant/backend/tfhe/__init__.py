@@ -2,13 +2,15 @@
 
 Layout (one concern per module): ``rng`` (CSPRNG / insecure test RNG), ``encoding``
 (Δ = 2**(63-p), one padding bit), ``lwe`` (encryption and leveled ops), ``polynomial``
-(exact ring operations), ``fft`` (negacyclic f64 FFT), ``decomposition`` (signed gadget),
+(exact ring operations), ``fft`` (negacyclic f64 FFT on four SIMD lanes, ``vec4``),
+``decomposition`` (signed gadget),
 ``glwe``, ``ggsw``, ``fourier_digits`` (decomposed, twisted FFT inputs),
 ``external_product_fourier`` (external product, CMux), ``rotation_start`` (modulus switch,
 starting accumulator), ``bootstrap`` (blind rotation, sample extraction; batches),
 ``bootstrap_lanes`` (one ciphertext's bootstrap on two threads), ``keyswitch``, ``keys``,
 ``key_cache`` (insecure on-disk key cache), ``pbs`` (table lookups: KS + PBS),
-``prefetch`` (a CPU hint) and ``atomics`` (acquire/release flags between threads).
+``prefetch`` (a CPU hint), ``atomics`` (acquire/release flags between threads) and
+``openmp`` (numba's OpenMP wait policy).
 
 All arithmetic is modulo 2**64 on ``uint64`` arrays; ciphertext arrays put the LWE words
 on the last axis. Section numbers (§) refer to ``shared/docs/tfhe-notes.md``.
@@ -38,11 +40,13 @@ from .lwe import (
     lwe_sub,
     trivial_lwe,
 )
+from .openmp import OPENMP_WAIT_POLICY
 from .pbs import lookup_reference, make_test_vectors, programmable_bootstrap
 from .polynomial import key_product, monomial_mul
 from .rng import InsecureSeededRandom, SecureRandom, make_random
 
 __all__ = [
+    "OPENMP_WAIT_POLICY",
     "EvaluationKeys",
     "InsecureKeyCache",
     "InsecureSeededRandom",

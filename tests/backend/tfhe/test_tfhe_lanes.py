@@ -7,6 +7,10 @@ hang — when the two lanes cannot run side by side.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numba
 import numpy as np
 import pytest
@@ -172,3 +176,16 @@ def test_release_acquire_flags_order_two_threads(threads):
     r = np.arange(rounds)
     assert np.all(seen >= r) and np.all(seen <= r + 1)
     assert flags[0] == flags[16] == rounds
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_workers_wait_passively_unless_told_otherwise(given, expected):
+    """Spinning OpenMP workers slowed the one-thread bootstrap after a two-thread keyswitch."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    code = ("import os, fhe_assistant.backend.tfhe as T; "
+            "print(T.OPENMP_WAIT_POLICY, os.environ['OMP_WAIT_POLICY'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [expected, expected]
