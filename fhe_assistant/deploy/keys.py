@@ -7,13 +7,15 @@ Evaluation keys (envelope kind 3), what the server receives::
     metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool,
               "fourier_layout": "kernel-order-1"}
     sections "bootstrap_key_fourier" float64 (n, k+1, (k+1)·l, 2, N/2)  (when has_pbs)
-             "keyswitch_key"         uint64  (k·N, l_ks, n+1)           (when has_pbs)
+             "keyswitch_key"         uint32  (k·N, l_ks, n+1)           (when has_pbs)
 
 ``fourier_layout`` names how the bootstrapping key's spectra are laid out (the FFT's
 kernel order, :mod:`backend.tfhe.fft`; output-major GGSWs, :mod:`backend.tfhe.ggsw`).
-Files without it were written before that layout (complex128 (n, l, k+1, k+1, N/2),
-natural frequency order) and are converted on load; an unknown layout is refused with an
-"upgrade" message rather than misread.
+The same layout version keeps the keyswitching key's 32-bit top halves
+(:mod:`backend.tfhe.keyswitch`). Files without it were written before (complex128
+(n, l, k+1, k+1, N/2) natural-order bootstrapping key, uint64 keyswitching key) and are
+converted on load; an unknown layout is refused with an "upgrade" message rather than
+misread.
 
 Key set (envelope kind 2), what ``Keys.save`` writes (mode 0o600) — **holds the secret key**::
 
@@ -83,13 +85,14 @@ def _evaluation_sections(inner: _TFHEEvaluationKeys) -> dict[str, np.ndarray]:
 def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
                      what: str) -> _TFHEEvaluationKeys:
     shapes = evaluation_key_shapes(parameters)
-    dtypes = {"bootstrap_key_fourier": np.float64, "keyswitch_key": np.uint64}
+    dtypes = {"bootstrap_key_fourier": np.float64, "keyswitch_key": np.uint32}
     layout = metadata.get("fourier_layout")
     if shapes and layout is None:  # written before the kernel order: natural complex spectra
         k, level = parameters.glwe_dimension, parameters.pbs_level
         shapes["bootstrap_key_fourier"] = (parameters.lwe_dimension, level, k + 1, k + 1,
                                            parameters.polynomial_size // 2)
         dtypes["bootstrap_key_fourier"] = np.complex128
+        dtypes["keyswitch_key"] = np.uint64
     elif shapes and layout != FOURIER_LAYOUT:
         raise SerializationError(f"this {what} stores its bootstrapping key in the layout "
                                  f"{layout!r}, which this fhe_assistant does not know "
@@ -103,15 +106,18 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
     if not shapes:
         return tfhe_keys.EvaluationKeys(None, None)
     bootstrap_key = arrays["bootstrap_key_fourier"]
+    keyswitch_key = arrays["keyswitch_key"]
     if layout is None:
         from ..backend.tfhe.ggsw import ggsw_from_natural_order
+        from ..backend.tfhe.keyswitch import round_to_top_half
 
+        keyswitch_key = round_to_top_half(keyswitch_key)
         try:
             bootstrap_key = ggsw_from_natural_order(bootstrap_key)
         except ValueError as error:  # a polynomial size the kernels cannot transform
             raise SerializationError(f"cannot convert the bootstrapping key of this {what} "
                                      f"to the current layout: {error}") from None
-    return tfhe_keys.EvaluationKeys(bootstrap_key, arrays["keyswitch_key"])
+    return tfhe_keys.EvaluationKeys(bootstrap_key, keyswitch_key)
 
 
 def _read_header(metadata: dict, what: str) -> tuple[TFHEParameters, str]:

@@ -44,7 +44,7 @@ def toy_keys(seed: int = 0) -> Keys:
     secret = SecretKeys(rng.integers(0, 2, n).astype(np.uint64),
                         rng.integers(0, 2, (k, size)).astype(np.uint64))
     bsk = rng.normal(size=(n, k + 1, (k + 1) * TOY.pbs_level, 2, size // 2))
-    ksk = rng.integers(0, 2**63, (k * size, 2, n + 1), dtype=np.uint64)
+    ksk = rng.integers(0, 2**32, (k * size, 2, n + 1), dtype=np.uint64).astype(np.uint32)
     keys = Keys(TOY)
     keys.assign(secret, TFHEEvaluationKeys(bsk, ksk))
     return keys
@@ -148,7 +148,13 @@ def _legacy_evaluation_keys(keys: Keys, metadata_extra: dict | None = None) -> b
                 "has_pbs": True, **(metadata_extra or {})}
     return encode_envelope(Kind.EVALUATION_KEYS, metadata,
                            {"bootstrap_key_fourier": natural,
-                            "keyswitch_key": keys.evaluation.inner.keyswitch_key})
+                            "keyswitch_key": wide_keyswitch_key(keys)})
+
+
+def wide_keyswitch_key(keys: Keys) -> np.ndarray:
+    """A 64-bit keyswitching key (the older format) whose rounding is ``keys``' 32-bit one."""
+    return (keys.evaluation.inner.keyswitch_key.astype(np.uint64) << np.uint64(32)) \
+        - np.uint64(2**31 - 1)
 
 
 def test_evaluation_keys_of_the_natural_layout_are_converted_on_load(client):
@@ -156,6 +162,7 @@ def test_evaluation_keys_of_the_natural_layout_are_converted_on_load(client):
     loaded = EvaluationKeys.deserialize(_legacy_evaluation_keys(keys))
     np.testing.assert_array_equal(loaded.inner.bootstrap_key_fourier,
                                   keys.evaluation.inner.bootstrap_key_fourier)
+    np.testing.assert_array_equal(loaded.inner.keyswitch_key, keys.evaluation.inner.keyswitch_key)
     assert loaded.key_id == keys.key_id
     assert b'"fourier_layout"' in keys.evaluation.serialize()[:4096]
 
@@ -316,6 +323,6 @@ def test_natural_layout_keys_too_small_to_convert_are_refused():
                 "key_id": keys.key_id, "has_pbs": True}
     data = encode_envelope(Kind.EVALUATION_KEYS, metadata,
                            {"bootstrap_key_fourier": natural,
-                            "keyswitch_key": keys.evaluation.inner.keyswitch_key})
+                            "keyswitch_key": wide_keyswitch_key(keys)})
     with pytest.raises(SerializationError, match="cannot convert"):
         EvaluationKeys.deserialize(data)

@@ -9,8 +9,9 @@ and benchmarks, never for real data.
 Layout: ``<location>/<params fingerprint>-<tag>/`` holding ``lwe_key.npy``,
 ``glwe_key.npy``, ``bootstrap_key_fourier.npy``, ``keyswitch_key.npy`` (absent when the
 parameters have no PBS) and ``params.json``. Entries are written to a temporary directory
-and renamed into place, so a reader never sees a half-written entry. A bootstrapping key
-cached before the FFT's kernel order (complex128, natural order) is converted on load.
+and renamed into place, so a reader never sees a half-written entry. Keys cached before the
+FFT's kernel order (complex128 natural-order bootstrapping key, uint64 keyswitching key)
+are converted on load.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from fhe_assistant.crypto.parameters import TFHEParameters
 
 from .ggsw import ggsw_from_natural_order
+from .keyswitch import round_to_top_half
 from .keys import EvaluationKeys, SecretKeys, generate_keys
 from .rng import make_random
 
@@ -75,6 +77,9 @@ class InsecureKeyCache:
         bootstrap_key = arrays["bootstrap_key_fourier"]
         if bootstrap_key is not None and bootstrap_key.dtype == np.complex128:
             arrays["bootstrap_key_fourier"] = ggsw_from_natural_order(bootstrap_key)
+        keyswitch_key = arrays["keyswitch_key"]
+        if keyswitch_key is not None and keyswitch_key.dtype == np.uint64:
+            arrays["keyswitch_key"] = round_to_top_half(keyswitch_key)
         return (
             SecretKeys(arrays["lwe_key"], arrays["glwe_key"]),
             EvaluationKeys(arrays["bootstrap_key_fourier"], arrays["keyswitch_key"]),

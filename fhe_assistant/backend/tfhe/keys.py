@@ -10,7 +10,7 @@ Definitions
   each polynomial as F(P) of :mod:`fft` (words read as signed int64, integer units, the
   transform's kernel order).
 * Keyswitching key KSK[i][j] = LWE_s(s'_i·2**(64 − (j+1)·ks_base_log)), noise σ_lwe(n):
-  uint64 (k·N, ks_level, n+1).
+  uint32 (k·N, ks_level, n+1), the top 32 bits of each word (:mod:`keyswitch`).
 
 Noise levels come from the 128-bit security curve (:mod:`fhe_assistant.crypto.security`)
 at dimension n for the KSK and k·N for the BSK.
@@ -55,7 +55,7 @@ class EvaluationKeys:
     """The server's public evaluation keys (``None`` when the circuit has no PBS).
 
     ``bootstrap_key_fourier`` float64 (n, k+1, (k+1)·l, 2, N/2) (:func:`ggsw.ggsw_to_fourier`);
-    ``keyswitch_key`` uint64 (k·N, l_ks, n+1).
+    ``keyswitch_key`` uint32 (k·N, l_ks, n+1).
     """
 
     bootstrap_key_fourier: np.ndarray | None
@@ -116,7 +116,7 @@ def generate_keys(params: TFHEParameters, rng) -> tuple[SecretKeys, EvaluationKe
 
 def key_sizes(params: TFHEParameters) -> dict[str, int]:
     """Sizes in bytes of the keys as held in memory (Fourier BSK 2·N/2 float64 per
-    polynomial, KSK uint64)."""
+    polynomial, KSK uint32)."""
     n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     big = k * size
     sizes = {
@@ -125,7 +125,7 @@ def key_sizes(params: TFHEParameters) -> dict[str, int]:
         "bootstrap_key_fourier": 0
         if n == 0
         else 16 * n * params.pbs_level * (k + 1) ** 2 * (size // 2),
-        "keyswitch_key": 0 if n == 0 else 8 * big * params.ks_level * (n + 1),
+        "keyswitch_key": 0 if n == 0 else 4 * big * params.ks_level * (n + 1),
     }
     sizes["evaluation_keys"] = sizes["bootstrap_key_fourier"] + sizes["keyswitch_key"]
     return sizes

@@ -18,14 +18,14 @@ def test_key_shapes(tfhe_keys):
     assert set(np.unique(sk.lwe_key)) == {0, 1}
     assert ek.bootstrap_key_fourier.shape == (n, k + 1, k + 1, 2, size // 2)  # l = 1
     assert ek.bootstrap_key_fourier.dtype == np.float64
-    assert ek.keyswitch_key.shape == (k * size, 3, n + 1) and ek.keyswitch_key.dtype == np.uint64
+    assert ek.keyswitch_key.shape == (k * size, 3, n + 1) and ek.keyswitch_key.dtype == np.uint32
 
 
 def test_key_sizes_match_arrays(tfhe_keys):
     params, sk, ek = tfhe_keys(4)
     sizes = T.key_sizes(params)
     assert sizes["bootstrap_key_fourier"] == ek.bootstrap_key_fourier.nbytes == 60_604_416
-    assert sizes["keyswitch_key"] == ek.keyswitch_key.nbytes == 40_452_096
+    assert sizes["keyswitch_key"] == ek.keyswitch_key.nbytes == 20_226_048
     assert sizes["lwe_secret_key"] == sk.lwe_key.nbytes
     assert sizes["glwe_secret_key"] == sk.glwe_key.nbytes
     assert sizes["evaluation_keys"] == sizes["bootstrap_key_fourier"] + sizes["keyswitch_key"]
@@ -72,5 +72,8 @@ def test_insecure_key_cache_converts_a_natural_order_bootstrap_key(tmp_path, tfh
     path = cache.store(params, "old", sk, ek)
     natural = ggsw_to_natural_order(ek.bootstrap_key_fourier, params.pbs_level)
     np.save(path / "bootstrap_key_fourier.npy", natural)  # as cached before the kernel order
+    wide = ek.keyswitch_key.astype(np.uint64) << np.uint64(32)  # the 64-bit form it rounds
+    np.save(path / "keyswitch_key.npy", wide + np.uint64(12345))
     _, loaded = cache.load(params, "old")
     assert np.array_equal(loaded.bootstrap_key_fourier, ek.bootstrap_key_fourier)
+    assert np.array_equal(loaded.keyswitch_key, ek.keyswitch_key)
