@@ -8,7 +8,7 @@ Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
   (the keyswitch splits the key's rows; from N = 4096 the bootstrap runs in two lanes:
   ``backend/tfhe/bootstrap_lanes.py``);
 * batched throughput: 100 4-bit KS+PBS on 1 and 2 threads, and the 1 → 2 scaling;
-* key generation time (OS CSPRNG) and key sizes (Fourier BSK float64 pairs, KSK uint64);
+* key generation time (OS CSPRNG) and key sizes (Fourier BSK float64 pairs, KSK uint32);
 * first-call JIT: a fresh process with an empty numba cache (cold) and again with the
   cache it left (warm): import, keygen, first and second 4-bit KS+PBS.
 
