@@ -46,7 +46,7 @@ from functools import cache
 import numpy as np
 from numba import njit
 
-from .vec4 import vadd, vfma, vfms, vload, vmul, vsplat, vstore, vsub, vtranspose
+from .vec4 import vadd, vfma, vfms, vload, vmul, vstore, vsub, vtranspose
 
 __all__ = [
     "fft_forward",

@@ -28,8 +28,8 @@ import numpy as np
 from fhe_assistant.crypto.parameters import TFHEParameters
 
 from .ggsw import ggsw_from_natural_order
-from .keyswitch import round_to_top_half
 from .keys import EvaluationKeys, SecretKeys, generate_keys
+from .keyswitch import round_to_top_half
 from .rng import make_random
 
 __all__ = ["InsecureKeyCache"]

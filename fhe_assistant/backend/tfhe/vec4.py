@@ -27,7 +27,6 @@ __all__ = [
     "vfnma",
     "vload",
     "vmul",
-    "vsplat",
     "vstore",
     "vsub",
     "vtranspose",
@@ -93,23 +92,6 @@ def vstore(typingctx, array, index, value):
         store = builder.store(args[2], pointer)
         store.align = 8
         return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def vsplat(typingctx, value):
-    """The float ``value`` in all four lanes."""
-    if not isinstance(value, types.Float):
-        return None
-    sig = vec4(value)
-
-    def codegen(context, builder, sig, args):
-        scalar = context.cast(builder, args[0], sig.args[0], types.float64)
-        vector = ir.Constant(_LLVM_VEC, ir.Undefined)
-        for lane in range(VEC):
-            vector = builder.insert_element(vector, scalar, ir.Constant(_I32, lane))
-        return vector
 
     return sig, codegen
 

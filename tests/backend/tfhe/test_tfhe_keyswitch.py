@@ -42,7 +42,7 @@ def test_keyswitch_key_shape_and_content(tfhe_keys):
 
 
 def test_a_64_bit_keyswitching_key_is_refused_not_truncated(tfhe_keys):
-    params, sk, ek = tfhe_keys(2)
+    params, _, ek = tfhe_keys(2)
     cts = np.zeros((1, params.big_lwe_dimension + 1), dtype=np.uint64)
     with pytest.raises(ValueError, match="32-bit keyswitching key"):
         T.keyswitch_batch(cts, ek.keyswitch_key.astype(np.uint64), params)
