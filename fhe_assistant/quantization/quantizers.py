@@ -25,6 +25,13 @@ def integer_range(n_bits: int, is_signed: bool) -> tuple[int, int]:
     return 0, (1 << n_bits) - 1
 
 
+#: ``qmin`` / ``qmax`` of anything with ``n_bits`` and ``is_signed`` (quantizers, parameters).
+_QMIN = property(lambda self: integer_range(self.n_bits, self.is_signed)[0],
+                 doc="Smallest integer of the range.")
+_QMAX = property(lambda self: integer_range(self.n_bits, self.is_signed)[1],
+                 doc="Largest integer of the range.")
+
+
 def _squeeze_leading(array: np.ndarray) -> np.ndarray:
     """Drop leading unit axes so that per-channel parameters broadcast against one sample."""
     while array.ndim > 1 and array.shape[0] == 1:
@@ -43,13 +50,8 @@ class QuantizationParameters:
     n_bits: int
     is_signed: bool
 
-    @property
-    def qmin(self) -> int:
-        return integer_range(self.n_bits, self.is_signed)[0]
-
-    @property
-    def qmax(self) -> int:
-        return integer_range(self.n_bits, self.is_signed)[1]
+    qmin = _QMIN
+    qmax = _QMAX
 
     @property
     def is_per_channel(self) -> bool:
@@ -162,13 +164,8 @@ class UniformQuantizer:
     def zero_point(self) -> np.ndarray:
         return self._require().zero_point
 
-    @property
-    def qmin(self) -> int:
-        return integer_range(self.n_bits, self.is_signed)[0]
-
-    @property
-    def qmax(self) -> int:
-        return integer_range(self.n_bits, self.is_signed)[1]
+    qmin = _QMIN
+    qmax = _QMAX
 
     def quantize(self, values) -> np.ndarray:
         """Floats to ``int64`` integers in ``[qmin, qmax]`` (values outside are clipped)."""
