@@ -5,6 +5,8 @@
 - :class:`NBits`: separate widths for inputs, weights and outputs.
 - :func:`quantize`: a float numpy function to a :class:`QuantizedFunction` (integer program,
   input quantizers, output dequantization, ``compile``, ``fhe="simulate"``…).
+- ``rules.QUANTIZATION_RULES``: how each ``OpKind`` is quantized, one function per op over an
+  explicit ``state.QuantizationState``; ``post_training.quantize_graph`` walks a graph with it.
 """
 from .affine import QValue
 from .builder import rounding_lsbs

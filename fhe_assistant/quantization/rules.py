@@ -34,7 +34,7 @@ from .matmul_rules import matmul
 from .quantizers import UniformQuantizer
 from .state import QuantizationState, Region
 
-Rule = Callable[[QuantizationState, Node], "QValue | Region"]
+Rule = Callable[[QuantizationState, Node], QValue | Region]
 
 
 def quantize_input(state: QuantizationState, node: Node) -> QValue:
