@@ -17,6 +17,7 @@ from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
 from .affine import QValue
 from .builder import IntegerProgramBuilder
+from .n_bits import NBits
 from .program import LookupRecord, QuantizationOptions, describe
 from .quantizers import QuantizationParameters
 
@@ -73,7 +74,7 @@ class QuantizationState:
         self.users = self.float_graph.users()
 
     @property
-    def n_bits(self):
+    def n_bits(self) -> NBits:
         return self.options.n_bits
 
     def encrypted_operands(self, node: Node) -> list[int]:

@@ -10,7 +10,7 @@ from fhe_assistant.quantization.affine import QValue
 from fhe_assistant.quantization.post_training import run_rules
 from fhe_assistant.quantization.rules import QUANTIZATION_RULES
 from fhe_assistant.quantization.state import QuantizationState
-from fhe_assistant.tracing.trace import trace
+from fhe_assistant.tracing.trace import parameter_names, trace
 
 RNG = np.random.default_rng(12)
 X = RNG.normal(size=(200, 4))
@@ -42,8 +42,8 @@ def test_a_rule_that_cannot_take_its_operands_names_the_node():
 
 
 def _state(function, *batches, **options) -> QuantizationState:
-    names = list(function.__code__.co_varnames[:function.__code__.co_argcount])
-    graph = trace(function, {name: "encrypted" for name in names}, [b[0] for b in batches])
+    statuses = {name: "encrypted" for name in parameter_names(function)}
+    graph = trace(function, statuses, [b[0] for b in batches])
     options = QuantizationOptions(NBits.parse(options.pop("n_bits", 8)), **options)
     return QuantizationState(graph, options, list(batches))
 
