@@ -5,7 +5,7 @@ from ..core.bounds import Bounds
 from ..core.dtypes import Float, Integer
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
-from ..transforms.rewrite import GraphCopier
+from ..ir.rewrite import GraphCopier
 
 
 def dtype_for(node, bounds: Bounds | None):

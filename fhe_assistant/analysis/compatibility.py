@@ -7,8 +7,7 @@ from ..core.dtypes import Integer
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
-from ..transforms.lowering import unsupported_encrypted_ops
-from .fhe_plan import FHEPlan
+from ..lowered.fhe_plan import FHEPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +70,13 @@ def _source_node(original: Graph | None, lowered_to_original: dict[int, int], no
 def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
                         original: Graph | None = None,
                         lowered_to_original: dict[int, int] | None = None,
-                        unfusable: list[tuple[Node, str]] = ()) -> CompatibilityReport:
+                        unfusable: list[tuple[Node, str]] = (),
+                        unsupported: list[tuple[Node, str]] = ()) -> CompatibilityReport:
     """Check a lowered graph (bit widths assigned) against what the backend can run.
 
-    ``unfusable`` lists float regions fusion had to leave alone (their last node, why).
+    The passes report what they could not do, and this check turns it into advice:
+    ``unfusable`` lists float regions fusion had to leave alone (their last node, why),
+    ``unsupported`` the encrypted nodes no lowering can run (the node, why).
     """
     lowered_to_original = lowered_to_original or {}
     issues: list[CompatibilityIssue] = [
@@ -82,7 +84,7 @@ def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
                "compute each float part from a single encrypted value and cast it to int "
                "(each then becomes one table lookup), or quantize the function")
         for node, message in unfusable]
-    for node, why in unsupported_encrypted_ops(graph):
+    for node, why in unsupported:
         issues.append(_issue(_source_node(original, lowered_to_original, node), "unsupported-op",
                              why, "compute one side in the clear, or rewrite with supported ops "
                              "(a table lookup of one value, + - and multiplication)"))

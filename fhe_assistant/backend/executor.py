@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
 from ..core.errors import EvaluationError
 from ..crypto.parameters import TFHEParameters
 from ..interpret.batching import align, align_all, batch_axes
@@ -20,8 +19,9 @@ from ..interpret.rules import RULES, _matmul_operands
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
-from .tfhe.pbs import make_test_vectors
+from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
 from .tfhe.encoding import encode
+from .tfhe.pbs import make_test_vectors
 
 #: (ciphertexts (m, lwe_size), test vectors (m, N)) -> ciphertexts (m, lwe_size)
 Bootstrapper = Callable[[np.ndarray, np.ndarray], np.ndarray]

@@ -11,15 +11,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
 from ..core.errors import InputError
 from ..crypto.parameters import TFHEParameters
 from ..crypto.security import noise_std_log2_mod
 from ..ir.graph import Graph
+from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
 from .executor import Executor
+from .tfhe import (
+    EvaluationKeys,
+    InsecureKeyCache,
+    SecretKeys,
+    bootstrap_batch,
+    encrypt_lwe,
+    generate_keys,
+    keyswitch_batch,
+    lwe_phase,
+    make_random,
+)
 from .tfhe.encoding import decode, encode
-from .tfhe import (EvaluationKeys, InsecureKeyCache, SecretKeys, bootstrap_batch, encrypt_lwe,
-                   generate_keys, keyswitch_batch, lwe_phase, make_random)
 from .values import EncryptedValue
 
 

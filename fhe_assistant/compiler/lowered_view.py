@@ -5,11 +5,11 @@ programmable bootstrap with its precisions and count, and the predicted share of
 """
 from __future__ import annotations
 
-from ..analysis.fhe_plan import FHEPlan
 from ..crypto.result import OptimizationResult
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
 from ..ir.printer import node_expression
+from ..lowered.fhe_plan import FHEPlan
 
 
 def node_costs(graph: Graph, plan: FHEPlan, optimization: OptimizationResult) -> list[dict]:

@@ -13,12 +13,12 @@ import numpy as np
 from ..analysis.bit_widths import assign_bit_widths
 from ..analysis.bounds import measure_bounds
 from ..analysis.compatibility import CompatibilityReport, check_compatibility
-from ..analysis.fhe_plan import FHEPlan, build_plan
 from ..core.bounds import Bounds
 from ..ir.graph import Graph
+from ..lowered.fhe_plan import FHEPlan, build_plan
 from ..tracing.trace import trace
 from ..transforms.fusion import fuse_float_subgraphs, fuse_univariate_chains, fusion_problems
-from ..transforms.lowering import lower_bivariate
+from ..transforms.lowering import lower_bivariate, unsupported_encrypted_ops
 
 
 @dataclass(eq=False)
@@ -60,6 +60,7 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
     plan = build_plan(lowered)
     lowered_to_fused = {new: old for old, new in fused_to_lowered.items()}
     report = check_compatibility(lowered, plan, maximum_tlu_bit_width, fused, lowered_to_fused,
-                                 unfusable=[(traced[p.node_id], p.message) for p in unfusable])
+                                 unfusable=[(traced[p.node_id], p.message) for p in unfusable],
+                                 unsupported=unsupported_encrypted_ops(lowered))
     return ProgramAnalysis(traced, fused, fused_bounds, lowered, lowered_bounds, fused_to_lowered,
                            plan, report)

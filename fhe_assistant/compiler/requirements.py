@@ -13,10 +13,10 @@ import math
 #: optimizer's arithmetic free of 0·inf on insecure (infinite-noise) candidates.
 _MIN_NORM2 = 1e-12
 
-from ..analysis.fhe_plan import FHEPlan
 from ..crypto.requirements import CircuitRequirements
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
+from ..lowered.fhe_plan import FHEPlan
 
 
 def circuit_requirements(graph: Graph, plan: FHEPlan) -> CircuitRequirements:

@@ -12,8 +12,6 @@ import warnings
 
 import numpy as np
 
-from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
-from ..analysis.tables import apply_tables, lookup_index, tabulate, wrap_to_precision
 from ..core.bounds import Bounds
 from ..core.dtypes import Integer
 from ..core.errors import OutOfRangeWarning
@@ -21,6 +19,8 @@ from ..interpret.interpreter import constant_value, evaluate_graph
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
+from ..lowered.tables import apply_tables, lookup_index, tabulate, wrap_to_precision
 
 
 class TableCache:

@@ -8,7 +8,8 @@
 * The program and the evaluation keys travel as their serialized envelopes, scattered to
   every worker once (``broadcast=True``) and kept scattered for the client's next batches;
   each worker deserializes them on first use and keeps them (keyed by digest), so tasks
-  carry only their ciphertexts.
+  carry only their ciphertexts. The task is ``Server.run_serialized``, taken from the
+  server passed in (this module builds no server).
 * Results come back in input order. A task that raises is retried (``retries``); a worker
   that dies mid-batch has its tasks rescheduled by Dask (results it held are recomputed),
   so nothing is lost.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import uuid
 import weakref
 from collections import OrderedDict
@@ -29,38 +29,9 @@ from ..core.errors import InputError
 from .keys import EvaluationKeys
 from .value import Value
 
-_CACHE: OrderedDict[str, object] = OrderedDict()
 _CACHE_SIZE = 4
-_CACHE_LOCK = threading.Lock()
 #: per Dask client: digest -> future of the scattered bytes (kept for the next batch)
 _SCATTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _cached(digest: str, build):
-    with _CACHE_LOCK:
-        if digest in _CACHE:
-            _CACHE.move_to_end(digest)
-            return _CACHE[digest]
-    item = build()
-    with _CACHE_LOCK:
-        _CACHE[digest] = item
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return item
-
-
-def run_serialized(program: bytes, program_digest: str, keys: bytes, keys_digest: str,
-                   arguments: list[bytes]) -> list[bytes]:
-    """The Dask task: one call, serialized values in, serialized results out."""
-    from .program import Program
-    from .server import Server
-
-    server = _cached(program_digest, lambda: Server(Program.deserialize(program)))
-    evaluation_keys = _cached(keys_digest, lambda: EvaluationKeys.deserialize(keys))
-    results = server.run(*[Value.deserialize(a) for a in arguments],
-                         evaluation_keys=evaluation_keys)
-    results = results if isinstance(results, tuple) else (results,)
-    return [r.serialize() for r in results]
 
 
 def _samples(server, samples, evaluation_keys) -> list[list[bytes]]:
@@ -147,7 +118,7 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
         program_future = _scatter(client, program, program_digest)
         keys_future = _scatter(client, keys, keys_digest)
         batch = uuid.uuid4().hex[:8]
-        futures = [client.submit(run_serialized, program_future, program_digest, keys_future,
+        futures = [client.submit(server.run_serialized, program_future, program_digest, keys_future,
                                  keys_digest, payload, key=f"fhe-run-{batch}-{index}",
                                  retries=retries, pure=False)
                    for index, payload in enumerate(payloads)]

@@ -23,7 +23,6 @@ from dataclasses import fields
 
 import numpy as np
 
-from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
 from ..core.bounds import Bounds
 from ..core.dtypes import Float, Integer
 from ..core.errors import EvaluationError
@@ -31,6 +30,7 @@ from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
 from .errors import SerializationError
 
 _SIMPLE_DTYPES = frozenset(

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..analysis.fhe_plan import FHEPlan, TableLookupPlan
-from ..analysis.tables import tabulate
 from ..core.bounds import Bounds
 from ..crypto.parameters import TFHEParameters
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
+from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
+from ..lowered.tables import tabulate
 from .envelope import Kind, decode_envelope, encode_envelope
 from .errors import SerializationError
 from .graph_format import (

@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import os
+import threading
 import zipfile
+from collections import OrderedDict
 
 import numpy as np
 
 from ..core.dtypes import Integer
 from ..core.errors import InputError
+from .batch import run_batch
 from .errors import SerializationError
 from .keys import EvaluationKeys
 from .program import Program
@@ -21,6 +24,23 @@ from .value import Value
 PROGRAM_ENTRY = "server.program"
 SPECS_ENTRY = "client.specs"
 MAX_ENTRY_BYTES = 1 << 30
+#: on a Dask worker: digest -> deserialized program or keys (the last few)
+_WORKER_CACHE: OrderedDict[str, object] = OrderedDict()
+_WORKER_CACHE_SIZE = 4
+_WORKER_CACHE_LOCK = threading.Lock()
+
+
+def _cached(digest: str, build):
+    with _WORKER_CACHE_LOCK:
+        if digest in _WORKER_CACHE:
+            _WORKER_CACHE.move_to_end(digest)
+            return _WORKER_CACHE[digest]
+    item = build()
+    with _WORKER_CACHE_LOCK:
+        _WORKER_CACHE[digest] = item
+        while len(_WORKER_CACHE) > _WORKER_CACHE_SIZE:
+            _WORKER_CACHE.popitem(last=False)
+    return item
 
 
 def specs_of(program: Program) -> ClientSpecs:
@@ -168,9 +188,21 @@ class Server:
 
     def run_batch(self, values, evaluation_keys, client=None, **options):
         """Run many calls on Dask (see :func:`fhe_assistant.deploy.batch.run_batch`)."""
-        from .batch import run_batch
-
         return run_batch(self, values, evaluation_keys, client, **options)
+
+    @staticmethod
+    def run_serialized(program: bytes, program_digest: str, keys: bytes, keys_digest: str,
+                       arguments: list[bytes]) -> list[bytes]:
+        """The Dask task of ``run_batch``: one call, serialized values in and out.
+
+        A worker deserializes each program and key set once (keyed by digest).
+        """
+        server = _cached(program_digest, lambda: Server(Program.deserialize(program)))
+        evaluation_keys = _cached(keys_digest, lambda: EvaluationKeys.deserialize(keys))
+        results = server.run(*[Value.deserialize(a) for a in arguments],
+                             evaluation_keys=evaluation_keys)
+        results = results if isinstance(results, tuple) else (results,)
+        return [r.serialize() for r in results]
 
     def __repr__(self) -> str:
         return f"Server({self.client_specs})"

@@ -22,10 +22,10 @@ from .batching import (
     broadcast_batch,
     normalize_axis,
 )
+from .walk import Rule, walk_graph
 
 _INT64_SAFE = float(2**62)
 
-Rule = Callable[[Node, list], np.ndarray]
 RULES: dict[OpKind, Rule] = {}
 
 
@@ -217,9 +217,7 @@ def _univariate(node, args):
 
 @rule(OpKind.TLU)
 def _tlu(node, args):
-    from .interpreter import evaluate_graph
-
-    return evaluate_graph(node.attrs["subgraph"], [args[0]])[0]
+    return walk_graph(node.attrs["subgraph"], [args[0]], RULES)[0]
 
 
 def _matmul_operands(a: np.ndarray, b: np.ndarray):

@@ -8,7 +8,7 @@ from typing import Any
 from ..core.location import SourceLocation
 from ..core.values import ValueSpec
 from .node import Node
-from .ops import OpKind
+from .ops import LINEAR_OPS, OpKind
 
 
 @dataclass(eq=False)
@@ -64,3 +64,15 @@ class Graph:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def encrypted_operands(graph: Graph, node: Node) -> list[int]:
+    """The ids of ``node``'s encrypted operands, in operand order."""
+    return [o for o in node.operands if graph[o].is_encrypted]
+
+
+def is_table_lookup(graph: Graph, node: Node) -> bool:
+    """A non-linear op with one encrypted operand: one PBS per output element."""
+    if not node.is_encrypted or node.op in (OpKind.INPUT, OpKind.CONSTANT) or node.op in LINEAR_OPS:
+        return False
+    return len(encrypted_operands(graph, node)) == 1

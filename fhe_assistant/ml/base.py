@@ -20,10 +20,9 @@ range seen on the training set: that is expected of new data, rounded accumulato
 """
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from typing import ClassVar
-
-import inspect
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
@@ -34,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..core.errors import InputError
 from ..quantization.functions import QuantizedFunction, as_float_batch, check_fhe_mode, run_circuit
 from ..quantization.n_bits import NBits
+from .report import quantization_report
 
 
 def _make_init(cls):
@@ -264,8 +264,6 @@ class FHEModel(BaseEstimator, ABC):
         See :func:`fhe_assistant.ml.report.quantization_report` for the options
         (``pruning``, ``rounding_threshold_bits``, ``calibration``).
         """
-        from .report import quantization_report
-
         return quantization_report(self, X, y, n_bits=n_bits, **options)
 
     @property

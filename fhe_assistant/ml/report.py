@@ -26,7 +26,6 @@ from ..compiler import Circuit
 from ..core.errors import CompilationError, InputError
 from ..quantization.functions import run_circuit
 from ..quantization.n_bits import NBits
-from .base import FHEModel
 
 
 def _settings(values, default) -> list:
@@ -51,15 +50,16 @@ def _compile(quantized, calibration, configuration):
     return program, circuit, ""
 
 
-def quantization_report(model: FHEModel, X, y, n_bits=range(2, 9), *, pruning=(0.0,),
+def quantization_report(model, X, y, n_bits=range(2, 9), *, pruning=(0.0,),
                         rounding_threshold_bits=None, calibration=None, simulate: bool = True,
                         configuration=None):
     """A DataFrame with one row per (pruning, n_bits, rounding_threshold_bits) setting.
 
     Parameters
     ----------
-    model
-        A fitted built-in model (its float model is re-quantized, not retrained).
+    model : FHEModel
+        A fitted built-in model (its float model is re-quantized, not retrained). Typed by
+        name only: :mod:`.base` calls this module, so this module does not import it.
     X, y
         Evaluation samples and targets (accuracy for classifiers, R² for regressors).
     n_bits

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis.bit_widths import assign_bit_widths
-from ..analysis.fhe_plan import build_plan
 from ..core.bounds import Bounds
 from ..core.dtypes import integer_bit_width
 from ..core.errors import InputError
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
+from ..lowered.fhe_plan import build_plan
 from .affine import QValue
 from .builder import IntegerProgramBuilder, rounding_lsbs
 from .program import LookupRecord, describe, run_chain
@@ -140,7 +140,7 @@ def narrow_output(state: QuantizationState, value: QValue, output_id: int) -> QV
 
 def not_a_rounded_lookup(builder: IntegerProgramBuilder, value: QValue) -> QValue:
     """The compiler folds a rounding only into lookups that are not circuit outputs
-    (``analysis.fhe_plan.folded_roundings``): such an output ends on a free ``+ 0``."""
+    (``lowered.fhe_plan.folded_roundings``): such an output ends on a free ``+ 0``."""
     node = builder.graph[value.node]
     if node.op is not OpKind.UNIVARIATE or \
             builder.graph[node.operands[0]].op is not OpKind.ROUND_BIT_PATTERN:

@@ -1,4 +1,5 @@
 """Tracing Python/numpy functions into op-graphs."""
+from . import numpy_api  # noqa: F401  (installs numpy's protocols on Tracer)
 from .extensions import LookupTable, round_bit_pattern, univariate
 from .trace import trace, validate_encryption_statuses
 from .tracer import Tracer

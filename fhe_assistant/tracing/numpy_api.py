@@ -1,6 +1,8 @@
 """Which numpy callables can be traced, and the node each one becomes."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..core.errors import TracingError
@@ -338,3 +340,6 @@ def trace_astype(context: TraceContext, tracer: Tracer, dtype):
         return np.not_equal(tracer, 0)
     node = context.add_node(OpKind.ASTYPE, [tracer._node_id], {"dtype": target})
     return wrap(context, node)
+
+
+Tracer.numpy_api = sys.modules[__name__]

@@ -39,6 +39,10 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
     """
 
     __array_priority__ = 10_000
+    #: The module that traces numpy's protocols (:mod:`.numpy_api`). It builds on this one,
+    #: so it installs itself here when imported (``fhe_assistant.tracing`` imports it) rather
+    #: than being imported from here.
+    numpy_api = None
 
     def __init__(self, context: TraceContext, node_id: int):
         self._context = context
@@ -73,14 +77,10 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
         return f"Tracer(%{self._node_id}: {self.node.spec})"
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy_api import trace_ufunc
-
-        return trace_ufunc(self._context, ufunc, method, inputs, kwargs)
+        return self.numpy_api.trace_ufunc(self._context, ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_api import trace_function
-
-        return trace_function(self._context, func, args, kwargs)
+        return self.numpy_api.trace_function(self._context, func, args, kwargs)
 
     # -- Python protocols that need a concrete value --------------------------------------
     def _no_concrete_value(self, what: str, hint: str = _BRANCH_HINT):
@@ -93,9 +93,7 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
         if not name.startswith("_") and hasattr(np.ndarray, name):
             hint = _METHOD_HINTS.get(name, "")
             if not hint:
-                from .numpy_api import SUPPORTED_HINT
-
-                hint = SUPPORTED_HINT
+                hint = self.numpy_api.SUPPORTED_HINT
             raise TracingError(f"the ndarray method or attribute .{name} is not supported on "
                                f"traced values", user_location(), hint=hint)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -141,9 +139,7 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
 
     # -- methods users call ----------------------------------------------------------------
     def __getitem__(self, index):
-        from .numpy_api import trace_index
-
-        return trace_index(self._context, self, index)
+        return self.numpy_api.trace_index(self._context, self, index)
 
     def reshape(self, *shape, **kwargs):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -184,9 +180,7 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
         return np.round(self, decimals)
 
     def astype(self, dtype, **kwargs):
-        from .numpy_api import trace_astype
-
-        return trace_astype(self._context, self, dtype)
+        return self.numpy_api.trace_astype(self._context, self, dtype)
 
 
 def is_traced(value) -> bool:

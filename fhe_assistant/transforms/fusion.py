@@ -15,7 +15,7 @@ from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
-from .rewrite import GraphCopier, remove_dead_nodes_mapped
+from ..ir.rewrite import GraphCopier, remove_dead_nodes_mapped
 
 #: Ops that may sit inside a fused region (elementwise, so the region is a table per element).
 FUSABLE_OPS = ELEMENTWISE_OPS | {OpKind.CONSTANT, OpKind.BROADCAST_TO}

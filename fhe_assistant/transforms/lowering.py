@@ -19,24 +19,10 @@ import numpy as np
 
 from ..core.dtypes import UNMEASURED_INTEGER as TRACE_INTEGER
 from ..core.values import ValueSpec
-from ..ir.graph import Graph
+from ..ir.graph import Graph, encrypted_operands
 from ..ir.node import Node
-from ..ir.ops import LINEAR_OPS, OpKind
-from .rewrite import GraphCopier
-
-
-def encrypted_operands(graph: Graph, node: Node) -> list[int]:
-    return [o for o in node.operands if graph[o].is_encrypted]
-
-
-def is_table_lookup(graph: Graph, node: Node) -> bool:
-    """A non-linear op with one encrypted operand: one PBS per output element."""
-    if not node.is_encrypted or node.op in (OpKind.INPUT, OpKind.CONSTANT):
-        return False
-    if node.op in LINEAR_OPS:
-        return False
-    return len(encrypted_operands(graph, node)) == 1
-
+from ..ir.ops import OpKind
+from ..ir.rewrite import GraphCopier
 
 _COMPARE_WITH_ZERO = {
     OpKind.LESS: np.less, OpKind.LESS_EQUAL: np.less_equal, OpKind.EQUAL: np.equal,

@@ -1,8 +1,8 @@
 """Building a new graph from an old one: id remapping and dead-node removal."""
 from __future__ import annotations
 
-from ..ir.graph import Graph
-from ..ir.node import Node
+from .graph import Graph
+from .node import Node
 
 
 class GraphCopier:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.dtypes import Integer
-from ..ir.graph import Graph
-from ..ir.node import Node
-from ..ir.ops import LINEAR_OPS, OpKind
 from ..interpret.interpreter import constant_value
+from ..ir.graph import Graph, encrypted_operands, is_table_lookup
+from ..ir.node import Node
+from ..ir.ops import OpKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,22 +79,12 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def encrypted_operands(graph: Graph, node: Node) -> list[int]:
-    return [o for o in node.operands if graph[o].is_encrypted]
-
-
-def is_lookup(graph: Graph, node: Node) -> bool:
-    if not node.is_encrypted or node.op in (OpKind.INPUT, OpKind.CONSTANT) or node.op in LINEAR_OPS:
-        return False
-    return len(encrypted_operands(graph, node)) == 1
-
-
 def folded_roundings(graph: Graph) -> set[int]:
     users = graph.users()
     return {node.id for node in graph.nodes
             if node.op is OpKind.ROUND_BIT_PATTERN and node.is_encrypted and users[node.id]
             and node.attrs["lsbs_to_remove"] > 0
-            and all(is_lookup(graph, graph[u]) for u in users[node.id])
+            and all(is_table_lookup(graph, graph[u]) for u in users[node.id])
             and node.id not in graph.outputs}
 
 
@@ -159,7 +149,7 @@ def build_plan(graph: Graph) -> FHEPlan:
         if not node.is_encrypted:
             continue
         union.find(node.id)
-        if is_lookup(graph, node) and node.id not in plan.folded_roundings:
+        if is_table_lookup(graph, node) and node.id not in plan.folded_roundings:
             lookup_ids.add(node.id)
             continue
         for operand in encrypted_operands(graph, node):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.graph import Graph
 from ..interpret.rules import RULES
+from ..ir.graph import Graph
+from ..ir.ops import OpKind
 from .fhe_plan import TableLookupPlan
 
 
@@ -20,6 +21,12 @@ def wrap_to_precision(values: np.ndarray, precision: int, signed: bool) -> np.nd
     if signed:
         wrapped = np.where(wrapped >= modulus >> 1, wrapped - modulus, wrapped)
     return wrapped
+
+
+def is_static(graph: Graph, lookup: TableLookupPlan) -> bool:
+    """The table depends on nothing but the encrypted operand (other operands constant)."""
+    node = graph[lookup.node_id]
+    return all(o == lookup.operand_id or graph[o].op is OpKind.CONSTANT for o in node.operands)
 
 
 def domain_values(lookup: TableLookupPlan) -> np.ndarray:
