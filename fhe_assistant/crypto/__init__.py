@@ -1,12 +1,18 @@
 """TFHE parameters, security curve, noise formulas, cost model and optimizer (numbers only, no graphs).
 
-Entry point: :func:`optimize` turns a :class:`CircuitRequirements` into an
-:class:`OptimizationResult` holding the cheapest 128-bit-secure :class:`TFHEParameters`.
+Entry points: :func:`optimize` turns a :class:`CircuitRequirements` into an
+:class:`OptimizationResult` holding the cheapest 128-bit-secure :class:`TFHEParameters`
+(one set for the circuit, Concrete's MONO); :func:`optimize_multi` turns a
+:class:`PartitionedRequirements` into one set per precision partition plus the
+cross-partition keyswitches (Concrete's MULTI).
 """
 
 from .cost import CostCalibration, CostKind, predict_seconds
+from .multi_optimizer import optimize_multi
+from .multi_result import CrossKeyswitch, MultiOptimizationResult, PartitionResult
 from .optimizer import max_message_bit_width, optimize
 from .parameters import TFHEParameters
+from .partitioned import NoiseConstraint, PartitionedRequirements
 from .requirements import CircuitRequirements
 from .result import NoiseBreakdown, OptimizationResult
 
@@ -14,10 +20,16 @@ __all__ = [
     "CircuitRequirements",
     "CostCalibration",
     "CostKind",
+    "CrossKeyswitch",
+    "MultiOptimizationResult",
     "NoiseBreakdown",
+    "NoiseConstraint",
     "OptimizationResult",
+    "PartitionResult",
+    "PartitionedRequirements",
     "TFHEParameters",
     "max_message_bit_width",
     "optimize",
+    "optimize_multi",
     "predict_seconds",
 ]

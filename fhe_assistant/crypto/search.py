@@ -67,7 +67,8 @@ class _Grid:
 
 
 @cache
-def _grid() -> _Grid:
+def search_grid() -> _Grid:
+    """The request-independent arrays every search starts from (built once)."""
     k, n_poly, _ = pbs_pareto()
     n, ks = keyswitch_pareto()
     big_dim = k * n_poly
@@ -103,7 +104,7 @@ def search_pbs(
 
     Cost = pbs_count·(KS + PBS) + leveled_op_count·kN (Concrete's solo-key objective).
     """
-    grid = _grid()
+    grid = search_grid()
     _, _, pbs = pbs_pareto()
     _, ks = keyswitch_pareto()
     w2 = shape.norm2_into_pbs**2
@@ -175,7 +176,7 @@ def min_peak_variance_pbs(shape: NoiseShape) -> float:
     Feasibility at precision p is exactly ``min_peak ≤ max_variance(p)``, so this gives
     the highest reachable precision in one pass (for error messages).
     """
-    grid = _grid()
+    grid = search_grid()
     _, _, pbs = pbs_pareto()
     br = grid.n[None, :, None] * pbs.noise[:, None, :]  # (C, L, P)
     pre, out = _noise_in_out(shape, grid.fresh[:, None, None], br)
