@@ -16,12 +16,12 @@ from ..crypto.parameters import TFHEParameters
 from ..interpret.batching import align, align_all, batch_axes
 from ..interpret.interpreter import constant_value
 from ..interpret.rules import RULES, _matmul_operands
-from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
-from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
-from .tfhe.encoding import encode
-from .tfhe.pbs import make_test_vectors
+from ..ir.printer import node_error
+from ..lowered.fhe_plan import TableLookupPlan
+from ..lowered.program import LoweredProgram
+from .tfhe import encode, make_test_vectors
 
 #: (ciphertexts (m, lwe_size), test vectors (m, N)) -> ciphertexts (m, lwe_size)
 Bootstrapper = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -41,13 +41,16 @@ def trivial(clear: np.ndarray, precision: int, lwe_size: int) -> np.ndarray:
 
 
 class Executor:
-    """Evaluates one lowered graph with one parameter set; keys come with each run."""
+    """Evaluates one lowered program with one parameter set; keys come with each run.
 
-    def __init__(self, graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
-                 table_source: Callable[[TableLookupPlan, list | None], np.ndarray],
-                 is_static: Callable[[TableLookupPlan], bool]):
-        self.graph, self.plan, self.parameters = graph, plan, parameters
-        self.table_source, self.is_static = table_source, is_static
+    ``parameters`` defaults to the program's (tests pass noiseless variants).
+    """
+
+    def __init__(self, program: LoweredProgram, parameters: TFHEParameters | None = None):
+        parameters = parameters if parameters is not None else program.parameters
+        self.program, self.graph, self.plan = program, program.graph, program.plan
+        self.parameters = parameters
+        self.table_source, self.is_static = program.table_source, program.is_static
         self.lwe_size = parameters.big_lwe_dimension + 1
         self._test_vectors: dict[int, np.ndarray] = {}
 
@@ -93,7 +96,7 @@ class Executor:
             return RULES[op](node, ciphertexts)
         if op is OpKind.ROUND_BIT_PATTERN and node.id in self.plan.folded_roundings:
             return operands[0]
-        raise EvaluationError(f"%{node.id} = {node.label}: no encrypted implementation")
+        raise node_error(EvaluationError, node, "has no encrypted implementation")
 
     # -- lookups -----------------------------------------------------------------------------
     def _test_vectors_for(self, lookup: TableLookupPlan, clear_operands) -> np.ndarray:

@@ -1,34 +1,34 @@
-"""Client and server halves of an encrypted run for one compiled program.
+"""The encrypted run of a lowered program and the client-side steps it pairs with.
 
-The client half (keygen, encrypt, decrypt) holds the secret key; the server half (``run``)
-needs only the evaluation keys. Both work from the lowered graph and its FHE plan.
+Each step exists once, here: key generation (:func:`generate_key_set`), encryption of one
+argument (:func:`encrypt_argument`), decryption of one value (:func:`decrypt_value`) and the
+run (:meth:`Runtime.run`, which needs only the evaluation keys). ``deploy.Client`` and
+``deploy.Server`` call them, ``Circuit`` calls those.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.errors import InputError
 from ..crypto.parameters import TFHEParameters
 from ..crypto.security import noise_std_log2_mod
-from ..ir.graph import Graph
-from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
+from ..lowered.program import LoweredProgram
 from .executor import Executor
 from .tfhe import (
     EvaluationKeys,
     InsecureKeyCache,
     SecretKeys,
     bootstrap_batch,
+    decode,
+    encode,
     encrypt_lwe,
     generate_keys,
     keyswitch_batch,
     lwe_phase,
     make_random,
 )
-from .tfhe.encoding import decode, encode
 from .values import EncryptedValue
 
 
@@ -40,78 +40,80 @@ class RunTimings:
     pbs_count: int = 0
 
 
+# -- client side -------------------------------------------------------------------------------
+def generate_key_set(parameters: TFHEParameters, seed: int | None = None,
+                     cache_directory: str | None = None) -> tuple[SecretKeys, EvaluationKeys]:
+    """Secret and evaluation keys from the OS CSPRNG (``seed``: reproducible, INSECURE).
+
+    ``cache_directory``: an INSECURE on-disk cache of key sets (tests and notebooks only).
+    """
+    if cache_directory is None:
+        return generate_keys(parameters, make_random(seed))
+    cache = InsecureKeyCache(cache_directory)
+    tag = f"seed-{seed}" if seed is not None else "random"
+    keys = cache.load(parameters, tag)
+    if keys is None:
+        keys = generate_keys(parameters, make_random(seed))
+        cache.store(parameters, tag, *keys)
+    return keys
+
+
+def _encrypt_with_masks(plaintexts: np.ndarray, key: np.ndarray, noise_std_log2: float, random,
+                        masks: np.ndarray) -> np.ndarray:
+    """LWE encryptions (a, <a, s> + pt + e) with given masks a (expanded from a seed)."""
+    dimension = key.shape[0]
+    ciphertexts = np.zeros(plaintexts.shape + (dimension + 1,), dtype=np.uint64)
+    ciphertexts[..., :dimension] = masks.reshape(plaintexts.shape + (dimension,))
+    minus_mask_dot_key = lwe_phase(ciphertexts, key)  # body 0: phase = -<a, s>
+    noise = random.gaussian(plaintexts.shape, 2.0**noise_std_log2).view(np.uint64)
+    with np.errstate(over="ignore"):
+        ciphertexts[..., dimension] = plaintexts + noise - minus_mask_dot_key
+    return ciphertexts
+
+
+def encrypt_argument(values: np.ndarray, precision: int, is_signed: bool,
+                     parameters: TFHEParameters, secret_keys: SecretKeys, random,
+                     masks: np.ndarray | None = None) -> EncryptedValue:
+    """Encrypt one argument's int64 values under the big LWE key at ``precision`` bits.
+
+    ``masks`` (``(values.size, n)`` uint64): use these masks instead of drawing them (seeded
+    ciphertexts, whose masks a seed regenerates).
+    """
+    sigma = noise_std_log2_mod(parameters.big_lwe_dimension)
+    plaintexts = encode(values, precision)
+    if masks is None:
+        ciphertexts = encrypt_lwe(plaintexts, secret_keys.big_lwe_key, sigma, random)
+    else:
+        ciphertexts = _encrypt_with_masks(plaintexts, secret_keys.big_lwe_key, sigma, random,
+                                          masks)
+    return EncryptedValue(ciphertexts, precision, is_signed, parameters.fingerprint())
+
+
+def decrypt_value(value: EncryptedValue, secret_keys: SecretKeys) -> np.ndarray:
+    """The int64 values of ``value`` (decoded at its precision)."""
+    phases = lwe_phase(value.ciphertexts, secret_keys.big_lwe_key)
+    return decode(phases, value.precision, value.is_signed)
+
+
+# -- server side -------------------------------------------------------------------------------
 class Runtime:
-    def __init__(self, graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
-                 table_source: Callable[[TableLookupPlan, list | None], np.ndarray],
-                 is_static: Callable[[TableLookupPlan], bool]):
-        self.graph, self.plan, self.parameters = graph, plan, parameters
-        self.executor = Executor(graph, plan, parameters, table_source, is_static)
+    """Runs one lowered program on ciphertexts with a client's evaluation keys."""
+
+    def __init__(self, program: LoweredProgram):
+        self.program = program
+        self.parameters = program.parameters
+        self.executor = Executor(program)
         self.last_timings = RunTimings()
 
-    # -- client ------------------------------------------------------------------------------
-    def keygen(self, insecure_seed: int | None = None, cache_location: str | None = None,
-               ) -> tuple[SecretKeys, EvaluationKeys]:
-        random = make_random(insecure_seed)
-        if cache_location is not None:
-            tag = f"seed-{insecure_seed}" if insecure_seed is not None else "random"
-            return InsecureKeyCache(cache_location).load_or_generate(self.parameters, tag, random)
-        return generate_keys(self.parameters, random)
-
-    def encrypt(self, secret_keys: SecretKeys, arguments: list[np.ndarray], random
-                ) -> list[EncryptedValue | np.ndarray]:
-        """Encrypt the encrypted parameters of one call (each a single sample)."""
-        values = []
-        sigma = noise_std_log2_mod(self.parameters.big_lwe_dimension)
-        for node_id, argument in zip(self.graph.inputs, arguments):
-            node = self.graph[node_id]
-            if not node.is_encrypted:
-                values.append(np.asarray(argument))
-                continue
-            precision = self.plan.precision(node_id)
-            plaintexts = encode(argument, precision)
-            ciphertexts = encrypt_lwe(plaintexts, secret_keys.big_lwe_key, sigma, random)
-            values.append(EncryptedValue(ciphertexts, precision, node.spec.dtype.is_signed,
-                                         self.parameters.fingerprint()))
-        return values
-
-    def decrypt(self, secret_keys: SecretKeys, value) -> np.ndarray:
-        if not isinstance(value, EncryptedValue):
-            return np.asarray(value)
-        self._check_value(value)
-        phases = lwe_phase(value.ciphertexts, secret_keys.big_lwe_key)
-        return decode(phases, value.precision, value.is_signed)
-
-    # -- server ------------------------------------------------------------------------------
-    def _check_value(self, value: EncryptedValue) -> None:
-        if value.parameters_fingerprint != self.parameters.fingerprint():
-            raise InputError("the ciphertext was made for other parameters than this circuit's "
-                             "(a different compilation or key set)")
-        if value.lwe_size != self.parameters.big_lwe_dimension + 1:
-            raise InputError(f"ciphertext LWE size {value.lwe_size} does not match the "
-                             f"circuit's {self.parameters.big_lwe_dimension + 1}")
-
     def run(self, evaluation_keys: EvaluationKeys, values: list, on_node=None
-            ) -> list[EncryptedValue]:
-        inputs = []
-        for node_id, value in zip(self.graph.inputs, values):
-            node = self.graph[node_id]
-            if node.is_encrypted:
-                if not isinstance(value, EncryptedValue):
-                    raise InputError(f"argument {node.attrs['name']!r} is encrypted in this "
-                                     f"circuit: pass the value returned by encrypt()")
-                self._check_value(value)
-                if value.shape != node.spec.shape:
-                    raise InputError(f"argument {node.attrs['name']!r} has shape {value.shape}, "
-                                     f"the circuit expects {node.spec.shape}")
-                inputs.append(np.moveaxis(value.ciphertexts, -1, 0))
-            else:
-                clear = np.asarray(value, dtype=np.int64)
-                if clear.shape != node.spec.shape:
-                    raise InputError(f"argument {node.attrs['name']!r} has shape {clear.shape}, "
-                                     f"the circuit expects {node.spec.shape}")
-                inputs.append(clear[None])
+            ) -> list[EncryptedValue | np.ndarray]:
+        """``values``: one call's arguments, already checked against the program (an
+        :class:`EncryptedValue` for each encrypted input, int64 arrays for clear ones)."""
+        graph, parameters = self.program.graph, self.parameters
+        inputs = [np.moveaxis(value.ciphertexts, -1, 0) if graph[node_id].is_encrypted
+                  else np.asarray(value, dtype=np.int64)[None]
+                  for node_id, value in zip(graph.inputs, values)]
         timings = RunTimings()
-        parameters = self.parameters
 
         def bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray) -> np.ndarray:
             start = time.perf_counter()
@@ -130,12 +132,12 @@ class Runtime:
         timings.stages["total"] = time.perf_counter() - start
         self.last_timings = timings
         results = []
-        for node_id, output in zip(self.graph.outputs, outputs):
-            node = self.graph[node_id]
+        for node_id, output in zip(graph.outputs, outputs):
+            node = graph[node_id]
             if not node.is_encrypted:
                 results.append(output[0])
                 continue
             results.append(EncryptedValue(np.ascontiguousarray(np.moveaxis(output, 0, -1)),
-                                          self.plan.precision(node_id),
+                                          self.program.plan.precision(node_id),
                                           node.spec.dtype.is_signed, parameters.fingerprint()))
         return results

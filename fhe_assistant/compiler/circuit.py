@@ -6,12 +6,14 @@ import numpy as np
 from ..core.errors import CompilationError, InputError
 from ..crypto.optimizer import optimize
 from ..crypto.result import OptimizationResult
+from ..ir.printer import node_reference
+from ..lowered.program import LoweredProgram
 from .configuration import Configuration
 from .lowered_view import format_lowered, node_costs
 from .pipeline import ProgramAnalysis
 from .program import FHEProgram
 from .requirements import circuit_requirements
-from .simulation import TableCache, simulate_fhe
+from .simulation import simulate_fhe
 
 
 def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
@@ -26,9 +28,7 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
         culprits = []
         if plan.lookups:
             widest = max(plan.lookups.values(), key=lambda lookup: lookup.effective_precision)
-            node = graph[widest.node_id]
-            where = f" at {node.location}" if node.location else ""
-            culprits.append(f"%{node.id} = {node.label}{where} needs a "
+            culprits.append(f"{node_reference(graph[widest.node_id])} needs a "
                             f"{widest.effective_precision}-bit table lookup")
         for output in graph.outputs:
             node = graph[output]
@@ -37,34 +37,19 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
         raise CompilationError(f"{error}\n  " + "\n  ".join(culprits), [str(error)]) from error
 
 
-def _wrap(value):
-    """Values as Concrete returns them: ``fhe.Value`` (serializable)."""
-    from ..deploy import Value
-
-    return Value(value)
-
-
-def _unwrap(value):
-    from ..deploy import Value
-
-    return value.inner if isinstance(value, Value) else value
-
-
 class Circuit(FHEProgram):
     """A program that passed the compatibility check, with its TFHE parameters."""
 
     def __init__(self, analysis: ProgramAnalysis, configuration: Configuration,
                  optimization: OptimizationResult | None = None):
         super().__init__(analysis, configuration)
-        self.tables = TableCache(analysis.lowered, analysis.plan, analysis.lowered_bounds)
         self.optimization = optimization or choose_parameters(analysis, configuration)
         self.parameters = self.optimization.parameters
+        self.program = LoweredProgram.build(analysis.lowered, analysis.plan, self.parameters,
+                                            analysis.lowered_bounds)
         self._simulation_random = np.random.default_rng(configuration.insecure_keygen_seed)
-        self._runtime = None
         self._server = None
         self._client = None
-        self.secret_keys = None
-        self.evaluation_keys = None
 
     # -- simulation --------------------------------------------------------------------------
     @property
@@ -83,37 +68,56 @@ class Circuit(FHEProgram):
     def simulate(self, *args):
         """Run on clear integers exactly as the encrypted run computes (wrap-around included)."""
         inputs, batched = self._batched(args)
-        outputs = simulate_fhe(self.analysis.lowered, self.analysis.plan,
-                               self.analysis.lowered_bounds, self.tables, inputs,
+        outputs = simulate_fhe(self.program, self.analysis.lowered_bounds, inputs,
                                self.simulation_p_error, self._simulation_random,
                                self.optimization.noise.pre_pbs)
         return self._unbatch(outputs, batched)
 
-    # -- keys and encrypted runs ---------------------------------------------------------------
+    # -- deployment: one Server, one Client, sharing this circuit's keys -----------------------
+    @property
+    def server(self):
+        """The program without keys or Python functions: save, run, run_batch."""
+        if self._server is None:
+            from ..deploy import Server
+
+            self._server = Server(self.program)
+        return self._server
+
+    @property
+    def client(self):
+        """The circuit's Client: its keys are the circuit's keys."""
+        if self._client is None:
+            from ..deploy import Client
+
+            self._client = Client(self.server.client_specs,
+                                  self.configuration.insecure_key_cache_location)
+        return self._client
+
     @property
     def runtime(self):
-        if self._runtime is None:
-            from ..backend.runtime import Runtime
-
-            self._runtime = Runtime(self.analysis.lowered, self.analysis.plan, self.parameters,
-                                    self.tables.tables, self.tables.is_static)
-        return self._runtime
+        """The server's runtime: ``last_timings`` holds the last run's seconds per stage."""
+        return self.server.runtime
 
     @property
+    def evaluation_keys(self):
+        """The backend's evaluation keys of the key set (what ``runtime.run`` takes)."""
+        return self.client.keys.evaluation.inner
+
+    @property
+    def keys(self):
+        """The key set (``fhe_assistant.deploy.Keys``): save, load, serialize."""
+        return self.client.keys
+
+    # -- keys and encrypted runs (delegated to the client and the server) ------------------------
+    @property
     def keys_generated(self) -> bool:
-        return self.secret_keys is not None
+        return self.client.keys.are_generated
 
     def keygen(self, force: bool = False, seed: int | None = None) -> None:
         """Generate the secret and evaluation keys (from the OS CSPRNG unless a seed is set)."""
-        if self.keys_generated and not force:
-            return
         seed = seed if seed is not None else self.configuration.insecure_keygen_seed
-        self.secret_keys, self.evaluation_keys = self.runtime.keygen(
-            seed, self.configuration.insecure_key_cache_location)
-        from ..backend.tfhe import make_random
-
-        self._encryption_random = make_random(
-            None if seed is None else seed + 1)
+        self.client.keys.generate(force=force, seed=seed,
+                                  encryption_seed=None if seed is None else seed + 1)
 
     def _require_keys(self, action: str) -> None:
         if not self.keys_generated:
@@ -126,30 +130,16 @@ class Circuit(FHEProgram):
         if batched:
             raise InputError("encrypt takes one sample; loop over a batch "
                              "(or use simulate for batches)")
-        values = self.runtime.encrypt(self.secret_keys, [i[0] for i in inputs],
-                                      self._encryption_random)
-        values = [_wrap(v) for v in values]
-        return values[0] if len(values) == 1 else tuple(values)
+        return self.client.encrypt_arrays([i[0] for i in inputs], compress=False)
 
     def run(self, *values):
         """Evaluate on ciphertexts (needs only the evaluation keys)."""
         self._require_keys("run")
-        if len(values) == 1 and isinstance(values[0], (tuple, list)):
-            values = tuple(values[0])
-        if len(values) != len(self.input_names):
-            raise InputError(f"expected {len(self.input_names)} value(s) "
-                             f"({', '.join(self.input_names)}), got {len(values)}")
-        outputs = self.runtime.run(self.evaluation_keys, [_unwrap(v) for v in values])
-        outputs = [_wrap(o) for o in outputs]
-        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+        return self.server.run(*values, evaluation_keys=self.client.keys.evaluation)
 
     def decrypt(self, *values):
         self._require_keys("decrypt")
-        if len(values) == 1 and isinstance(values[0], (tuple, list)):
-            values = tuple(values[0])
-        results = [self.runtime.decrypt(self.secret_keys, _unwrap(value)) for value in values]
-        results = [r.item() if isinstance(r, np.ndarray) and r.ndim == 0 else r for r in results]
-        return results[0] if len(results) == 1 else tuple(results)
+        return self.client.decrypt(*values)
 
     def encrypt_run_decrypt(self, *args):
         """One sample, or a batch along a leading axis (run one sample after another)."""
@@ -162,28 +152,6 @@ class Circuit(FHEProgram):
         if isinstance(results[0], tuple):
             return tuple(np.stack(column) for column in zip(*results))
         return np.stack([np.asarray(r) for r in results])
-
-    # -- deployment --------------------------------------------------------------------------
-    @property
-    def server(self):
-        """The program without keys or Python functions: save, run, run_batch."""
-        if self._server is None:
-            from ..deploy import Server
-
-            self._server = Server.from_circuit(self)
-        return self._server
-
-    @property
-    def client(self):
-        """A Client for this circuit; it adopts the circuit's keys once they exist."""
-        from ..deploy import Client
-
-        if self._client is None:
-            self._client = Client.from_circuit(self)
-        if self.keys_generated and (not self._client.keys.are_generated
-                                    or self._client.keys.secret is not self.secret_keys):
-            self._client.keys.assign(self.secret_keys, self.evaluation_keys)
-        return self._client
 
     # -- views -------------------------------------------------------------------------------
     @property

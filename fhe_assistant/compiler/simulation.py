@@ -15,43 +15,14 @@ import numpy as np
 from ..core.bounds import Bounds
 from ..core.dtypes import Integer
 from ..core.errors import OutOfRangeWarning
-from ..interpret.interpreter import constant_value, evaluate_graph
+from ..interpret.interpreter import evaluate_graph
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
-from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
-from ..lowered.tables import apply_tables, lookup_index, tabulate, wrap_to_precision
-
-
-class TableCache:
-    """Tables of lookups whose other operands are constants, built once per circuit."""
-
-    def __init__(self, graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds]):
-        self.graph, self.plan, self.bounds = graph, plan, bounds
-        self._tables: dict[int, np.ndarray] = {}
-
-    def is_static(self, lookup: TableLookupPlan) -> bool:
-        node = self.graph[lookup.node_id]
-        return all(o == lookup.operand_id or self.graph[o].op is OpKind.CONSTANT
-                   for o in node.operands)
-
-    def tables(self, lookup: TableLookupPlan, operands: list[np.ndarray] | None = None):
-        if lookup.node_id in self._tables:
-            return self._tables[lookup.node_id]
-        node = self.graph[lookup.node_id]
-        if operands is None:
-            operands = [constant_value(self.graph[o]) if self.graph[o].op is OpKind.CONSTANT
-                        else None for o in node.operands]
-        table = tabulate(self.graph, lookup, operands, self.bounds.get(lookup.operand_id))
-        if self.is_static(lookup):
-            self._tables[lookup.node_id] = table
-        return table
-
-
-def _describe(node: Node) -> str:
-    where = f" at {node.location}" if node.location else ""
-    code = f": {node.location.code}" if node.location and node.location.code else ""
-    return f"%{node.id} = {node.label}{where}{code}"
+from ..ir.printer import node_reference
+from ..lowered.fhe_plan import TableLookupPlan
+from ..lowered.program import LoweredProgram
+from ..lowered.tables import apply_tables, lookup_index, wrap_to_precision
 
 
 class RangeWatcher:
@@ -72,7 +43,7 @@ class RangeWatcher:
     def warn(self, graph: Graph) -> None:
         for node_id, (low, high, bounds) in self.escaped.items():
             warnings.warn(
-                f"{_describe(graph[node_id])} took values in [{low}, {high}], outside the range "
+                f"{node_reference(graph[node_id], with_code=True)} took values in [{low}, {high}], outside the range "
                 f"{bounds} seen on the inputset: the encrypted result may differ from numpy "
                 f"(values wrap at the node's bit width); add such inputs to the inputset",
                 OutOfRangeWarning, stacklevel=4)
@@ -90,7 +61,7 @@ def simulate_exact(graph: Graph, bounds: dict[int, Bounds], inputs: list[np.ndar
     return outputs
 
 
-def simulate_fhe(graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds], tables: TableCache,
+def simulate_fhe(program: LoweredProgram, bounds: dict[int, Bounds],
                  inputs: list[np.ndarray], p_error: float | None = None,
                  random: np.random.Generator | None = None,
                  pre_pbs_noise_log2: float | None = None):
@@ -98,8 +69,10 @@ def simulate_fhe(graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds], tables:
 
     ``p_error`` injects lookup errors; lookups with a folded rounding instead get the
     pre-bootstrap noise (log2 σ, modular) added to their unrounded input, which reproduces
-    approximate rounding near ties as the encrypted run does it.
+    approximate rounding near ties as the encrypted run does it. ``bounds``: the measured
+    bounds of the lowered graph (values leaving them are warned about).
     """
+    graph, plan = program.graph, program.plan
     watcher = RangeWatcher(bounds)
     overrides = {}
     unrounded: dict[int, np.ndarray] = {}   # inputs of folded roundings, for noisy rounding
@@ -108,7 +81,7 @@ def simulate_fhe(graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds], tables:
         if p_error and lookup.lsbs_removed and pre_pbs_noise_log2 is not None:
             noise = 2.0 ** (pre_pbs_noise_log2 - (63 - lookup.input_precision))
             unrounded[lookup.read_id] = None
-        overrides[lookup.node_id] = _lookup_rule(graph, lookup, tables, p_error, random,
+        overrides[lookup.node_id] = _lookup_rule(program, lookup, p_error, random,
                                                  noise, unrounded)
 
     def hook(node, value):
@@ -127,18 +100,19 @@ def simulate_fhe(graph: Graph, plan: FHEPlan, bounds: dict[int, Bounds], tables:
     return outputs
 
 
-def _lookup_rule(graph, lookup: TableLookupPlan, tables: TableCache, p_error, random,
+def _lookup_rule(program: LoweredProgram, lookup: TableLookupPlan, p_error, random,
                  rounding_noise: float | None = None, unrounded: dict | None = None):
-    node = graph[lookup.node_id]
+    node = program.graph[lookup.node_id]
+    static = program.is_static(lookup)
     position = node.operands.index(lookup.operand_id)
 
     def rule(operands: list[np.ndarray]) -> np.ndarray:
-        if tables.is_static(lookup):
-            table = tables.tables(lookup)
+        if static:
+            table = program.table_source(lookup)
         else:
             if any(o.shape[0] != 1 for i, o in enumerate(operands) if i != position):
-                return _per_sample(graph, lookup, tables, operands, position)
-            table = tables.tables(lookup, operands)
+                return _per_sample(program, lookup, operands, position)
+            table = program.table_source(lookup, operands)
         values = operands[position]
         if values.shape[1:] != node.spec.shape:
             values = np.broadcast_to(values, values.shape[:1] + node.spec.shape)
@@ -156,12 +130,12 @@ def _lookup_rule(graph, lookup: TableLookupPlan, tables: TableCache, p_error, ra
     return rule
 
 
-def _per_sample(graph, lookup, tables, operands, position):
+def _per_sample(program: LoweredProgram, lookup, operands, position):
     results = []
-    node = graph[lookup.node_id]
+    node = program.graph[lookup.node_id]
     for sample in range(operands[position].shape[0]):
         sample_operands = [o[sample:sample + 1] if o.shape[0] > 1 else o for o in operands]
-        table = tables.tables(lookup, sample_operands)
+        table = program.table_source(lookup, sample_operands)
         index = lookup_index(np.broadcast_to(sample_operands[position], (1,) + node.spec.shape),
                              lookup)
         results.append(apply_tables(table, index, lookup))

@@ -5,7 +5,13 @@ from .location import SourceLocation
 
 
 class FHEAssistantError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    ``node`` is the graph node at fault when there is one (set by ``ir.printer.node_error``,
+    which also writes the node's line and source location into the message).
+    """
+
+    node = None
 
 
 class TracingError(FHEAssistantError):

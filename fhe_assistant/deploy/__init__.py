@@ -24,12 +24,12 @@ _LAZY = {"HTTPClient": ".http_client", "RemoteError": ".http_client",
 
 def server_from_circuit(circuit) -> Server:
     """``circuit.server``: the circuit's program, ready to ``save`` or ``run``."""
-    return Server.from_circuit(circuit)
+    return circuit.server
 
 
 def client_from_circuit(circuit) -> Client:
-    """``circuit.client``: a Client for the circuit, sharing its keys once generated."""
-    return Client.from_circuit(circuit)
+    """``circuit.client``: the circuit's Client (its keys are the circuit's)."""
+    return circuit.client
 
 
 def __getattr__(name: str):

@@ -3,29 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend.values import EncryptedValue
 from ..core.errors import InputError
-from ..crypto.security import noise_std_log2_mod
 from .keys import EvaluationKeys, Keys
 from .server import check_clear
 from .specs import ClientSpecs
 from .value import SEED_BYTES, Value, expand_masks
-
-
-def _encrypt_seeded(plaintexts: np.ndarray, key: np.ndarray, noise_std_log2: float, random,
-                    seed: bytes) -> np.ndarray:
-    """LWE encryptions (a, <a, s> + pt + e) whose masks a are expanded from ``seed``."""
-    from ..backend.tfhe import lwe_phase
-
-    dimension = key.shape[0]
-    ciphertexts = np.zeros(plaintexts.shape + (dimension + 1,), dtype=np.uint64)
-    ciphertexts[..., :dimension] = expand_masks(seed, plaintexts.size, dimension).reshape(
-        plaintexts.shape + (dimension,))
-    minus_mask_dot_key = lwe_phase(ciphertexts, key)  # body 0: phase = -<a, s>
-    noise = random.gaussian(plaintexts.shape, 2.0**noise_std_log2).view(np.uint64)
-    with np.errstate(over="ignore"):
-        ciphertexts[..., dimension] = plaintexts + noise - minus_mask_dot_key
-    return ciphertexts
 
 
 def _as_integers(argument, name: str) -> np.ndarray:
@@ -68,13 +50,10 @@ class Client:
 
     @staticmethod
     def from_circuit(circuit) -> Client:
-        """A client for ``circuit``, sharing its keys when they are already generated."""
-        from .server import Server
-
-        client = Client(Server.from_circuit(circuit).client_specs,
+        """A client for ``circuit`` that shares the circuit's key set."""
+        client = Client(circuit.server.client_specs,
                         circuit.configuration.insecure_key_cache_location)
-        if circuit.keys_generated:
-            client.keys.assign(circuit.secret_keys, circuit.evaluation_keys)
+        client.keys = circuit.client.keys
         return client
 
     @property
@@ -104,40 +83,42 @@ class Client:
         if len(args) != len(specs):
             raise InputError(f"expected {len(specs)} argument(s) "
                              f"({', '.join(s.name for s in specs)}), got {len(args)}")
-        self._keys.generate()
-        from ..backend.tfhe import encode, encrypt_lwe
-
-        parameters = self.specs.parameters
-        sigma = noise_std_log2_mod(parameters.big_lwe_dimension)
-        values = []
+        arrays = []
         for argument, spec in zip(args, specs):
-            if argument is None:
-                values.append(None)
+            if argument is not None:
+                argument = _as_integers(argument, spec.name)
+                check_clear(argument, spec, "argument")
+            arrays.append(argument)
+        return self.encrypt_arrays(arrays)
+
+    def encrypt_arrays(self, arrays: list, compress: bool | None = None):
+        """Encrypt int64 arrays already checked against the specs, as they are (a value
+        outside an input's range wraps at its precision, as in simulation); ``None`` entries
+        stay ``None``. ``compress``: seeded ciphertexts (default: the client's setting)."""
+        self._keys.generate()
+        from ..backend.runtime import encrypt_argument
+
+        compress = self.compress_input_ciphertexts if compress is None else compress
+        parameters, keys = self.specs.parameters, self._keys
+        values = []
+        for array, spec in zip(arrays, self.specs.inputs):
+            if array is None or not spec.is_encrypted:
+                values.append(None if array is None else Value(array))
                 continue
-            array = _as_integers(argument, spec.name)
-            check_clear(array, spec, "argument")
-            if not spec.is_encrypted:
-                values.append(Value(array))
-                continue
-            plaintexts = encode(array, spec.precision)
-            seed = None
-            if self.compress_input_ciphertexts:
-                seed = self._keys.random.uniform_uint64(SEED_BYTES // 8).tobytes()
-                ciphertexts = _encrypt_seeded(plaintexts, self._keys.secret.big_lwe_key, sigma,
-                                              self._keys.random, seed)
-            else:
-                ciphertexts = encrypt_lwe(plaintexts, self._keys.secret.big_lwe_key, sigma,
-                                          self._keys.random)
-            inner = EncryptedValue(ciphertexts, spec.precision, spec.is_signed,
-                                   parameters.fingerprint())
-            values.append(Value(inner, self._keys.key_id, seed))
+            seed = masks = None
+            if compress:
+                seed = keys.random.uniform_uint64(SEED_BYTES // 8).tobytes()
+                masks = expand_masks(seed, array.size, parameters.big_lwe_dimension)
+            inner = encrypt_argument(array, spec.precision, spec.is_signed, parameters,
+                                     keys.secret, keys.random, masks)
+            values.append(Value(inner, keys.key_id, seed))
         return values[0] if len(values) == 1 else tuple(values)
 
     def decrypt(self, *results):
         """Decrypt one call's results: an int for a scalar, an array, or a tuple of them."""
         if len(results) == 1 and isinstance(results[0], (tuple, list)):
             results = tuple(results[0])
-        from ..backend.tfhe import decode, lwe_phase
+        from ..backend.runtime import decrypt_value
 
         fingerprint = self.specs.fingerprint
         clears = []
@@ -153,9 +134,7 @@ class Client:
                 if value.key_id is not None and value.key_id != self._keys.key_id:
                     raise InputError("this value was encrypted under another key set than "
                                      "this client's: it cannot be decrypted")
-                inner = value.encrypted
-                clear = decode(lwe_phase(inner.ciphertexts, self._keys.secret.big_lwe_key),
-                               inner.precision, inner.is_signed)
+                clear = decrypt_value(value.encrypted, self._keys.secret)
             clears.append(clear.item() if clear.ndim == 0 else clear)
         return clears[0] if len(clears) == 1 else tuple(clears)
 

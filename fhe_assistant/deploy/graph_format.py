@@ -30,6 +30,7 @@ from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..ir.printer import node_reference as describe
 from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
 from .errors import SerializationError
 
@@ -184,11 +185,6 @@ def _decode_spec(data, what: str) -> ValueSpec:
         return ValueSpec(dtype, shape, data["encrypted"])
     except (KeyError, TypeError, ValueError):
         raise SerializationError(f"corrupted {what}: malformed value spec") from None
-
-
-def describe(node: Node) -> str:
-    where = f" at {node.location}" if node.location else ""
-    return f"%{node.id} = {node.label}{where}"
 
 
 def _encode_attrs(node: Node, arrays: ArrayTable, droppable: bool | None) -> dict:

@@ -220,22 +220,14 @@ class Keys:
         """
         if self.are_generated and not force:
             return
-        from ..backend.tfhe import InsecureKeyCache, generate_keys, make_random
+        from ..backend.runtime import generate_key_set
 
-        if self.cache_directory is not None:
-            cache = InsecureKeyCache(self.cache_directory)
-            tag = f"seed-{seed}" if seed is not None else "random"
-            keys = cache.load(self.parameters, tag)
-            if keys is None:
-                keys = generate_keys(self.parameters, make_random(seed))
-                cache.store(self.parameters, tag, *keys)
-        else:
-            keys = generate_keys(self.parameters, make_random(seed))
+        keys = generate_key_set(self.parameters, seed, self.cache_directory)
         self.assign(*keys, encryption_seed=encryption_seed)
 
     def assign(self, secret_keys: SecretKeys, evaluation_keys: _TFHEEvaluationKeys,
                encryption_seed: int | None = None) -> None:
-        """Adopt keys generated elsewhere (e.g. by ``circuit.keygen()``)."""
+        """Adopt keys generated or loaded elsewhere."""
         _, rng = _tfhe()
         self._secret = secret_keys
         self._evaluation = EvaluationKeys(self.parameters,

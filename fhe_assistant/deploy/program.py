@@ -18,11 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bounds
-from ..crypto.parameters import TFHEParameters
-from ..ir.graph import Graph
-from ..ir.ops import OpKind
-from ..lowered.fhe_plan import FHEPlan, TableLookupPlan
-from ..lowered.tables import tabulate
+from ..lowered.program import DEFAULT_KEY_SET, LoweredProgram
 from .envelope import Kind, decode_envelope, encode_envelope
 from .errors import SerializationError
 from .graph_format import (
@@ -41,46 +37,23 @@ from .specs import check_fingerprint, parameters_from_json, parameters_to_json
 _WHAT = Kind.SERVER_PROGRAM.label
 
 
-def is_static(graph: Graph, lookup: TableLookupPlan) -> bool:
-    """The table depends on nothing but the encrypted operand (other operands constant)."""
-    node = graph[lookup.node_id]
-    return all(o == lookup.operand_id or graph[o].op is OpKind.CONSTANT for o in node.operands)
-
-
-class Program:
-    """What runs on the server; it holds no keys and no Python functions."""
-
-    def __init__(self, graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
-                 tables: dict[int, np.ndarray], operand_bounds: dict[int, Bounds]):
-        self.graph, self.plan, self.parameters = graph, plan, parameters
-        self.tables, self.operand_bounds = tables, operand_bounds
+class Program(LoweredProgram):
+    """The lowered program with its file format: what runs on the server (no keys, no
+    Python functions)."""
 
     @staticmethod
-    def from_circuit(circuit) -> Program:
-        graph, plan = circuit.analysis.lowered, circuit.analysis.plan
-        tables, bounds = {}, {}
-        for lookup in plan.lookups.values():
-            if is_static(graph, lookup):
-                tables[lookup.node_id] = np.ascontiguousarray(
-                    circuit.tables.tables(lookup), dtype=np.int64)
-            elif lookup.operand_id in circuit.analysis.lowered_bounds:
-                bounds[lookup.operand_id] = circuit.analysis.lowered_bounds[lookup.operand_id]
-        return Program(graph, plan, circuit.parameters, tables, bounds)
-
-    # -- what the runtime asks ----------------------------------------------------------------
-    def is_static(self, lookup: TableLookupPlan) -> bool:
-        return lookup.node_id in self.tables
-
-    def table_source(self, lookup: TableLookupPlan, operands=None) -> np.ndarray:
-        table = self.tables.get(lookup.node_id)
-        if table is not None:
-            return table
-        return tabulate(self.graph, lookup, operands, self.operand_bounds.get(lookup.operand_id))
+    def of(program: LoweredProgram) -> Program:
+        """``program`` as a ``Program`` (its static tables computed once and shared)."""
+        if isinstance(program, Program):
+            return program
+        return Program(program.graph, program.plan, program.parameter_sets,
+                       program.operand_bounds, program.tables)
 
     # -- format --------------------------------------------------------------------------------
     def serialize(self) -> bytes:
         arrays = ArrayTable()
         graph = encode_graph(self.graph, arrays, droppable=lambda node: node.id in self.tables)
+        bounds = self.dynamic_operand_bounds()
         table_sections = []
         for node_id, table in self.tables.items():
             name = f"t{node_id}"
@@ -90,7 +63,7 @@ class Program:
                     "fingerprint": self.parameters.fingerprint(), "graph": graph,
                     "plan": encode_plan(self.plan), "tables": table_sections,
                     "operand_bounds": [[i, encode_value(b.min, arrays), encode_value(b.max, arrays)]
-                                       for i, b in self.operand_bounds.items()]}
+                                       for i, b in bounds.items()]}
         return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays)
 
     @staticmethod
@@ -108,7 +81,7 @@ class Program:
                       for i, low, high in metadata["operand_bounds"]}
         except (KeyError, TypeError, ValueError):
             raise SerializationError(f"corrupted {_WHAT}: malformed table list") from None
-        program = Program(graph, plan, parameters, tables, bounds)
+        program = Program(graph, plan, {DEFAULT_KEY_SET: parameters}, bounds, tables)
         program._check()
         return program
 
@@ -121,6 +94,9 @@ class Program:
                                          f"{lookup.effective_precision} bits, too many for N={size}")
             table = self.tables.get(lookup.node_id)
             if table is None:
+                if self.is_static(lookup):
+                    raise SerializationError(f"corrupted {_WHAT}: {describe(node)} has no "
+                                             f"tables")
                 if any(isinstance(v, Tabulated) for v in node.attrs.values()):
                     raise SerializationError(f"corrupted {_WHAT}: {describe(node)} has neither "
                                              f"tables nor a function")

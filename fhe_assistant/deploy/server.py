@@ -14,6 +14,8 @@ import numpy as np
 
 from ..core.dtypes import Integer
 from ..core.errors import InputError
+from ..ir.printer import node_error
+from ..lowered.program import LoweredProgram
 from .batch import run_batch
 from .errors import SerializationError
 from .keys import EvaluationKeys
@@ -49,8 +51,8 @@ def specs_of(program: Program) -> ClientSpecs:
     def spec(node_id: int, name: str) -> ArgumentSpec:
         node = graph[node_id]
         if not isinstance(node.spec.dtype, Integer):
-            raise SerializationError(f"%{node_id} = {node.label}: a {node.spec.dtype} "
-                                     f"argument or result cannot be exchanged")
+            raise node_error(SerializationError, node, f"is a {node.spec.dtype} argument or "
+                                                       f"result, which cannot be exchanged")
         return ArgumentSpec(name, tuple(node.spec.shape), node.is_encrypted,
                             plan.precision(node_id) if node.is_encrypted else 0,
                             node.spec.dtype.bit_width, node.spec.dtype.is_signed)
@@ -78,18 +80,18 @@ def check_clear(array: np.ndarray, spec: ArgumentSpec, where: str) -> None:
 class Server:
     """A compiled program without keys: ``save``/``load``, ``run``, ``run_batch``."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: LoweredProgram):
         from ..backend.runtime import Runtime
 
-        self.program = program
-        self.client_specs = specs_of(program)
-        self.runtime = Runtime(program.graph, program.plan, program.parameters,
-                               program.table_source, program.is_static)
+        self.program = Program.of(program)
+        self.client_specs = specs_of(self.program)
+        self.runtime = Runtime(self.program)
         self._serialized: bytes | None = None
 
     @staticmethod
     def from_circuit(circuit) -> Server:
-        return Server(Program.from_circuit(circuit))
+        """A server for ``circuit``'s program (``circuit.server`` is one, built once)."""
+        return Server(circuit.program)
 
     @property
     def parameters(self):
@@ -178,11 +180,14 @@ class Server:
             inputs.append(value)
         return [v.encrypted if isinstance(v, Value) else v for v in inputs]
 
-    def run(self, *values, evaluation_keys):
-        """Evaluate on one call's values; returns a Value, or a tuple for several outputs."""
+    def run(self, *values, evaluation_keys, on_node=None):
+        """Evaluate on one call's values; returns a Value, or a tuple for several outputs.
+
+        ``on_node(node)`` is called before each node runs (progress views).
+        """
         evaluation_keys = self.check_keys(evaluation_keys)
         inputs = self.check_arguments(_as_values(values), evaluation_keys)
-        outputs = self.runtime.run(evaluation_keys.inner, inputs)
+        outputs = self.runtime.run(evaluation_keys.inner, inputs, on_node)
         results = tuple(Value(output, evaluation_keys.key_id) for output in outputs)
         return results[0] if len(results) == 1 else results
 

@@ -13,6 +13,7 @@ import numpy as np
 from ..core.errors import EvaluationError
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..ir.printer import node_error
 from .batching import (
     align,
     align_all,
@@ -57,11 +58,8 @@ def _overflow_guard(node: Node, estimate: float, exact_in_float: Callable[[], np
     if estimate < _INT64_SAFE:
         return
     if _max_abs(exact_in_float()) >= _INT64_SAFE:
-        raise EvaluationError(
-            f"%{node.id} = {node.label}(...) overflows 64-bit integers"
-            + (f" (at {node.location})" if node.location else "")
-            + "; reduce the inputset range or the constants"
-        )
+        raise node_error(EvaluationError, node, "overflows 64-bit integers",
+                         detail="; reduce the inputset range or the constants")
 
 
 def _is_int(*values) -> bool:
@@ -95,10 +93,8 @@ def _guard_integer_function(node: Node, function, operands: list, result) -> Non
     large = np.abs(approximate) >= _FLOAT_EXACT
     wrapped = bool(np.any(large & (np.abs(result - approximate) > 1e-6 * np.abs(approximate))))
     if wrapped or _max_abs(approximate) >= _INT64_SAFE or _max_abs(result) >= _INT64_SAFE:
-        raise EvaluationError(
-            f"%{node.id} = {node.label}(...) overflows 64-bit integers"
-            + (f" (at {node.location})" if node.location else "")
-            + "; reduce the inputset range or the constants")
+        raise node_error(EvaluationError, node, "overflows 64-bit integers",
+                         detail="; reduce the inputset range or the constants")
 
 
 _BINARY = {
@@ -123,8 +119,7 @@ def _binary(node, args):
             _overflow_guard(node, _max_abs(a) * _max_abs(b),
                             lambda: fn(a.astype(float), b.astype(float)))
         elif node.op in (OpKind.FLOOR_DIVIDE, OpKind.REMAINDER) and np.any(b == 0):
-            raise EvaluationError(f"%{node.id} = {node.label}(...) divides by zero"
-                                  + (f" (at {node.location})" if node.location else ""))
+            raise node_error(EvaluationError, node, "divides by zero")
     with np.errstate(all="ignore"):
         return _as_int(fn(a, b))
 
@@ -134,7 +129,7 @@ def _power(node, args):
     a, b = align_all(args, _rank(node))
     if _is_int(a, b):
         if np.any(b < 0):
-            raise EvaluationError(f"%{node.id} = power(...) has a negative integer exponent")
+            raise node_error(EvaluationError, node, "has a negative integer exponent")
         _overflow_guard(node, _max_abs(a) ** min(_max_abs(b), 64.0),
                         lambda: np.power(a.astype(float), b.astype(float)))
     with np.errstate(all="ignore"):
@@ -196,11 +191,8 @@ def _lookup_table(node, args):
     table = node.attrs["table"]
     index = args[0]
     if index.size and (index.min() < -len(table) or index.max() >= len(table)):
-        raise EvaluationError(
-            f"%{node.id} = lookup_table(...) is indexed with "
-            f"{int(index.min())}..{int(index.max())} "
-            f"but the table has {len(table)} entries"
-            + (f" (at {node.location})" if node.location else ""))
+        raise node_error(EvaluationError, node, f"is indexed with {int(index.min())}.."
+                         f"{int(index.max())} but the table has {len(table)} entries")
     return table[index]
 
 

@@ -13,6 +13,7 @@ from ..core.errors import EvaluationError, FHEAssistantError
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..ir.printer import node_error
 
 #: a rule: (node, batched operand values) -> batched value
 Rule = Callable[[Node, list], np.ndarray]
@@ -64,9 +65,8 @@ def walk_graph(graph: Graph, inputs: Sequence[np.ndarray], rules: Mapping[OpKind
             except FHEAssistantError:
                 raise
             except Exception as error:  # numpy's own errors, named with the node
-                where = f" (at {node.location}: {node.location.code})" if node.location else ""
-                raise EvaluationError(f"%{node.id} = {node.label}(...) failed{where}: {error}") \
-                    from error
+                raise node_error(EvaluationError, node, "failed", with_code=True,
+                                 detail=f": {error}") from error
             if not keep:
                 for operand in node.operands:
                     remaining_uses[operand] -= 1

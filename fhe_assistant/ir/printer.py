@@ -1,9 +1,14 @@
 """Concrete-style text of a graph: ``%2 = matmul(%1, %0)  # EncryptedScalar<uint3>  ∈ [0, 6]``."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
+from ..core.errors import FHEAssistantError
 from .ops import OpKind
+
+_Error = TypeVar("_Error", bound=FHEAssistantError)
 
 _MAX_CONSTANT_CHARS = 50
 #: Spaces between the widest expression and the ``# type`` column, and between the widest
@@ -76,6 +81,41 @@ def node_expression(node, name_of=lambda i: f"%{i}") -> str:
     if node.op is OpKind.TLU:
         return f"subgraph({', '.join(args)})"
     return f"{node.label}({', '.join(args)})"
+
+
+def node_reference(node, with_code: bool = False) -> str:
+    """How messages name a node, in the user's terms: ``%3 = maximum at f.py:12``.
+
+    Its id and op as the printed graph shows them, then the user's source location (the
+    location's own text) and, ``with_code``, the source line: ``(np.maximum(x, y))``.
+    """
+    text = f"%{node.id} = {node.label}"
+    if node.location is not None:
+        text += f" at {node.location}"
+        code = node.location.code if with_code else ""
+        if code:
+            text += f" ({code})"
+    return text
+
+
+def node_error(error_type: type[_Error], node, message: str, with_code: bool = False,
+               detail: str = "") -> _Error:
+    """An ``error_type`` about ``node``, carrying it as ``error.node``.
+
+    The message reads ``%3 = add(...) <message> (at f.py:12[: <code>])<detail>``: the node
+    as the printed graph shows it, what went wrong, then the user's source location.
+    Every layer raises node errors through here, so they read alike.
+    """
+    head = f"%{node.id} = {node.label}"
+    if node.op not in (OpKind.INPUT, OpKind.CONSTANT):
+        head += "(...)"
+    where = ""
+    if node.location is not None:
+        code = node.location.code if with_code else ""
+        where = f" (at {node.location}{': ' + code if code else ''})"
+    error = error_type(f"{head} {message}{where}{detail}")
+    error.node = node
+    return error
 
 
 def format_graph(graph, bounds=None, show_locations: bool = False, indent: str = "") -> str:

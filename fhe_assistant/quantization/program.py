@@ -8,6 +8,7 @@ import numpy as np
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from ..ir.node import Node
+from ..ir.printer import node_reference
 from .affine import QValue
 from .n_bits import NBits
 from .quantizers import QuantizationParameters
@@ -114,5 +115,4 @@ def run_chain(graph: Graph, constants: dict, input_id: int, nodes, x: np.ndarray
 
 def describe(node: Node) -> str:
     """``%id = op at file:line`` for error messages."""
-    where = f" at {node.location}" if node.location else ""
-    return f"%{node.id} = {node.label}{where}"
+    return node_reference(node)

@@ -15,6 +15,7 @@ from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
+from ..ir.printer import node_reference
 from ..ir.rewrite import GraphCopier, remove_dead_nodes_mapped
 
 #: Ops that may sit inside a fused region (elementwise, so the region is a table per element).
@@ -25,17 +26,15 @@ def _is_float(node: Node) -> bool:
     return node.spec.is_float
 
 
+def _describe(node: Node) -> str:
+    return node_reference(node, with_code=True)
+
+
 def _terminals(graph: Graph) -> list[Node]:
     """Integer nodes computed from a float operand: where a float region ends."""
     return [node for node in graph.nodes
             if not _is_float(node) and node.op is not OpKind.CONSTANT
             and any(_is_float(graph[o]) for o in node.operands)]
-
-
-def _describe(node: Node) -> str:
-    where = f" at {node.location}" if node.location else ""
-    code = f" ({node.location.code})" if node.location and node.location.code else ""
-    return f"%{node.id} = {node.label}{where}{code}"
 
 
 def find_region(graph: Graph, terminal: Node) -> tuple[set[int], int | None]:

@@ -34,8 +34,7 @@ def emulated_bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray) -> np.
 def run_noiseless(circuit, *args):
     parameters = circuit.parameters.__class__(
         **{**circuit.parameters.as_dict(), "glwe_dimension": 1, "polynomial_size": POLYNOMIAL_SIZE})
-    executor = Executor(circuit.analysis.lowered, circuit.analysis.plan, parameters,
-                        circuit.tables.tables, circuit.tables.is_static)
+    executor = Executor(circuit.program, parameters)
     graph = circuit.analysis.lowered
     inputs = []
     for node_id, value in zip(graph.inputs, args):

@@ -42,8 +42,7 @@ def run_noiseless(program: Program, *args):
     parameters = program.parameters.__class__(**{**program.parameters.as_dict(),
                                                 "glwe_dimension": 1,
                                                 "polynomial_size": POLYNOMIAL_SIZE})
-    executor = Executor(program.graph, program.plan, parameters, program.table_source,
-                        program.is_static)
+    executor = Executor(program, parameters)
     inputs = []
     for node_id, value in zip(program.graph.inputs, args):
         node, value = program.graph[node_id], np.asarray(value)

@@ -1,0 +1,94 @@
+"""``LoweredProgram``: the compiled program as one frozen record.
+
+The compiler builds it once from the lowered graph; ``backend`` executes it, ``deploy``
+writes and reads it, the circuit's simulation reads its tables. Nothing in it refers back
+to the tracer, the analyses or the user's Python function.
+
+| field            | holds                                                                |
+|------------------|----------------------------------------------------------------------|
+| ``graph``        | the lowered graph, bit widths assigned (what runs)                   |
+| ``plan``         | partitions, precisions, table lookups, noise norms (:mod:`.fhe_plan`) |
+| ``parameter_sets`` | key-set id → TFHE parameters; today one set, id 0 (room for one   |
+|                  | set per partition)                                                   |
+| ``operand_bounds`` | measured ranges of lookup operands (to tabulate dynamic lookups)   |
+| ``tables``       | static lookups' tables, by node id (computed on first use, or read   |
+|                  | from a file)                                                         |
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ..core.bounds import Bounds
+from ..crypto.parameters import TFHEParameters
+from ..interpret.walk import constant_value
+from ..ir.graph import Graph
+from .fhe_plan import FHEPlan, TableLookupPlan
+from .tables import is_static, tabulate
+
+#: the key set of a program compiled with one parameter set
+DEFAULT_KEY_SET = 0
+
+
+@dataclass(frozen=True, eq=False)
+class LoweredProgram:
+    graph: Graph
+    plan: FHEPlan
+    parameter_sets: Mapping[int, TFHEParameters]
+    operand_bounds: Mapping[int, Bounds] = field(default_factory=dict)
+    stored_tables: Mapping[int, np.ndarray] | None = None   # as read from a file
+
+    @staticmethod
+    def build(graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
+              bounds: Mapping[int, Bounds]) -> LoweredProgram:
+        """The record of a freshly compiled graph, with one parameter set.
+
+        ``bounds`` are the measured bounds of the lowered graph; the record keeps those of
+        lookup operands (they clip a table's domain where the function fails outside them).
+        """
+        operands = {lookup.operand_id for lookup in plan.lookups.values()}
+        return LoweredProgram(graph, plan, {DEFAULT_KEY_SET: parameters},
+                              {i: bounds[i] for i in sorted(operands) if i in bounds})
+
+    @property
+    def parameters(self) -> TFHEParameters:
+        """The parameter set of a single-key-set program (every program today)."""
+        if len(self.parameter_sets) != 1:
+            raise NotImplementedError("this backend runs programs with one parameter set; "
+                                      f"this one has {len(self.parameter_sets)}")
+        return next(iter(self.parameter_sets.values()))
+
+    def is_static(self, lookup: TableLookupPlan) -> bool:
+        """The lookup's table depends on nothing but its encrypted operand."""
+        return is_static(self.graph, lookup)
+
+    @cached_property
+    def tables(self) -> dict[int, np.ndarray]:
+        """Static lookups' tables ``(*output_shape, 2**p_eff)`` int64, by node id."""
+        if self.stored_tables is not None:
+            return dict(self.stored_tables)
+        return {lookup.node_id: np.ascontiguousarray(
+                    tabulate(self.graph, lookup, self._constant_operands(lookup),
+                             self.operand_bounds.get(lookup.operand_id)), dtype=np.int64)
+                for lookup in self.plan.lookups.values() if self.is_static(lookup)}
+
+    def dynamic_operand_bounds(self) -> dict[int, Bounds]:
+        """The bounds a file must keep: those of lookups tabulated at run time."""
+        keep = {lookup.operand_id for lookup in self.plan.lookups.values()
+                if not self.is_static(lookup)}
+        return {i: b for i, b in self.operand_bounds.items() if i in keep}
+
+    def table_source(self, lookup: TableLookupPlan, operands: list | None = None) -> np.ndarray:
+        """The lookup's tables: stored for static lookups, else tabulated on ``operands``
+        (the node's operand values as batches of one)."""
+        if self.is_static(lookup):
+            return self.tables[lookup.node_id]
+        return tabulate(self.graph, lookup, operands, self.operand_bounds.get(lookup.operand_id))
+
+    def _constant_operands(self, lookup: TableLookupPlan) -> list:
+        node = self.graph[lookup.node_id]
+        return [constant_value(self.graph[o]) if o != lookup.operand_id else None
+                for o in node.operands]
