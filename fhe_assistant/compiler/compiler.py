@@ -35,7 +35,8 @@ class Compiler:
     def _analyze(self, inputset, configuration: Configuration):
         batches = stack_inputset(inputset, list(self.statuses))
         return analyze(self.function, self.statuses, batches,
-                       configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains)
+                       configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains,
+                       configuration.verify_passes)
 
     def trace(self, inputset, configuration: Configuration | None = None, **kwargs) -> FHEProgram:
         """Trace and measure without raising on incompatibilities (to debug a program)."""

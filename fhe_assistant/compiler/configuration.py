@@ -31,6 +31,9 @@ class Configuration:
         as one table lookup, as Concrete does, instead of one lookup per op. The user's graph
         keeps every op; ``circuit.analysis.lowered`` shows what runs. Opt-in for now: the
         notebook views still show one lookup per op.
+    verify_passes
+        Debug mode: check the graph's well-formedness (``ir.verify``) after every pass of
+        the pipeline, naming the pass and the node at fault (the test suite turns it on).
     show_graph, show_locations, show_parameters
         Print the graph at compile time; add source lines / the chosen TFHE parameters to
         ``str(circuit)`` (parameters are on: a comment line after the graph).
@@ -43,6 +46,7 @@ class Configuration:
     insecure_key_cache_location: str | None = None
     insecure_keygen_seed: int | None = None
     fuse_lookup_chains: bool = False
+    verify_passes: bool = False
     show_graph: bool = False
     show_locations: bool = False
     show_parameters: bool = True

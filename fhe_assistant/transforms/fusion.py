@@ -151,14 +151,19 @@ def fuse_float_subgraphs(graph: Graph, strict: bool = True) -> Graph:
     such regions are left as they are (``fusion_problems`` lists them) so that a program
     can still be traced, measured and simulated.
     """
+    return fuse_float_subgraphs_mapped(graph, strict)[0]
+
+
+def fuse_float_subgraphs_mapped(graph: Graph, strict: bool = True
+                                ) -> tuple[Graph, dict[int, int]]:
+    """``fuse_float_subgraphs`` and old id -> new id for the nodes that remain."""
     replacements, problems = plan_fusion(graph)
     if problems and strict:
         raise CompilationError("float subgraphs cannot be fused into table lookups:\n  - "
                                + "\n  - ".join(str(p) for p in problems), problems)
     if not replacements:
-        return graph
-
-    return replace_regions(graph, replacements)
+        return graph, {node.id: node.id for node in graph.nodes}
+    return replace_regions_mapped(graph, replacements)
 
 
 def replace_regions(graph: Graph, replacements: dict[int, tuple[set[int], int]]) -> Graph:
