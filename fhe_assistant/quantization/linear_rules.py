@@ -12,9 +12,9 @@ from ..core.errors import InputError
 from ..interpret.rules import RULES
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..ir.printer import node_error
 from .affine import QValue
 from .lookup_rules import quantized_value
-from .program import describe
 from .rescaling import broadcast, integer_offsets, uniformize
 from .state import QuantizationState
 
@@ -104,8 +104,8 @@ def compare_encrypted(state: QuantizationState, node: Node) -> QValue:
     values = uniformize(state, *(quantized_value(state, o) for o in node.operands))
     scale = float(values[0].scale)
     if scale <= 0:
-        raise InputError(f"cannot quantize {describe(node)}: its operands have a "
-                         f"non-positive scale")
+        raise node_error(InputError, node, "cannot be quantized: its operands have a "
+                         "non-positive scale")
     int_node = state.builder.op(node.op, [integer_offsets(state.builder, v) for v in values])
     if node.op in COMPARISONS:
         return QValue.of(int_node, 1.0, 0.0, node.spec.shape)

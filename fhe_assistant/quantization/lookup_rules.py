@@ -15,10 +15,11 @@ from ..core.dtypes import integer_bit_width
 from ..core.errors import InputError
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
+from ..ir.printer import node_error
 from ..lowered.fhe_plan import build_plan
 from .affine import QValue
 from .builder import IntegerProgramBuilder, rounding_lsbs
-from .program import LookupRecord, describe, run_chain
+from .program import LookupRecord, run_chain
 from .quantizers import UniformQuantizer
 from .rescaling import broadcast, int_constant
 from .state import QuantizationState, Region, unsupported
@@ -34,7 +35,8 @@ def quantized_value(state: QuantizationState, node_id: int) -> QValue:
         value = state.constants[node_id][0]
         zeros = state.builder.constant(np.zeros(np.shape(value), dtype=np.int64))
         return QValue.of(zeros, 1.0, value, np.shape(value))
-    raise InputError(f"internal: no quantized value for {describe(state.float_graph[node_id])}")
+    raise node_error(InputError, state.float_graph[node_id], "has no quantized value (an "
+                     "internal error of the quantizer)")
 
 
 # -- rules --------------------------------------------------------------------------------

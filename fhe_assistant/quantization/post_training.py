@@ -27,6 +27,7 @@ from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..ir.printer import node_error
 from .lookup_rules import (
     extend_pending,
     lookup_excess,
@@ -34,7 +35,7 @@ from .lookup_rules import (
     not_a_rounded_lookup,
     quantized_value,
 )
-from .program import LookupRecord, OutputDecoder, QuantizationOptions, QuantizedProgram, describe
+from .program import LookupRecord, OutputDecoder, QuantizationOptions, QuantizedProgram
 from .rules import QUANTIZATION_RULES
 from .state import QuantizationState, Region, unsupported
 
@@ -84,8 +85,8 @@ def _fold_constant(node: Node, constants: dict[int, np.ndarray]) -> np.ndarray:
 def _output(state: QuantizationState, node_id: int) -> OutputDecoder:
     graph = state.float_graph
     if not graph[node_id].is_encrypted:
-        raise InputError(f"output {describe(graph[node_id])} does not depend on the "
-                         f"inputs; return only values computed from them")
+        raise node_error(InputError, graph[node_id], "is an output that does not depend on "
+                         "the inputs; return only values computed from them", with_code=True)
     if node_id in state.pending and state.options.clear_outputs:
         region = state.pending.pop(node_id)
         value = narrow_output(state, quantized_value(state, region.input_id), node_id)

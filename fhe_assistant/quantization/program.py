@@ -7,8 +7,6 @@ import numpy as np
 
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
-from ..ir.node import Node
-from ..ir.printer import node_reference
 from .affine import QValue
 from .n_bits import NBits
 from .quantizers import QuantizationParameters
@@ -111,8 +109,3 @@ def run_chain(graph: Graph, constants: dict, input_id: int, nodes, x: np.ndarray
             values[node_id] = RULES[node.op](node, operands)
     return np.asarray(values[nodes[-1]], dtype=np.float64)
 
-
-
-def describe(node: Node) -> str:
-    """``%id = op at file:line`` for error messages."""
-    return node_reference(node)

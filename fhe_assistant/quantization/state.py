@@ -15,10 +15,11 @@ from ..core.errors import InputError
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
+from ..ir.printer import node_error
 from .affine import QValue
 from .builder import IntegerProgramBuilder
 from .n_bits import NBits
-from .program import LookupRecord, QuantizationOptions, describe
+from .program import LookupRecord, QuantizationOptions
 from .quantizers import QuantizationParameters
 
 
@@ -117,9 +118,11 @@ class QuantizationState:
 
 
 def unsupported(state: QuantizationState, node: Node) -> InputError:
-    """The error for a node no rule can quantize (it names the node and what is supported)."""
+    """The error for a node no rule can quantize: it carries the node, names its source line
+    and says what is supported."""
     count = len(state.encrypted_operands(node))
-    return InputError(f"cannot quantize {describe(node)}: {node.op.value} on {count} encrypted "
-                      f"operand(s) is not supported; supported: linear ops with constants, "
-                      f"matmul/dot with constant weights, sums, shape ops, + and * between "
-                      f"encrypted values, and elementwise functions of one encrypted value")
+    return node_error(InputError, node, f"cannot be quantized: {node.label} on {count} "
+                      f"encrypted operand(s) is not supported; supported: linear ops with "
+                      f"constants, matmul/dot with constant weights, sums, shape ops, + and * "
+                      f"between encrypted values, and elementwise functions of one encrypted "
+                      f"value", with_code=True)

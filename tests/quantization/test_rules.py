@@ -30,15 +30,24 @@ def test_an_op_without_a_rule_is_refused_naming_the_node(monkeypatch):
     def total(x):
         return np.sum(x * 2.0)
 
-    with pytest.raises(InputError, match=r"cannot quantize %\d+ = sum(\(.*\))? at "
-                                         r"test_rules\.py:\d+: sum on 1 encrypted operand"):
+    with pytest.raises(InputError, match=r"%\d+ = sum\(\.\.\.\) cannot be quantized: sum on 1 "
+                                         r"encrypted operand.* \(at test_rules\.py:\d+: ") as error:
         quantize(total, n_bits=6).calibrate(X)
+    assert error.value.node.op is OpKind.SUM
 
 
 def test_a_rule_that_cannot_take_its_operands_names_the_node():
-    with pytest.raises(InputError, match=r"cannot quantize %\d+ = power(\(.*\))? at "
-                                         r"test_rules\.py:\d+: power on 2 encrypted"):
+    with pytest.raises(InputError, match=r"%\d+ = power\(\.\.\.\) cannot be quantized: power "
+                                         r"on 2 encrypted .* \(at test_rules\.py:\d+: ") as error:
         quantize(lambda x, y: x ** y, n_bits=6).calibrate(X, Y + 3)
+    assert error.value.node.op is OpKind.POWER
+
+
+def test_an_output_that_does_not_depend_on_the_inputs_is_named():
+    with pytest.raises(InputError, match=r"%\d+ = constant is an output that does not depend "
+                                         r"on the inputs") as error:
+        quantize(lambda x: (x + 1.0, np.ones(2)), n_bits=6).calibrate(X)
+    assert error.value.node.op is OpKind.CONSTANT
 
 
 def _state(function, *batches, **options) -> QuantizationState:
