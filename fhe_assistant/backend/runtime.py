@@ -49,13 +49,9 @@ def generate_key_set(parameters: TFHEParameters, seed: int | None = None,
     """
     if cache_directory is None:
         return generate_keys(parameters, make_random(seed))
-    cache = InsecureKeyCache(cache_directory)
     tag = f"seed-{seed}" if seed is not None else "random"
-    keys = cache.load(parameters, tag)
-    if keys is None:
-        keys = generate_keys(parameters, make_random(seed))
-        cache.store(parameters, tag, *keys)
-    return keys
+    return InsecureKeyCache(cache_directory).load_or_generate(parameters, tag,
+                                                              make_random(seed))
 
 
 def _encrypt_with_masks(plaintexts: np.ndarray, key: np.ndarray, noise_std_log2: float, random,

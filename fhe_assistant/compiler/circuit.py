@@ -57,13 +57,10 @@ class Circuit(FHEProgram):
         """Per-PBS error probability injected by ``simulate`` (None: exact lookups)."""
         return self.optimization.p_error if self.configuration.simulate_pbs_errors else None
 
-    @property
-    def p_error(self) -> float:
-        return self.optimization.p_error
-
-    @property
-    def global_p_error(self) -> float:
-        return self.optimization.global_p_error
+    p_error = property(lambda self: self.optimization.p_error,
+                       doc="Error probability of one table lookup with the chosen parameters.")
+    global_p_error = property(lambda self: self.optimization.global_p_error,
+                              doc="Probability that some lookup of one run is wrong.")
 
     def simulate(self, *args):
         """Run on clear integers exactly as the encrypted run computes (wrap-around included)."""
@@ -103,15 +100,12 @@ class Circuit(FHEProgram):
         """The backend's evaluation keys of the key set (what ``runtime.run`` takes)."""
         return self.client.keys.evaluation.inner
 
-    @property
-    def keys(self):
-        """The key set (``fhe_assistant.deploy.Keys``): save, load, serialize."""
-        return self.client.keys
+    keys = property(lambda self: self.client.keys,
+                    doc="The key set (``fhe_assistant.deploy.Keys``): save, load, serialize.")
 
     # -- keys and encrypted runs (delegated to the client and the server) ------------------------
-    @property
-    def keys_generated(self) -> bool:
-        return self.client.keys.are_generated
+    keys_generated = property(lambda self: self.client.keys.are_generated,
+                              doc="Whether the circuit's client holds a key set.")
 
     def keygen(self, force: bool = False, seed: int | None = None) -> None:
         """Generate the secret and evaluation keys (from the OS CSPRNG unless a seed is set)."""

@@ -25,13 +25,13 @@ class FHEProgram:
             analysis.lowered_to_fused[i] for i in analysis.plan.lookups
             if i in analysis.lowered_to_fused))
 
-    @property
-    def compatibility(self):
-        return self.analysis.compatibility
-
-    @property
-    def is_compatible(self) -> bool:
-        return self.analysis.compatibility.is_compatible
+    compatibility = property(lambda self: self.analysis.compatibility,
+                             doc="Every node that prevents compilation, why, and the fix.")
+    passes = property(lambda self: self.analysis.passes,
+                      doc="The pipeline's passes in order (name, graph before and after, "
+                          "old id -> new id): how the user's graph became what runs.")
+    is_compatible = property(lambda self: self.analysis.compatibility.is_compatible,
+                             doc="Whether ``compile`` would accept the program.")
 
     @property
     def input_names(self) -> list[str]:

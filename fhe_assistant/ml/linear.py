@@ -25,6 +25,21 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
 
 
+def class_probabilities(scores: np.ndarray, several: str) -> np.ndarray:
+    """Class probabilities from decision scores ``(samples, columns)``, as scikit-learn
+    computes them: one column is the positive class's logit; several are ``"softmax"``
+    logits, ``"one-vs-rest"`` logits (normalized sigmoids) or ``"multi-label"`` logits."""
+    if scores.shape[1] == 1:
+        positive = _sigmoid(scores[:, 0])
+        return np.stack([1 - positive, positive], axis=1)
+    if several == "softmax":
+        return _softmax(scores)
+    probabilities = _sigmoid(scores)
+    if several == "one-vs-rest":
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+    return probabilities
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     shifted = np.exp(z - z.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -87,14 +102,9 @@ class LogisticRegression(_LinearClassifier):
     sklearn_class = linear_model.LogisticRegression
 
     def predict_proba(self, X, fhe: str = "disable") -> np.ndarray:
-        scores = self._model_outputs(X, fhe)
-        if scores.shape[1] == 1:
-            positive = _sigmoid(scores[:, 0])
-            return np.stack([1 - positive, positive], axis=1)
-        if getattr(self.sklearn_model, "solver", "lbfgs") == "liblinear":  # one-vs-rest
-            probabilities = _sigmoid(scores)
-            return probabilities / probabilities.sum(axis=1, keepdims=True)
-        return _softmax(scores)
+        one_vs_rest = getattr(self.sklearn_model, "solver", "lbfgs") == "liblinear"
+        return class_probabilities(self._model_outputs(X, fhe),
+                                   "one-vs-rest" if one_vs_rest else "softmax")
 
 
 class LinearSVC(_LinearClassifier):

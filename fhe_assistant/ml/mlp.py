@@ -24,7 +24,7 @@ from ..quantization.functions import QuantizedFunction
 from ..quantization.n_bits import NBits
 from ..quantization.pruning import prune_layers
 from .base import FHEModel, FHEScoreMixin
-from .linear import _sigmoid, _softmax
+from .linear import class_probabilities
 
 #: Activations as numpy code the quantizer traces (each one becomes a table lookup).
 ACTIVATIONS = {
@@ -82,13 +82,9 @@ class MLPClassifier(FHEScoreMixin, ClassifierMixin, _MLPFHEModel):
     sklearn_class = neural_network.MLPClassifier
 
     def predict_proba(self, X, fhe: str = "disable") -> np.ndarray:
-        logits = self._model_outputs(X, fhe)
-        if logits.shape[1] == 1:
-            positive = _sigmoid(logits[:, 0])
-            return np.stack([1 - positive, positive], axis=1)
-        if self._out_activation == "logistic":  # multi-label
-            return _sigmoid(logits)
-        return _softmax(logits)
+        return class_probabilities(self._model_outputs(X, fhe),
+                                   "multi-label" if self._out_activation == "logistic"
+                                   else "softmax")
 
     def _predictions(self, logits: np.ndarray) -> np.ndarray:
         if logits.shape[1] == 1:

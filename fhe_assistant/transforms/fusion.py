@@ -95,7 +95,12 @@ def build_subgraph(graph: Graph, region: set[int], input_id: int, input_spec: Va
 
 @dataclass(frozen=True, slots=True)
 class FusionProblem:
-    """A float region that cannot become one table lookup: its last node and why."""
+    """A float region that cannot become one table lookup.
+
+    ``node_id`` is the region's last node (where the float value becomes an integer),
+    ``variables`` the encrypted values it depends on, ``message`` why it cannot be fused,
+    in the user's terms.
+    """
 
     node_id: int
     variables: tuple[int, ...]
