@@ -15,9 +15,21 @@ Interface
 ``binary(shape)``
     i.i.d. uniform bits {0, 1} as ``uint64`` (binary secret keys).
 ``gaussian(shape, std)``
-    i.i.d. round(N(0, std**2)) as ``int64``, ``std`` in units of the 2**64 modulus
-    (σ_mod = σ_torus · 2**64).  Adding ``noise.view(np.uint64)`` to a ``uint64`` word
-    adds the two's-complement noise modulo 2**64.
+    i.i.d. round(N(0, std**2)) modulo 2**64 as ``int64``, ``std`` in units of the 2**64
+    modulus (σ_mod = σ_torus · 2**64).  Adding ``noise.view(np.uint64)`` to a ``uint64``
+    word adds the two's-complement noise modulo 2**64.
+
+Exact low bits
+--------------
+A float64 holds 53 significant bits, so a Gaussian sample computed in floating point is a
+multiple of u = ulp(z): once |z| ≥ 2**53 its low bits are forced to zero (at σ = 2**53.5
+only 21.5 % of rounded samples were odd), and already from 2**44 on, rounding ties
+(z = k + 1/2, a fraction u of the samples) all went to even (43 % odd at σ = 2**50). A
+ciphertext's low bit would carry a noisy parity of the key. The float z stands for every
+real in [z − u/2, z + u/2); :func:`round_exactly` draws the sample's position in that
+interval from the same source (64 more bits a sample, only for |z| ≥ 2**32) before
+rounding, which fills exactly the bits below the float's precision: the result is the
+rounded Gaussian up to a relative 2**-52 of its density inside each interval.
 """
 
 from __future__ import annotations
@@ -26,9 +38,13 @@ import os
 
 import numpy as np
 
-__all__ = ["InsecureSeededRandom", "SecureRandom", "box_muller", "make_random"]
+__all__ = ["InsecureSeededRandom", "SecureRandom", "box_muller", "round_exactly", "make_random"]
 
 _TWO_POW_MINUS_53 = 2.0**-53
+_TWO_POW_32 = 2.0**32
+_TWO_POW_53 = 2.0**53
+_TWO_POW_63 = 2.0**63
+_TWO_POW_64 = 2.0**64
 
 
 def _shape_size(shape) -> tuple[tuple[int, ...], int]:
@@ -44,7 +60,7 @@ def box_muller(words: np.ndarray, std: float) -> np.ndarray:
 
         r = std · sqrt(-2 ln u1),   (z0, z1) = (r cos 2πu2, r sin 2πu2)
 
-    is i.i.d. N(0, std²); the result is rint(z) as int64.
+    is i.i.d. N(0, std²) (to float precision: :func:`round_exactly` rounds it).
 
     Parameters
     ----------
@@ -54,7 +70,7 @@ def box_muller(words: np.ndarray, std: float) -> np.ndarray:
 
     Returns
     -------
-    int64 array of length 2h.
+    float64 array of length 2h.
     """
     half = words.size // 2
     u1 = ((words[:half] >> np.uint64(11)).astype(np.float64) + 1.0) * _TWO_POW_MINUS_53
@@ -64,7 +80,57 @@ def box_muller(words: np.ndarray, std: float) -> np.ndarray:
     out = np.empty(2 * half, dtype=np.float64)
     np.multiply(radius, np.cos(angle), out=out[:half])
     np.multiply(radius, np.sin(angle), out=out[half:])
-    return np.rint(out).astype(np.int64)
+    return out
+
+
+def _wrap_to_int64(samples: np.ndarray) -> np.ndarray:
+    """Integral float64 samples modulo 2**64, as two's-complement int64 (exact)."""
+    wrapped = np.fmod(samples, _TWO_POW_64)  # exact: fmod of floats never rounds
+    wrapped[wrapped >= _TWO_POW_63] -= _TWO_POW_64
+    wrapped[wrapped < -_TWO_POW_63] += _TWO_POW_64
+    return wrapped.astype(np.int64)
+
+
+def round_exactly(samples: np.ndarray, uniform_uint64) -> np.ndarray:
+    """Round real Gaussian samples to integers modulo 2**64, low bits exact (module doc).
+
+    Parameters
+    ----------
+    samples : float64 array (``box_muller``'s output)
+    uniform_uint64 : callable(count) -> uint64 array
+        The randomness source that places each sample inside its float's interval; called
+        once, for the samples with |z| ≥ 2**32 (below, a rounding tie has probability
+        under 2**-21 and ``rint`` is used).
+
+    Returns
+    -------
+    int64 array: round(z) modulo 2**64, two's complement.
+    """
+    result = np.empty(samples.shape, dtype=np.int64)
+    magnitude = np.abs(samples)
+    fine = magnitude < _TWO_POW_32
+    result[fine] = np.rint(samples[fine]).astype(np.int64)
+    coarse = np.flatnonzero(~fine)
+    if coarse.size == 0:
+        return result
+    words = uniform_uint64(coarse.size)
+    z = samples[coarse]
+    _, exponent = np.frexp(z)            # |z| = m·2**e, m ∈ [0.5, 1): ulp(z) = 2**(e - 53)
+    below = magnitude[coarse] < _TWO_POW_53
+    # ulp ≤ 1: z + ulp·(v − 1/2), v uniform in [0, 1) with 53 bits, rounded half up
+    ulp = np.ldexp(1.0, exponent[below] - 53)
+    position = (words[below] >> np.uint64(11)).astype(np.float64) * _TWO_POW_MINUS_53 - 0.5
+    whole = np.floor(z[below])
+    step = np.floor(z[below] - whole + ulp * position + 0.5)
+    values = np.empty(coarse.size, dtype=np.int64)
+    values[below] = whole.astype(np.int64) + step.astype(np.int64)
+    # ulp ≥ 2: z is an integer; a uniform offset in [−ulp/2, ulp/2) fills its low bits
+    fill_bits = np.minimum(exponent[~below] - 53, 63).astype(np.uint64)
+    offsets = words[~below] & ((np.uint64(1) << fill_bits) - np.uint64(1))
+    offsets -= np.uint64(1) << (fill_bits - np.uint64(1))
+    values[~below] = (_wrap_to_int64(z[~below]).view(np.uint64) + offsets).view(np.int64)
+    result[coarse] = values
+    return result
 
 
 class SecureRandom:
@@ -96,7 +162,8 @@ class SecureRandom:
         """round(N(0, std²)) as int64, std in units of the 2**64 modulus."""
         shape, size = _shape_size(shape)
         words = self._words(size + (size & 1))
-        return box_muller(words, std)[:size].reshape(shape)
+        samples = box_muller(words, std)[:size]
+        return round_exactly(samples, self._words).reshape(shape)
 
     def __repr__(self) -> str:
         return "SecureRandom(os.urandom)"
@@ -129,7 +196,8 @@ class InsecureSeededRandom:
     def gaussian(self, shape, std: float) -> np.ndarray:
         shape, size = _shape_size(shape)
         words = self.uniform_uint64(size + (size & 1))
-        return box_muller(words, std)[:size].reshape(shape)
+        samples = box_muller(words, std)[:size]
+        return round_exactly(samples, self.uniform_uint64).reshape(shape)
 
     def __repr__(self) -> str:
         return f"InsecureSeededRandom(seed={self.seed})"

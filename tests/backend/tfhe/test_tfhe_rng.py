@@ -11,7 +11,7 @@ from fhe_assistant.backend.tfhe import (
     generate_keys,
     make_random,
 )
-from fhe_assistant.backend.tfhe.rng import box_muller
+from fhe_assistant.backend.tfhe.rng import box_muller, round_exactly
 from fhe_assistant.crypto.parameters import TFHEParameters
 
 
@@ -43,9 +43,47 @@ def test_distributions(source):
 def test_box_muller_is_gaussian():
     rng = np.random.default_rng(0)
     samples = box_muller(rng.integers(0, 2**64, 400_000, dtype=np.uint64), 1000.0) / 1000.0
+    assert samples.dtype == np.float64
     # fourth moment of N(0, 1) is 3; tails of a Gaussian
     assert abs(np.mean(samples**4) - 3) < 0.1
     assert abs(np.mean(np.abs(samples) > 3) - 0.0027) < 0.0006
+
+
+STDS_LOG2 = (10, 20, 30, 40, 50, 52.5, 53.5, 55, 58, 60)
+
+
+@pytest.mark.parametrize("std_log2", STDS_LOG2)
+def test_gaussian_low_bits_are_uniform_and_variance_exact(std_log2):
+    """Above 2**53 a float cannot hold the low bits: the sampler must fill them uniformly."""
+    std = 2.0**std_log2
+    noise = InsecureSeededRandom(int(std_log2 * 10)).gaussian(200_000, std)
+    assert noise.dtype == np.int64
+    words = noise.view(np.uint64)
+    for bit in range(8):  # each low bit a fair coin (σ of a mean: 0.0011)
+        assert abs((words >> np.uint64(bit) & np.uint64(1)).mean() - 0.5) < 0.01, bit
+    counts = np.bincount((words & np.uint64(255)).astype(np.int64), minlength=256)
+    chi2 = ((counts - noise.size / 256) ** 2 / (noise.size / 256)).sum()
+    assert 255 - 5 * 22.6 < chi2 < 255 + 5 * 22.6  # χ²(255): mean 255, σ 22.6; two-sided
+    ratio = noise.astype(np.float64).var() / std**2  # σ of the ratio: sqrt(2 / n) = 0.0032
+    assert abs(ratio - 1) < 0.02 and abs(noise.astype(np.float64).mean()) < 0.02 * std
+
+
+@pytest.mark.parametrize("source", [SecureRandom(), InsecureSeededRandom(5)], ids=repr)
+def test_gaussian_odd_fraction_at_two_to_the_53_5(source):
+    """The review's case: rounding a float made 21.5 % of the samples odd at σ = 2**53.5."""
+    noise = source.gaussian(200_000, 2.0**53.5)
+    odd = (noise.view(np.uint64) & np.uint64(1)).mean()
+    assert abs(odd - 0.5) < 0.01, odd
+
+
+def test_gaussian_wraps_modulo_two_to_the_64():
+    samples = np.array([2.0**63, -(2.0**63) - 2048.0, 2.0**64 + 4096.0, -5.0, 2.0**40 + 0.5])
+    zero = lambda count: np.zeros(count, dtype=np.uint64)  # noqa: E731
+    wrapped = round_exactly(samples, zero).view(np.uint64)
+    # all-zero words put each sample at the bottom of its float's interval: minus ulp/2
+    expected = np.array([2**63 - 2**10, 2**63 - 2048 - 2**10, 4096 - 2**11, 2**64 - 5,
+                         2**40], dtype=np.uint64)
+    assert np.array_equal(wrapped, expected)
 
 
 def test_insecure_source_is_reproducible():
