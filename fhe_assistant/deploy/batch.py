@@ -1,18 +1,22 @@
 """Encrypted batch inference on Dask (``dask.distributed``).
 
-``run_batch(server, samples, evaluation_keys, client=None)`` runs one task per sample:
+``run_batch(server, samples, evaluation_keys, client=None)`` runs the samples in chunks:
 
-* ``client=None`` starts a ``LocalCluster`` (``n_workers`` processes, one thread each, numba
-  limited to ``cores // n_workers`` threads) for the call and closes it afterwards; a
-  scheduler address (``"tcp://…"``) or a ``distributed.Client`` uses that cluster.
+* ``client=None`` (and no ``scheduler_address``) starts a ``LocalCluster`` of ``n_workers``
+  processes, one task at a time each, for the call and closes it afterwards;
+  ``scheduler_address="tcp://…"`` or a ``distributed.Client`` uses an existing cluster.
 * The program and the evaluation keys travel as their serialized envelopes, scattered to
   every worker once (``broadcast=True``) and kept scattered for the client's next batches;
   each worker deserializes them on first use and keeps them (keyed by digest), so tasks
-  carry only their ciphertexts. The task is ``Server.run_serialized``, taken from the
-  server passed in (this module builds no server).
+  carry only their ciphertexts (seeded: 8 bytes an element). The task is
+  ``Server.run_serialized``, taken from the server passed in (this module builds no server).
+* Samples go in chunks (``chunk_size``; by default about four chunks per worker, at most
+  32 samples each) so that Dask's per-task cost is paid once per chunk.
+* Each task sets numba's thread count (``threads_per_worker``; by default the cores split
+  evenly over a local cluster's workers) so that workers do not oversubscribe the cores.
 * Results come back in input order. A task that raises is retried (``retries``); a worker
-  that dies mid-batch has its tasks rescheduled by Dask (results it held are recomputed),
-  so nothing is lost.
+  that dies mid-batch has its chunks rescheduled by Dask (results it held are recomputed),
+  so no sample is lost.
 
 Everything crossing the wire is one of our envelopes (bytes); Dask pickles only the task
 function's reference.
@@ -32,6 +36,19 @@ from .value import Value
 _CACHE_SIZE = 4
 #: per Dask client: digest -> future of the scattered bytes (kept for the next batch)
 _SCATTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def set_numba_threads(threads: int | dict) -> None:
+    """numba threads for this task: a count, or {host: worker processes on it} to split
+    the host's cores over them."""
+    import numba
+
+    if isinstance(threads, dict):
+        from distributed import get_worker
+
+        host = get_worker().address.rsplit(":", 1)[0].split("://")[-1]
+        threads = (os.cpu_count() or 1) // max(1, threads.get(host, 1))
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
 
 
 def _samples(server, samples, evaluation_keys) -> list[list[bytes]]:
@@ -59,28 +76,35 @@ def _scatter(client, data: bytes, digest: str):
     return future
 
 
-def local_cluster(n_workers: int = 2, threads: int | None = None):
-    """A LocalCluster of worker processes sized for PBS work.
+def local_cluster(n_workers: int = 2):
+    """A LocalCluster of ``n_workers`` worker processes, one task at a time each.
 
-    Each worker runs one task at a time with ``threads`` numba threads (the cores split
-    evenly). Dask's default worker environment (``OMP_NUM_THREADS=1`` and
+    Dask's default worker environment (``OMP_NUM_THREADS=1`` and
     ``MALLOC_TRIM_THRESHOLD_=65536``, which turns off glibc's adaptive mmap threshold so
-    every large temporary of a bootstrap is a fresh mmap) is replaced for these workers.
+    every large temporary of a bootstrap is a fresh mmap) is tuned for BLAS work; these
+    workers get none of it (Dask sets that environment in the parent process before each
+    spawn, where it would also change this process's numba settings). numba's thread
+    count is set by each task instead (``threads_per_worker`` of :func:`run_batch`).
     """
     import dask
     from distributed import LocalCluster
 
-    threads = threads or max(1, (os.cpu_count() or 1) // n_workers)
-    environ = {"NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": {}}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                             host="127.0.0.1", dashboard_address="127.0.0.1:0",
                             scheduler_kwargs={"dashboard": False})
 
 
+def _chunks(payloads: list, chunk_size: int | None, workers: int) -> list[list]:
+    if chunk_size is None:
+        chunk_size = min(32, max(1, -(-len(payloads) // (4 * max(1, workers)))))
+    return [payloads[i:i + chunk_size] for i in range(0, len(payloads), chunk_size)]
+
+
 def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
-              n_workers: int = 2, retries: int = 3, timeout: float | None = None,
-              on_progress=None) -> list:
+              scheduler_address: str | None = None, n_workers: int = 2,
+              threads_per_worker: int | None = None, chunk_size: int | None = None,
+              retries: int = 3, timeout: float | None = None, on_progress=None) -> list:
     """Run ``server`` on every sample with Dask; returns the results in input order.
 
     Parameters
@@ -89,14 +113,23 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
         One entry per call: a Value, or a tuple of Values (one per program input).
     evaluation_keys : EvaluationKeys
     client : None, str or distributed.Client
-        None: a fresh ``LocalCluster`` of ``n_workers`` processes for this call; a str: a
-        scheduler address; a Client: use it as is.
+        A Client: use its cluster as is; a str: a scheduler address (as
+        ``scheduler_address``); None: ``scheduler_address`` if given, else a fresh
+        ``LocalCluster`` of ``n_workers`` processes for this call.
+    scheduler_address : str, optional
+        e.g. ``"tcp://10.0.0.5:8786"`` (``dask scheduler`` / ``dask worker``).
+    threads_per_worker : int, optional
+        numba threads for each task. Default: the cores split over a local cluster's
+        workers; on an existing cluster, the cores of the machine split over the cluster's
+        worker processes on it (ask for more only if each worker has cores to itself).
+    chunk_size : int, optional
+        Samples per task (default: about four tasks per worker, at most 32 samples each).
     retries : int
         How many times a failing task is retried.
     timeout : float, optional
         Seconds to wait for the whole batch (``TimeoutError`` past it).
     on_progress : callable(done, total), optional
-        Called in the caller's thread as results arrive.
+        Called in the caller's thread as chunks finish (counts in samples).
     """
     from distributed import Client, as_completed, wait
 
@@ -109,25 +142,31 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
     program_digest = hashlib.sha256(program).hexdigest()
     keys_digest = hashlib.sha256(keys).hexdigest()
     cluster = owned = None
-    if client is None:
+    address = client if isinstance(client, str) else scheduler_address
+    if client is None and address is None:
         cluster = local_cluster(n_workers)
         client = owned = Client(cluster)
-    elif isinstance(client, str):
-        client = owned = Client(client)
+        client.wait_for_workers(n_workers, timeout=timeout)
+    elif client is None or isinstance(client, str):
+        client = owned = Client(address)
     try:
+        threads = threads_per_worker or _workers_per_host(client)
         program_future = _scatter(client, program, program_digest)
         keys_future = _scatter(client, keys, keys_digest)
+        chunks = _chunks(payloads, chunk_size, len(client.scheduler_info()["workers"]))
         batch = uuid.uuid4().hex[:8]
         futures = [client.submit(server.run_serialized, program_future, program_digest, keys_future,
-                                 keys_digest, payload, key=f"fhe-run-{batch}-{index}",
+                                 keys_digest, chunk, threads, key=f"fhe-run-{batch}-{index}",
                                  retries=retries, pure=False)
-                   for index, payload in enumerate(payloads)]
+                   for index, chunk in enumerate(chunks)]
         if on_progress is not None:
-            for done, _ in enumerate(as_completed(futures, timeout=timeout), start=1):
-                on_progress(done, len(futures))
+            sizes, done = {f.key: len(c) for f, c in zip(futures, chunks)}, 0
+            for future in as_completed(futures, timeout=timeout):
+                done += sizes[future.key]
+                on_progress(done, len(payloads))
         else:
             wait(futures, timeout=timeout)
-        outputs = client.gather(futures)
+        outputs = [item for chunk in client.gather(futures) for item in chunk]
         for future in futures:
             future.release()
     finally:
@@ -140,3 +179,12 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
         values = tuple(Value.deserialize(item) for item in serialized)
         results.append(values[0] if len(values) == 1 else values)
     return results
+
+
+def _workers_per_host(client) -> dict[str, int]:
+    """How many worker processes each host runs (each task splits its host's cores)."""
+    per_host: dict[str, int] = {}
+    for address in client.scheduler_info()["workers"]:
+        host = address.rsplit(":", 1)[0].split("://")[-1]
+        per_host[host] = per_host.get(host, 0) + 1
+    return per_host

@@ -17,8 +17,12 @@ A section is ``{"name", "dtype", "shape", "offset", "nbytes"}``; dtypes come fro
 allow-list (integers, floats, complex128), so nothing in a payload is ever executed or
 unpickled. Readers check, in this order: length, magic, version (a newer one is refused
 with an "upgrade" message; bytes [0, 8) stay the same in every version), kind, lengths,
-checksum, JSON, then each section's dtype, shape, bounds and contiguity. Any failure
-raises :class:`SerializationError` naming the artifact.
+checksum, JSON (no NaN/Infinity, nesting at most ``MAX_JSON_DEPTH`` deep), then each
+section's dtype, shape, bounds and contiguity. Any failure raises
+:class:`SerializationError` naming the artifact and the field; no other exception leaves a
+reader, whatever the bytes (``tests/deploy/test_fuzz.py`` feeds thousands of resealed
+mutations to every loader). The checksum detects accidents, not attacks: anyone can reseal
+altered bytes, so a reader trusts nothing it has not checked.
 
 Envelopes are self-delimiting (the prefix gives the total length), so several can be sent
 back to back (:func:`split_envelopes`), as the HTTP ``/run`` endpoint does.
@@ -42,6 +46,11 @@ PREFIX_SIZE = _PREFIX.size            # 20
 DIGEST_SIZE = 32
 HEADER_SIZE = PREFIX_SIZE + DIGEST_SIZE
 MAX_METADATA_BYTES = 16 << 20
+#: JSON nesting allowed in metadata (a program's graph uses about 6 levels).
+MAX_JSON_DEPTH = 32
+MAX_DIMENSIONS = 32
+#: a dimension is below this (reshape and size arithmetic stay in int64).
+MAX_DIMENSION = 1 << 40
 
 _DTYPES = {name: np.dtype(name).newbyteorder("<") for name in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -164,30 +173,82 @@ def decode_envelope(data: bytes, expected: Kind) -> Envelope:
         raise SerializationError(f"corrupted {what}: checksum mismatch (the bytes were "
                                  f"truncated, altered or tampered with)")
     start = HEADER_SIZE + metadata_length
-    try:
-        metadata = json.loads(bytes(view[HEADER_SIZE:start]).decode())
-    except (UnicodeDecodeError, ValueError) as error:
-        raise SerializationError(f"corrupted {what}: unreadable metadata ({error})") from None
+    metadata = parse_json(bytes(view[HEADER_SIZE:start]), what)
     if not isinstance(metadata, dict) or not isinstance(metadata.get("sections"), list):
         raise SerializationError(f"corrupted {what}: metadata is not a section table")
     arrays = _read_sections(view[start:start + payload_length], metadata.pop("sections"), what)
     return Envelope(Kind(expected), metadata, arrays, version)
 
 
+def _refuse_constant(name: str):
+    raise SerializationError(f"{name} is not allowed in metadata")
+
+
+def _depth(value, limit: int) -> int:
+    """Nesting depth of parsed JSON, stopping once past ``limit``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json(text: bytes, what: str):
+    """Strict JSON metadata: UTF-8, no NaN/Infinity, nesting at most ``MAX_JSON_DEPTH``."""
+    try:
+        metadata = json.loads(text.decode("utf-8"), parse_constant=_refuse_constant)
+    except SerializationError as error:
+        raise SerializationError(f"corrupted {what}: {error}") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise SerializationError(f"corrupted {what}: unreadable metadata ({error})") from None
+    except RecursionError:
+        raise SerializationError(f"corrupted {what}: metadata nested too deeply") from None
+    if _depth(metadata, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise SerializationError(f"corrupted {what}: metadata nested more than "
+                                 f"{MAX_JSON_DEPTH} levels deep")
+    return metadata
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _section_fields(section, what: str) -> tuple[str, str, tuple[int, ...], int, int]:
+    if not isinstance(section, dict):
+        raise SerializationError(f"corrupted {what}: a section entry is not an object")
+    name, dtype_name = section.get("name"), section.get("dtype")
+    shape, offset, nbytes = section.get("shape"), section.get("offset"), section.get("nbytes")
+    if not isinstance(name, str) or len(name) > 256:
+        raise SerializationError(f"corrupted {what}: a section has no valid 'name'")
+    if not isinstance(dtype_name, str) or dtype_name not in _DTYPES:
+        raise SerializationError(f"{what}: section {name!r} has unsupported 'dtype' "
+                                 f"{str(dtype_name)[:40]!r}")
+    if not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS or not all(
+            _is_int(d) and 0 <= d < MAX_DIMENSION for d in shape):
+        raise SerializationError(f"corrupted {what}: section {name!r} has a malformed 'shape'")
+    extent = 1
+    for dim in shape:
+        extent *= max(dim, 1)
+    if extent >= MAX_DIMENSION:  # numpy refuses such shapes even when empty
+        raise SerializationError(f"corrupted {what}: section {name!r} has a malformed 'shape'")
+    for label, number in (("offset", offset), ("nbytes", nbytes)):
+        if not _is_int(number) or not 0 <= number < 1 << 63:
+            raise SerializationError(f"corrupted {what}: section {name!r} has a malformed "
+                                     f"{label!r}")
+    return name, dtype_name, tuple(shape), offset, nbytes
+
+
 def _read_sections(payload: memoryview, sections: list, what: str) -> dict[str, np.ndarray]:
     arrays, expected_offset = {}, 0
     for section in sections:
-        try:
-            name, dtype_name = str(section["name"]), section["dtype"]
-            shape = tuple(int(d) for d in section["shape"])
-            offset, nbytes = int(section["offset"]), int(section["nbytes"])
-        except (KeyError, TypeError, ValueError):
-            raise SerializationError(f"corrupted {what}: malformed section entry") from None
-        if dtype_name not in _DTYPES:
-            raise SerializationError(f"{what}: section {name!r} has unsupported dtype "
-                                     f"{dtype_name!r}")
-        if any(d < 0 for d in shape) or name in arrays:
-            raise SerializationError(f"corrupted {what}: bad section {name!r}")
+        name, dtype_name, shape, offset, nbytes = _section_fields(section, what)
+        if name in arrays:
+            raise SerializationError(f"corrupted {what}: section {name!r} appears twice")
         dtype = _DTYPES[dtype_name]
         count = 1
         for dim in shape:
@@ -207,14 +268,31 @@ def _read_sections(payload: memoryview, sections: list, what: str) -> dict[str, 
 
 def require(metadata: dict, key: str, kind: type | tuple, what: str):
     """A metadata field of the given type, or a SerializationError naming it."""
-    value = metadata.get(key)
+    value = metadata.get(key) if isinstance(metadata, dict) else None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise SerializationError(f"corrupted {what}: field {key!r} is missing or malformed")
     return value
 
 
+def require_int(metadata: dict, key: str, low: int, high: int, what: str) -> int:
+    """An integer field in [low, high], or a SerializationError naming it."""
+    value = require(metadata, key, int, what)
+    if not low <= value <= high:
+        raise SerializationError(f"corrupted {what}: field {key!r} = {value} is outside "
+                                 f"[{low}, {high}]")
+    return value
+
+
+def require_hex(metadata: dict, key: str, digits: int, what: str) -> str:
+    """A lowercase hexadecimal string of ``digits`` digits (key ids, fingerprints, seeds)."""
+    value = require(metadata, key, str, what)
+    if len(value) != digits or value.strip("0123456789abcdef"):
+        raise SerializationError(f"corrupted {what}: field {key!r} is not {digits} hex digits")
+    return value
+
+
 def checked_shape(value, what: str, field_name: str = "shape") -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(isinstance(d, int) and not isinstance(d, bool)
-                                              and 0 <= d < 2**31 for d in value):
+    if not isinstance(value, list) or len(value) > MAX_DIMENSIONS or not all(
+            _is_int(d) and 0 <= d < 2**31 for d in value):
         raise SerializationError(f"corrupted {what}: field {field_name!r} is not a shape")
     return tuple(value)

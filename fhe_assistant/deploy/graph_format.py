@@ -157,7 +157,7 @@ def decode_value(data, arrays: ArrayTable, what: str):
             return Tabulated(str(body))
     except SerializationError:
         raise
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, OverflowError):
         pass
     raise SerializationError(f"corrupted {what}: malformed attribute {tag!r}")
 
@@ -234,12 +234,12 @@ def decode_graph(data, arrays: ArrayTable, what: str) -> Graph:
                 raise SerializationError(f"corrupted {what}: node {index} is malformed")
             graph.add(op, operands, _decode_spec(entry["spec"], what),
                       {str(k): decode_value(v, arrays, what) for k, v in attrs.items()})
+        ids = range(len(graph.nodes))
+        if sorted(inputs) != sorted(graph.inputs) or not outputs \
+                or not all(isinstance(o, int) and o in ids for o in outputs):
+            raise SerializationError(f"corrupted {what}: graph inputs or outputs are malformed")
     except (KeyError, TypeError):
         raise SerializationError(f"corrupted {what}: malformed graph") from None
-    ids = range(len(graph.nodes))
-    if sorted(inputs) != sorted(graph.inputs) or not outputs \
-            or not all(isinstance(o, int) and o in ids for o in outputs):
-        raise SerializationError(f"corrupted {what}: graph inputs or outputs are malformed")
     graph.inputs, graph.outputs = list(inputs), list(outputs)
     return graph
 
@@ -268,7 +268,7 @@ def decode_plan(data, graph: Graph, what: str) -> FHEPlan:
             lookup = TableLookupPlan(**dict(zip(_LOOKUP_FIELDS, row)))
             plan.lookups[lookup.node_id] = lookup
         plan.folded_roundings = {int(i) for i in data["folded_roundings"]}
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise SerializationError(f"corrupted {what}: malformed FHE plan") from None
     count = len(graph.nodes)
     encrypted = {node.id for node in graph.nodes if node.is_encrypted}

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..crypto.parameters import TFHEParameters
-from .envelope import Kind, decode_envelope, encode_envelope, require
+from .envelope import Kind, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
 from .specs import check_fingerprint, parameters_from_json, parameters_to_json
 
@@ -102,6 +102,8 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
         if array is None or array.shape != shape or array.dtype != dtypes[name]:
             raise SerializationError(f"corrupted {what}: {name} does not have the shape {shape} "
                                      f"the parameters imply")
+    if shapes:
+        _check_spectra(arrays["bootstrap_key_fourier"], parameters.polynomial_size, what)
     tfhe_keys, _ = _tfhe()
     if not shapes:
         return tfhe_keys.EvaluationKeys(None, None)
@@ -120,10 +122,23 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
     return tfhe_keys.EvaluationKeys(bootstrap_key, keyswitch_key)
 
 
+def _check_spectra(spectra: np.ndarray, polynomial_size: int, what: str) -> None:
+    """A bootstrapping key's spectra are finite and bounded: each is the unnormalized
+    transform of N torus words (|word| ≤ 2**63 as signed integers), so |part| ≤ N·2**63."""
+    parts = spectra.view(np.float64) if spectra.dtype == np.complex128 else spectra
+    if not np.isfinite(parts).all():
+        raise SerializationError(f"corrupted {what}: the bootstrapping key holds NaN or "
+                                 f"infinite values")
+    bound = polynomial_size * 2.0**63
+    if parts.size and np.abs(parts).max() > bound:
+        raise SerializationError(f"corrupted {what}: the bootstrapping key holds values "
+                                 f"beyond ±N·2**63 = ±{bound:.3g}")
+
+
 def _read_header(metadata: dict, what: str) -> tuple[TFHEParameters, str]:
     parameters = parameters_from_json(metadata.get("parameters"), what)
     check_fingerprint(parameters, metadata.get("fingerprint"), what)
-    key_id = require(metadata, "key_id", str, what)
+    key_id = require_hex(metadata, "key_id", 32, what)
     if require(metadata, "has_pbs", bool, what) != (parameters.lwe_dimension > 0):
         raise SerializationError(f"corrupted {what}: has_pbs contradicts the parameters")
     return parameters, key_id
@@ -286,7 +301,11 @@ class Keys:
             if bits is None or bits.dtype != np.uint8 or bits.shape != ((count + 7) // 8,):
                 raise SerializationError(f"corrupted {what}: {name} does not match the "
                                          f"parameters")
-            secret[name] = np.unpackbits(bits)[:count].astype(np.uint64)
+            unpacked = np.unpackbits(bits)
+            if unpacked[count:].any():
+                raise SerializationError(f"corrupted {what}: {name} has bits set past the "
+                                         f"{count} key bits")
+            secret[name] = unpacked[:count].astype(np.uint64)
         tfhe_keys, rng = _tfhe()
         secret_keys = tfhe_keys.SecretKeys(secret["lwe_key_bits"],
                                            secret["glwe_key_bits"].reshape(k, size))

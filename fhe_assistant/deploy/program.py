@@ -79,7 +79,7 @@ class Program(LoweredProgram):
             bounds = {int(i): Bounds(decode_value(low, arrays, _WHAT),
                                      decode_value(high, arrays, _WHAT))
                       for i, low, high in metadata["operand_bounds"]}
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise SerializationError(f"corrupted {_WHAT}: malformed table list") from None
         program = Program(graph, plan, {DEFAULT_KEY_SET: parameters}, bounds, tables)
         program._check()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import zipfile
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -16,7 +17,8 @@ from ..core.dtypes import Integer
 from ..core.errors import InputError
 from ..ir.printer import node_error
 from ..lowered.program import LoweredProgram
-from .batch import run_batch
+from .batch import run_batch, set_numba_threads
+from .envelope import PREFIX_SIZE, envelope_length
 from .errors import SerializationError
 from .keys import EvaluationKeys
 from .program import Program
@@ -25,7 +27,8 @@ from .value import Value
 
 PROGRAM_ENTRY = "server.program"
 SPECS_ENTRY = "client.specs"
-MAX_ENTRY_BYTES = 1 << 30
+MAX_PROGRAM_BYTES = 256 << 20
+MAX_SPECS_BYTES = 1 << 20
 #: on a Dask worker: digest -> deserialized program or keys (the last few)
 _WORKER_CACHE: OrderedDict[str, object] = OrderedDict()
 _WORKER_CACHE_SIZE = 4
@@ -43,6 +46,30 @@ def _cached(digest: str, build):
         while len(_WORKER_CACHE) > _WORKER_CACHE_SIZE:
             _WORKER_CACHE.popitem(last=False)
     return item
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
+                where: str) -> bytes:
+    """One entry's bytes, never inflating more than its envelope header announces.
+
+    The envelope's first bytes give its total length; it must match the size the archive
+    declares and be under ``limit`` before the rest is read (and a lying archive is
+    stopped after that many bytes).
+    """
+    if info.file_size > limit:
+        raise SerializationError(f"{where}: {info.filename} declares {info.file_size} bytes, "
+                                 f"more than the {limit} allowed")
+    with archive.open(info) as stream:
+        head = stream.read(PREFIX_SIZE)
+        total = envelope_length(head)
+        if total != info.file_size:
+            raise SerializationError(f"{where}: {info.filename} announces {total} bytes but "
+                                     f"the archive declares {info.file_size}")
+        data = head + stream.read(total - len(head) + 1)
+    if len(data) != total:
+        raise SerializationError(f"{where}: {info.filename} holds {len(data)} bytes, its "
+                                 f"header announces {total}")
+    return data
 
 
 def specs_of(program: Program) -> ClientSpecs:
@@ -112,25 +139,29 @@ class Server:
 
     @staticmethod
     def load(path) -> Server:
+        """Read ``server.zip``; any malformed archive or entry raises SerializationError."""
+        where = repr(os.fspath(path))
         try:
             with zipfile.ZipFile(path) as archive:
                 entries = {info.filename: info for info in archive.infolist()}
                 if PROGRAM_ENTRY not in entries:
-                    raise SerializationError(f"{os.fspath(path)!r} is not a server artifact: "
-                                             f"no {PROGRAM_ENTRY} entry")
-                if entries[PROGRAM_ENTRY].file_size > MAX_ENTRY_BYTES:
-                    raise SerializationError(f"{os.fspath(path)!r}: the program is too large")
-                program_bytes = archive.read(PROGRAM_ENTRY)
-                specs_bytes = archive.read(SPECS_ENTRY) if SPECS_ENTRY in entries \
-                    and entries[SPECS_ENTRY].file_size < MAX_ENTRY_BYTES else None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
-            raise SerializationError(f"{os.fspath(path)!r} is not a valid server.zip "
-                                     f"({error})") from None
+                    raise SerializationError(f"{where} is not a server artifact: no "
+                                             f"{PROGRAM_ENTRY} entry")
+                program_bytes = _read_entry(archive, entries[PROGRAM_ENTRY],
+                                            MAX_PROGRAM_BYTES, where)
+                specs_bytes = _read_entry(archive, entries[SPECS_ENTRY], MAX_SPECS_BYTES, where) \
+                    if SPECS_ENTRY in entries else None
+        except SerializationError:
+            raise
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+                NotImplementedError, RuntimeError, ValueError) as error:
+            # what zipfile raises on a damaged, encrypted or exotic archive
+            raise SerializationError(f"{where} is not a valid server.zip "
+                                     f"({type(error).__name__}: {error})") from None
         server = Server(Program.deserialize(program_bytes))
         server._serialized = program_bytes
         if specs_bytes is not None and ClientSpecs.deserialize(specs_bytes) != server.client_specs:
-            raise SerializationError(f"{os.fspath(path)!r}: {SPECS_ENTRY} does not match the "
-                                     f"program")
+            raise SerializationError(f"{where}: {SPECS_ENTRY} does not match the program")
         return server
 
     # -- runs --------------------------------------------------------------------------------------
@@ -197,17 +228,22 @@ class Server:
 
     @staticmethod
     def run_serialized(program: bytes, program_digest: str, keys: bytes, keys_digest: str,
-                       arguments: list[bytes]) -> list[bytes]:
-        """The Dask task of ``run_batch``: one call, serialized values in and out.
+                       chunk: list[list[bytes]], threads: int | dict = 1) -> list[list[bytes]]:
+        """The Dask task of ``run_batch``: a chunk of calls, serialized values in and out.
 
-        A worker deserializes each program and key set once (keyed by digest).
+        A worker deserializes each program and key set once (keyed by digest); ``threads``
+        sets numba's thread count for the task (:func:`.batch.set_numba_threads`).
         """
+        set_numba_threads(threads)
         server = _cached(program_digest, lambda: Server(Program.deserialize(program)))
         evaluation_keys = _cached(keys_digest, lambda: EvaluationKeys.deserialize(keys))
-        results = server.run(*[Value.deserialize(a) for a in arguments],
-                             evaluation_keys=evaluation_keys)
-        results = results if isinstance(results, tuple) else (results,)
-        return [r.serialize() for r in results]
+        outputs = []
+        for arguments in chunk:
+            results = server.run(*[Value.deserialize(a) for a in arguments],
+                                 evaluation_keys=evaluation_keys)
+            results = results if isinstance(results, tuple) else (results,)
+            outputs.append([r.serialize() for r in results])
+        return outputs
 
     def __repr__(self) -> str:
         return f"Server({self.client_specs})"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from ..core.dtypes import Integer
 from ..core.values import ValueSpec
 from ..crypto.parameters import TFHEParameters
-from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require
+from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
 
 _WHAT = Kind.CLIENT_SPECS.label
@@ -41,14 +41,34 @@ def parameters_from_json(data, what: str) -> TFHEParameters:
         raise SerializationError(f"corrupted {what}: polynomial size {size} is not a power of 2")
     if not 1 <= parameters.message_bit_width <= 16 or parameters.big_lwe_dimension == 0:
         raise SerializationError(f"corrupted {what}: malformed TFHE parameters")
+    if parameters.big_lwe_dimension > 1 << 17 or size < 2 and parameters.lwe_dimension:
+        raise SerializationError(f"corrupted {what}: the GLWE dimension times the polynomial "
+                                 f"size must be in [1, 2**17] (N ≥ 2 with a bootstrap)")
+    for label, base_log, level in (
+            ("bootstrap", parameters.pbs_base_log, parameters.pbs_level),
+            ("keyswitch", parameters.ks_base_log, parameters.ks_level)):
+        if parameters.lwe_dimension and not (1 <= base_log and 1 <= level
+                                             and base_log * level <= 64):
+            raise SerializationError(f"corrupted {what}: the {label} decomposition (base log "
+                                     f"{base_log}, {level} levels) must have 1 ≤ base log × "
+                                     f"levels ≤ 64")
     return parameters
 
 
 def check_fingerprint(parameters: TFHEParameters, fingerprint, what: str) -> str:
+    require_hex({"fingerprint": fingerprint}, "fingerprint", 16, what)
     if fingerprint != parameters.fingerprint():
         raise SerializationError(f"corrupted {what}: the parameter fingerprint does not match "
                                  f"the parameters")
     return fingerprint
+
+
+def _name(data: dict, what: str) -> str:
+    name = require(data, "name", str, what)
+    if not 1 <= len(name) <= 256 or not name.isprintable():
+        raise SerializationError(f"corrupted {what}: field 'name' must be 1 to 256 printable "
+                                 f"characters")
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +109,7 @@ class ArgumentSpec:
         if not isinstance(data, dict):
             raise SerializationError(f"corrupted {what}: malformed argument spec")
         spec = ArgumentSpec(
-            name=require(data, "name", str, what),
+            name=_name(data, what),
             shape=checked_shape(data.get("shape"), what),
             is_encrypted=require(data, "encrypted", bool, what),
             precision=require(data, "precision", int, what),
@@ -137,6 +157,8 @@ class ClientSpecs:
         inputs, outputs = metadata.get("inputs"), metadata.get("outputs")
         if not isinstance(inputs, list) or not isinstance(outputs, list) or not outputs:
             raise SerializationError(f"corrupted {what}: missing input or output specs")
+        if len(inputs) > 1024 or len(outputs) > 1024:
+            raise SerializationError(f"corrupted {what}: more than 1024 inputs or outputs")
         return ClientSpecs(parameters, tuple(ArgumentSpec.from_json(i, what) for i in inputs),
                            tuple(ArgumentSpec.from_json(o, what) for o in outputs))
 

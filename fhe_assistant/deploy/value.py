@@ -14,9 +14,10 @@ Format (envelope kind 4)::
     metadata {"encrypted": false, "shape": [...]}
     section  "clear"  int64 shape          (a clear argument passed through the client)
 
-``key_id`` names the key set the value was encrypted under (or, for a result, the key set
-of the evaluation keys it was computed with), so a value meeting the wrong keys fails with
-a clear error instead of decrypting to garbage.
+``key_id`` (32 hex digits, mandatory for an encrypted value) names the key set the value
+was encrypted under (or, for a result, the key set of the evaluation keys it was computed
+with), so a value meeting the wrong keys fails with a clear error instead of decrypting to
+garbage.
 
 Seeded ciphertexts are what a client sends by default: an LWE mask is public and uniform,
 so it can be replaced by the seed of a cryptographic XOF (as tfhe-rs's and Concrete's
@@ -31,12 +32,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backend.values import EncryptedValue
-from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require
+from .envelope import (
+    Kind,
+    checked_shape,
+    decode_envelope,
+    encode_envelope,
+    require,
+    require_hex,
+    require_int,
+)
 from .errors import SerializationError
 
 _WHAT = Kind.VALUE.label
 MASK_DOMAIN = b"fhe_assistant seeded LWE masks v1\0"
 SEED_BYTES = 32
+KEY_ID_DIGITS = 32
 MAX_LWE_SIZE = (1 << 17) + 1
 MAX_EXPANDED_WORDS = 1 << 27
 
@@ -155,22 +165,16 @@ class Value:
                 raise SerializationError(f"corrupted {_WHAT}: the clear tensor does not match "
                                          f"its shape {shape}")
             return Value(clear)
-        header = _Header(shape, require(metadata, "lwe_size", int, _WHAT),
-                         require(metadata, "precision", int, _WHAT),
+        header = _Header(shape, require_int(metadata, "lwe_size", 2, MAX_LWE_SIZE, _WHAT),
+                         require_int(metadata, "precision", 1, 16, _WHAT),
                          require(metadata, "is_signed", bool, _WHAT),
-                         require(metadata, "fingerprint", str, _WHAT))
-        key_id, seed = metadata.get("key_id"), metadata.get("mask_seed")
-        if key_id is not None and not isinstance(key_id, str):
-            raise SerializationError(f"corrupted {_WHAT}: malformed key id")
-        if not 1 <= header.precision <= 16 or not 2 <= header.lwe_size <= MAX_LWE_SIZE:
-            raise SerializationError(f"corrupted {_WHAT}: bad precision or LWE size")
+                         require_hex(metadata, "fingerprint", 16, _WHAT))
+        key_id = require_hex(metadata, "key_id", KEY_ID_DIGITS, _WHAT)
+        seed = metadata.get("mask_seed")
         if seed is not None:
-            try:
-                seed = bytes.fromhex(seed)
-            except (TypeError, ValueError):
-                seed = b""
+            seed = bytes.fromhex(require_hex(metadata, "mask_seed", 2 * SEED_BYTES, _WHAT))
             bodies = arrays.get("bodies")
-            if len(seed) != SEED_BYTES or bodies is None or bodies.dtype != np.uint64 \
+            if bodies is None or bodies.dtype != np.uint64 \
                     or len(arrays) != 1 or bodies.shape != shape:
                 raise SerializationError(f"corrupted {_WHAT}: seeded ciphertexts do not match "
                                          f"the shape {shape} of the header")

@@ -1,6 +1,7 @@
 """Batch inference on Dask: a two-worker LocalCluster, one worker killed mid-batch."""
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 
@@ -16,7 +17,7 @@ distributed = pytest.importorskip("distributed")
 def dask_client():
     from fhe_assistant.deploy.batch import local_cluster
 
-    cluster = local_cluster(n_workers=2, threads=1)
+    cluster = local_cluster(n_workers=2)
     client = distributed.Client(cluster, timeout=60)
     client.wait_for_workers(2, timeout=120)
     yield client
@@ -25,10 +26,36 @@ def dask_client():
 
 
 def test_batch_on_a_scheduler_address_keeps_input_order(server, client, dask_client):
-    xs = [7, 0, 5, 2, 6, 1]
+    """``scheduler_address=`` reaches a LocalCluster of separate worker processes; chunks
+    of 2 samples spread over both workers, each keeping the keys it was sent once."""
+    xs = [7, 0, 5, 2, 6, 1, 3, 4]
+    pids = set(dask_client.run(os.getpid).values())
+    assert len(pids) == 2 and os.getpid() not in pids
     results = server.run_batch([client.encrypt(x) for x in xs], client.evaluation_keys,
-                               client=dask_client.scheduler.address, timeout=300)
+                               scheduler_address=dask_client.scheduler.address, chunk_size=2,
+                               threads_per_worker=1, timeout=300)
     assert [client.decrypt(r) for r in results] == [expected(x) for x in xs]
+    cached = dask_client.run(_cached_digests)
+    keys_digest = hashlib.sha256(client.evaluation_keys.serialize()).hexdigest()
+    assert any(keys_digest in digests for digests in cached.values())
+    per_host = {"127.0.0.1": 2}  # two workers on this host share its cores
+    threads = dask_client.run(_numba_threads_after_a_task, per_host)
+    assert set(threads.values()) == {max(1, (os.cpu_count() or 1) // 2)}
+
+
+def _cached_digests() -> list[str]:
+    from fhe_assistant.deploy import server
+
+    return list(server._WORKER_CACHE)
+
+
+def _numba_threads_after_a_task(threads) -> int:
+    import numba
+
+    from fhe_assistant.deploy.batch import set_numba_threads
+
+    set_numba_threads(threads)
+    return numba.get_num_threads()
 
 
 @pytest.mark.slow
@@ -38,7 +65,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(server, client, dask_client):
     killed = []
 
     def kill_a_busy_worker(done, total):
-        if killed or done < 3:
+        if killed or done < 4:
             return
         processing = dask_client.processing()
         busy = [address for address, keys in processing.items() if keys] or list(pids)
@@ -47,7 +74,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(server, client, dask_client):
         killed.append((victim, done, len(processing.get(victim, ()))))
 
     results = server.run_batch([client.encrypt(x) for x in xs], client.evaluation_keys,
-                               client=dask_client, timeout=300, on_progress=kill_a_busy_worker)
+                               client=dask_client, chunk_size=4, timeout=300,
+                               on_progress=kill_a_busy_worker)
     assert killed, "no worker was killed"
     _, done, in_flight = killed[0]
     assert done < len(xs) and in_flight > 0, "the worker was killed while running tasks"

@@ -62,7 +62,7 @@ def artifacts(server: Server) -> dict:
     return {
         "client specs": (server.client_specs.serialize(), ClientSpecs.deserialize),
         "value": (toy_value().serialize(), Value.deserialize),
-        "seeded value": (Value(toy_value().encrypted, None, bytes(32)).serialize(),
+        "seeded value": (Value(toy_value().encrypted, "cd" * 16, bytes(32)).serialize(),
                          Value.deserialize),
         "clear value": (Value(np.arange(6).reshape(2, 3)).serialize(), Value.deserialize),
         "evaluation keys": (keys.evaluation.serialize(), EvaluationKeys.deserialize),

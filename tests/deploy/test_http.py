@@ -86,7 +86,7 @@ def _fuzz_cases(client, server, rng):
         400, "shape"))
     cases.append(("seeded, bad seed", encode_envelope(
         Kind.VALUE, {**seeded_meta, "mask_seed": "00"}, {"bodies": np.zeros((), np.uint64)}),
-        400, "seeded ciphertexts"))
+        400, "mask_seed"))
     for version in (2, 3, 255, 65535):
         cases.append(("newer version", encode_envelope(Kind.VALUE, meta, arrays, version=version),
                       400, "newer"))
