@@ -39,8 +39,9 @@ def test_batch_on_a_scheduler_address_keeps_input_order(server, client, dask_cli
     keys_digest = hashlib.sha256(client.evaluation_keys.serialize()).hexdigest()
     assert any(keys_digest in digests for digests in cached.values())
     per_host = {"127.0.0.1": 2}  # two workers on this host share its cores
-    threads = dask_client.run(_numba_threads_after_a_task, per_host)
-    assert set(threads.values()) == {max(1, (os.cpu_count() or 1) // 2)}
+    tasks = [dask_client.submit(_numba_threads_after_a_task, per_host, workers=[worker],
+                                pure=False) for worker in dask_client.scheduler_info()["workers"]]
+    assert set(dask_client.gather(tasks)) == {max(1, (os.cpu_count() or 1) // 2)}
 
 
 def _cached_digests() -> list[str]:
