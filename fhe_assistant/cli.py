@@ -38,6 +38,8 @@ def _serve(arguments) -> int:
     try:
         serve(arguments.artifact, host=arguments.host, port=arguments.port,
               log_level=arguments.log_level, max_key_sets=arguments.max_key_sets,
+              max_key_sets_per_client=arguments.max_key_sets_per_client,
+              key_idle_seconds=arguments.key_idle_seconds, token_file=arguments.token_file,
               max_pending_runs=arguments.max_pending_runs, run_workers=arguments.run_workers)
     except (FHEAssistantError, OSError) as error:
         print(f"fhe-assistant serve: {error}", file=sys.stderr)
@@ -52,7 +54,13 @@ def _add_serve(commands) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     serve.add_argument("--max-key-sets", type=int, default=4,
-                       help="evaluation key sets kept in memory (least recently used dropped)")
+                       help="evaluation key sets held at once (then uploads get 503)")
+    serve.add_argument("--max-key-sets-per-client", type=int, default=2,
+                       help="key sets one client (token, else address) may hold")
+    serve.add_argument("--key-idle-seconds", type=float, default=3600.0,
+                       help="an unused key set is dropped after this long")
+    serve.add_argument("--token-file", default=None,
+                       help="bearer tokens, one a line: every request must carry one")
     serve.add_argument("--max-pending-runs", type=int, default=64,
                        help="runs queued at once before the server answers 503")
     serve.add_argument("--run-workers", type=int, default=1,

@@ -4,31 +4,36 @@ Endpoints (bodies are raw envelopes, ``application/octet-stream``)
 
 =======================  ======================================================================
 ``GET  /health``         ``{"status": "ok", "runs_in_progress": n}``
-``GET  /info``           parameters, input/output specs, limits (JSON)
+``GET  /info``           parameters, input/output specs, limits, key store usage (JSON)
 ``GET  /client_specs``   the serialized :class:`ClientSpecs`
-``POST /evaluation_keys``  body: serialized :class:`EvaluationKeys` -> ``{"key_id": …}``
-``DELETE /evaluation_keys/{key_id}``
+``POST /evaluation_keys``  body: serialized :class:`EvaluationKeys` -> ``{"key_id": capability,
+                         "idle_seconds": …}``
+``DELETE /evaluation_keys/{key_id}``  (the capability)
 ``POST /run?key_id=…``   body: the call's serialized values back to back -> the results back
                          to back (``X-Output-Count`` header)
 =======================  ======================================================================
 
+``key_id`` here is a *capability* (:mod:`.key_store`): 128 random bits given to the
+uploader, needed to run with or delete those keys; keys are never evicted by other
+clients' uploads (a full store answers 503 with ``Retry-After``). With ``tokens`` every
+request needs ``Authorization: Bearer <token>`` (:mod:`.http_guard`).
+
 Errors are JSON ``{"detail": message}``: 400 for a malformed, tampered, mismatched or
-newer-version payload, 404 for an unknown key id, 413 for a body over the limit, 503 when
-too many runs are queued. Bodies are never logged. PBS work runs in a dedicated thread pool
-(``run_workers`` threads, 1 by default: numba's kernels already use every core) and payload
-parsing in the default one, so the event loop keeps answering while runs are in progress.
+newer-version payload, 401 without a valid token, 404 for an unknown key id, 413 for a body
+over the limit, 503 when the key store is full, too many uploads are in flight or too many
+runs are queued. Bodies and capabilities are never logged. PBS work runs in a dedicated
+thread pool (``run_workers`` threads, 1 by default: numba's kernels already use every core)
+and payload parsing in the default one, so the event loop keeps answering while runs are
+in progress.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 import socket
 import sys
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI, Request
@@ -38,126 +43,58 @@ from starlette.concurrency import run_in_threadpool
 from ..core.errors import InputError
 from .envelope import HEADER_SIZE, split_envelopes
 from .errors import SerializationError
+from .http_guard import Guard, read_tokens
+from .key_store import KeyStore
 from .keys import EvaluationKeys, evaluation_key_shapes
 from .server import Server
 from .value import Value
 
 logger = logging.getLogger("fhe_assistant.deploy.http")
 
-#: Envelope header and JSON slack allowed on top of the exact array bytes.
+#: Envelope header and JSON metadata allowed on top of the exact array bytes.
 _SLACK = 64 << 10
-#: Past its limit, a body is drained (then refused with 413) up to this many extra bytes.
-_DRAIN = 16 << 20
+_ITEMSIZE = {"bootstrap_key_fourier": 8, "keyswitch_key": 4}  # float64, uint32
+
+
+def _count(shape) -> int:
+    count = 1
+    for dim in shape:
+        count *= dim
+    return count
 
 
 def _expected_input_bytes(server: Server) -> int:
     lwe_size = server.parameters.big_lwe_dimension + 1
-    total = 0
-    for spec in server.client_specs.inputs:
-        count = 1
-        for dim in spec.shape:
-            count *= dim
-        total += HEADER_SIZE + _SLACK + 8 * count * (lwe_size if spec.is_encrypted else 1)
-    return total
+    return sum(HEADER_SIZE + _SLACK + 8 * _count(spec.shape) * (lwe_size if spec.is_encrypted
+                                                                   else 1)
+               for spec in server.client_specs.inputs)
 
 
-def _expected_key_bytes(server: Server) -> int:
-    words = 0
-    for shape in evaluation_key_shapes(server.parameters).values():
-        count = 1
-        for dim in shape:
-            count *= dim
-        words += count
-    return 16 * words + HEADER_SIZE + _SLACK  # 8-byte words (float64 BSK, uint64 KSK); 16: room
-
-
-class BodyLimit:
-    """ASGI middleware: reads each request body, refusing (413) one over its path's limit."""
-
-    def __init__(self, app, limits: dict[str, int], default: int = 64 << 10):
-        self.app, self.limits, self.default = app, limits, default
-
-    def _limit(self, path: str) -> int:
-        for prefix, limit in self.limits.items():
-            if path.startswith(prefix):
-                return limit
-        return self.default
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        limit = self._limit(scope["path"])
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit + _DRAIN:
-            return await self._refuse(send, limit)
-        chunks, total, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            body = message.get("body", b"")
-            total += len(body)
-            if total <= limit:
-                chunks.append(body)
-            elif total > limit + _DRAIN:
-                break
-            more = message.get("more_body", False)
-        if total > limit:
-            return await self._refuse(send, limit)
-        body, delivered = b"".join(chunks), False
-
-        async def replay():
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return await self.app(scope, replay, send)
-
-    @staticmethod
-    async def _refuse(send, limit: int) -> None:
-        payload = json.dumps({"detail": f"request body too large: this endpoint accepts at "
-                                        f"most {limit} bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+def key_set_bytes(server: Server) -> int:
+    """Bytes of one key set's arrays, from the shapes and dtypes the parameters imply."""
+    return sum(_ITEMSIZE[name] * _count(shape)
+               for name, shape in evaluation_key_shapes(server.parameters).items())
 
 
 class ServerState:
-    """Uploaded evaluation keys (an LRU of ``max_key_sets``) and the run queue."""
+    """The key store and the run queue."""
 
-    def __init__(self, server: Server, max_key_sets: int, max_pending_runs: int,
+    def __init__(self, server: Server, store: KeyStore, max_pending_runs: int,
                  run_workers: int):
-        self.server = server
-        self.max_key_sets, self.max_pending_runs = max_key_sets, max_pending_runs
-        self.keys: OrderedDict[str, EvaluationKeys] = OrderedDict()
+        self.server, self.store, self.max_pending_runs = server, store, max_pending_runs
         self.lock = threading.Lock()
         self.pending = 0
         self.pool = ThreadPoolExecutor(max_workers=run_workers, thread_name_prefix="fhe-run")
 
-    def add_keys(self, data: bytes) -> str:
-        keys = self.server.check_keys(EvaluationKeys.deserialize(data))
-        key_id = hashlib.sha256(data).hexdigest()[:32]
-        with self.lock:
-            self.keys[key_id] = keys
-            self.keys.move_to_end(key_id)
-            while len(self.keys) > self.max_key_sets:
-                self.keys.popitem(last=False)
-        return key_id
-
-    def get_keys(self, key_id: str) -> EvaluationKeys | None:
-        with self.lock:
-            keys = self.keys.get(key_id)
-            if keys is not None:
-                self.keys.move_to_end(key_id)
-            return keys
+    def add_keys(self, data: bytes, capability: str) -> None:
+        self.store.fill(capability, self.server.check_keys(EvaluationKeys.deserialize(data)))
 
     def run(self, keys: EvaluationKeys, inputs: list) -> bytes:
         outputs = self.server.runtime.run(keys.inner, inputs)
         return b"".join(Value(o, keys.key_id).serialize() for o in outputs)
+
+
+_UNKNOWN = "unknown key id (expired after its idle time, deleted, or never issued)"
 
 
 def _parse_values(state: ServerState, body: bytes, keys: EvaluationKeys) -> list:
@@ -167,13 +104,22 @@ def _parse_values(state: ServerState, body: bytes, keys: EvaluationKeys) -> list
     return state.server.check_arguments(values, keys)
 
 
-def create_app(server: Server, *, max_key_sets: int = 4, max_pending_runs: int = 64,
-               run_workers: int = 1, max_key_bytes: int | None = None,
-               max_input_bytes: int | None = None):
-    """The ASGI application serving ``server`` (wrapped in the body-size limit)."""
-    state = ServerState(server, max_key_sets, max_pending_runs, run_workers)
+def create_app(server: Server, *, max_key_sets: int = 4, max_key_sets_per_client: int = 2,
+               max_key_memory: int | None = None, key_idle_seconds: float = 3600.0,
+               max_uploads: int = 2, max_pending_runs: int = 64, run_workers: int = 1,
+               max_key_bytes: int | None = None, max_input_bytes: int | None = None,
+               tokens: list[str] | None = None):
+    """The ASGI application serving ``server`` (wrapped in :class:`http_guard.Guard`).
+
+    ``max_key_memory`` (bytes) defaults to ``max_key_sets`` key sets; ``tokens`` (bearer
+    tokens, one per client) turns authentication on; quotas then count per token, else per
+    client address.
+    """
+    store = KeyStore(key_set_bytes(server), max_key_sets, max_key_memory,
+                     max_key_sets_per_client, key_idle_seconds)
+    state = ServerState(server, store, max_pending_runs, run_workers)
     specs_bytes = server.client_specs.serialize()
-    limits = {"/evaluation_keys": max_key_bytes or _expected_key_bytes(server),
+    limits = {"/evaluation_keys": max_key_bytes or key_set_bytes(server) + HEADER_SIZE + _SLACK,
               "/run": max_input_bytes or _expected_input_bytes(server)}
 
     @contextlib.asynccontextmanager
@@ -203,8 +149,9 @@ def create_app(server: Server, *, max_key_sets: int = 4, max_pending_runs: int =
         return {"parameters": specs.parameters.as_dict(), "fingerprint": specs.fingerprint,
                 "inputs": [s.to_json() for s in specs.inputs],
                 "outputs": [s.to_json() for s in specs.outputs],
-                "limits": limits, "max_key_sets": max_key_sets,
-                "max_pending_runs": max_pending_runs}
+                "limits": limits, "key_store": store.usage(),
+                "max_concurrent_uploads": max_uploads, "max_pending_runs": max_pending_runs,
+                "authentication": "bearer" if tokens else "none"}
 
     @app.get("/client_specs")
     async def client_specs():
@@ -212,24 +159,23 @@ def create_app(server: Server, *, max_key_sets: int = 4, max_pending_runs: int =
 
     @app.post("/evaluation_keys")
     async def upload_keys(request: Request):
+        capability = request.state.fhe_reservation  # room reserved by the guard
         body = await request.body()
-        key_id = await run_in_threadpool(state.add_keys, body)
-        return {"key_id": key_id}
+        await run_in_threadpool(state.add_keys, body, capability)
+        return {"key_id": capability, "idle_seconds": key_idle_seconds}
 
     @app.delete("/evaluation_keys/{key_id}")
     async def delete_keys(key_id: str):
-        with state.lock:
-            found = state.keys.pop(key_id, None)
-        if found is None:
-            return JSONResponse({"detail": f"unknown key id {key_id!r}"}, status_code=404)
+        if not store.delete(key_id):
+            return JSONResponse({"detail": _UNKNOWN}, status_code=404)
         return Response(status_code=204)
 
     @app.post("/run")
     async def run(request: Request, key_id: str = ""):
-        keys = state.get_keys(key_id)
+        keys = store.get(key_id)
         if keys is None:
-            return JSONResponse({"detail": f"unknown key id {key_id!r}: upload the evaluation "
-                                           f"keys to /evaluation_keys first"}, status_code=404)
+            return JSONResponse({"detail": f"{_UNKNOWN}: upload the evaluation keys to "
+                                           f"/evaluation_keys first"}, status_code=404)
         body = await request.body()
         inputs = await run_in_threadpool(_parse_values, state, body, keys)
         with state.lock:
@@ -246,23 +192,27 @@ def create_app(server: Server, *, max_key_sets: int = 4, max_pending_runs: int =
         return Response(payload, media_type="application/octet-stream",
                         headers={"X-Output-Count": str(len(server.client_specs.outputs))})
 
-    return BodyLimit(app, limits)
+    return Guard(app, limits, store, tokens=tokens, max_uploads=max_uploads)
 
 
 def serve(path, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning",
-          **options) -> None:
-    """Load ``path`` (a server.zip) and serve it until interrupted (SIGINT/SIGTERM)."""
+          token_file=None, **options) -> None:
+    """Load ``path`` (a server.zip) and serve it until interrupted (SIGINT/SIGTERM).
+
+    ``token_file``: bearer tokens, one a line; every request must carry one of them.
+    """
     import uvicorn
 
+    tokens = read_tokens(token_file) if token_file is not None else None
     server = Server.load(path)
-    app = create_app(server, **options)
+    app = create_app(server, tokens=tokens, **options)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio: TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level=log_level, timeout_keep_alive=5,
-                            timeout_graceful_shutdown=5)
+                            timeout_graceful_shutdown=5, access_log=False)  # URLs hold ids
     print(f"fhe-assistant: serving {path} on http://{host}:{bound} "
           f"({server.client_specs})", flush=True)
     sys.stdout.flush()

@@ -122,7 +122,7 @@ class ServeProcess:
 
 @pytest.fixture(scope="session")
 def http_server(server_zip):
-    process = ServeProcess(server_zip, "--max-key-sets", "2")
+    process = ServeProcess(server_zip, "--max-key-sets", "4", "--max-key-sets-per-client", "4")
     yield process
     process.stop()
 

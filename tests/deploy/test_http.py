@@ -21,9 +21,13 @@ def test_two_process_round_trip(http_server, key_cache):
         client = Client(remote.client_specs(), keyset_cache_directory=key_cache)
         client.keys.generate(seed=SEED)
         key_id = remote.upload_evaluation_keys(client.evaluation_keys)
-        assert remote.upload_evaluation_keys(client.evaluation_keys.serialize()) == key_id
+        again = remote.upload_evaluation_keys(client.evaluation_keys.serialize())
+        assert again != key_id and len(key_id) == 32  # a fresh 128-bit capability each time
         for x in (0, 3, 7):
             assert client.decrypt(remote.run(client.encrypt(x), key_id=key_id)) == expected(x)
+        assert client.decrypt(remote.run(client.encrypt(2), key_id=again)) == expected(2)
+        remote.delete_evaluation_keys(key_id)
+        remote.delete_evaluation_keys(again)
         info = remote.info()
         assert info["inputs"][0]["name"] == "x" and info["fingerprint"] == client.specs.fingerprint
 
@@ -152,19 +156,23 @@ def test_remote_errors_carry_the_servers_message(http_server, client, remote_key
             remote.run_serialized(bytes(bad), remote_key_id)
 
 
-def test_key_sets_are_bounded_and_deletable(http_server, server, key_cache):
-    with HTTPClient(http_server.url) as remote:
+def test_a_full_key_store_refuses_new_uploads_and_evicts_nothing(http_server, server,
+                                                                  client, remote_key_id):
+    with HTTPClient(http_server.url, busy_wait=0) as remote:
         ids = []
-        for seed in (1, 2, 3):  # the server keeps 2 (--max-key-sets 2)
-            other = Client(server.client_specs, keyset_cache_directory=key_cache)
-            other.keys.generate(seed=seed)
-            ids.append(remote.upload_evaluation_keys(other.evaluation_keys))
+        with pytest.raises(RemoteError) as refused:
+            for _ in range(4):  # the server holds 4 (--max-key-sets 4), one is remote_key_id
+                ids.append(remote.upload_evaluation_keys(client.evaluation_keys))
+        assert len(ids) == 3 and refused.value.status_code == 503
+        assert refused.value.retry_after >= 1 and "full" in refused.value.detail
+        for key_id in [remote_key_id, *ids]:  # nothing was evicted
+            assert client.decrypt(remote.run(client.encrypt(1), key_id=key_id)) == expected(1)
+        for key_id in ids:
+            remote.delete_evaluation_keys(key_id)
         with pytest.raises(RemoteError, match="404"):
-            remote.run(other.encrypt(1), key_id=ids[0])
-        assert other.decrypt(remote.run(other.encrypt(1), key_id=ids[2])) == expected(1)
-        remote.delete_evaluation_keys(ids[2])
+            remote.delete_evaluation_keys(ids[0])
         with pytest.raises(RemoteError, match="404"):
-            remote.delete_evaluation_keys(ids[2])
+            remote.run(client.encrypt(1), key_id=ids[0])
 
 
 def test_serve_reports_a_bad_artifact(tmp_path):
@@ -172,3 +180,12 @@ def test_serve_reports_a_bad_artifact(tmp_path):
     path.write_bytes(b"nothing")
     with pytest.raises(RuntimeError, match="not a valid server.zip"):
         ServeProcess(str(path), startup_timeout=60)
+
+
+def test_key_upload_limit_follows_the_true_key_size(http_server, evaluation_key_bytes):
+    with HTTPClient(http_server.url) as remote:
+        limit = remote.info()["limits"]["/evaluation_keys"]
+    assert 0 <= limit - len(evaluation_key_bytes) <= (64 << 10) + 52
+    with httpx.Client(base_url=http_server.url, timeout=60) as http:
+        response = http.post("/evaluation_keys", content=bytes(limit + 1))
+    assert response.status_code == 413 and "at most" in response.json()["detail"]
