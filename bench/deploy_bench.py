@@ -1,6 +1,6 @@
 """Deployment: serialized sizes next to Concrete's, and Dask batch throughput (1 vs 2 workers).
 
-    python bench/deploy_bench.py [--samples 64] [--anchor .venv-anchor/bin/python]
+    python bench/deploy_bench.py [--samples 128] [--anchor .venv-anchor/bin/python]
                                  [--json] [--write bench/README_deploy.md]
 
 Sizes are for the anchor's ``tlu_4bit`` case (../shared/bench/anchor_concrete.py: one random
@@ -14,10 +14,10 @@ compressed (that needs seeded key generation in the TFHE core). The Concrete sid
 ``--anchor`` exists (skipped otherwise).
 
 Throughput: ``server.run_batch`` on a ``LocalCluster`` of 1 and then 2 worker processes
-(numba threads split evenly over the cores), timed after a warm-up batch on the same
-cluster, for ``tlu_4bit`` (one PBS a sample) and ``tlu_batch_4bit_100`` (100 PBS a sample,
-which one worker already spreads over every core); an in-process ``server.run`` loop is the
-reference. Keys come from an insecure seed (benchmark only).
+(one numba thread each, chunked tasks), timed after a warm-up batch on the same cluster,
+for ``tlu_4bit`` (one PBS a sample) and ``tlu_batch_4bit_100`` (100 PBS a sample); an
+in-process ``server.run`` loop at 1 numba thread and at every core is the reference. Keys
+come from an insecure seed (benchmark only).
 """
 from __future__ import annotations
 
@@ -126,9 +126,11 @@ def measure_anchor(anchor: str) -> dict:
 def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) -> dict:
     """Samples per second, best of ``repeats`` timed batches after a warm-up.
 
-    The in-process loop, the 1-worker and the 2-worker clusters take turns, so that load
-    from other processes on the machine hits all three alike.
+    The in-process loops (numba at 1 thread, then at every core), the 1-worker and the
+    2-worker clusters (one numba thread a worker) take turns, so that load from other
+    processes on the machine hits all of them alike.
     """
+    import numba
     from distributed import Client as DaskClient
 
     from fhe_assistant.deploy import Client, Server
@@ -147,18 +149,25 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) ->
     server.run(arguments[0], evaluation_keys=keys)  # warm-up
     clusters = {workers: local_cluster(n_workers=workers) for workers in (1, 2)}
     dask = {workers: DaskClient(cluster) for workers, cluster in clusters.items()}
-    best = {"in_process": float("inf"), 1: float("inf"), 2: float("inf")}
+    all_threads = numba.get_num_threads()
+    best = {"loop_1": float("inf"), "loop_all": float("inf"), 1: float("inf"), 2: float("inf")}
     try:
         for workers, dask_client in dask.items():
-            server.run_batch(arguments[:2 * workers], keys, client=dask_client)  # warm-up
+            dask_client.wait_for_workers(workers)
+            server.run_batch(arguments[:2 * workers], keys, client=dask_client,
+                             threads_per_worker=1)  # warm-up: scatters the keys
         for _ in range(repeats):
-            start = time.perf_counter()
-            for argument in arguments:
-                server.run(argument, evaluation_keys=keys)
-            best["in_process"] = min(best["in_process"], time.perf_counter() - start)
+            for label, threads in (("loop_1", 1), ("loop_all", all_threads)):
+                numba.set_num_threads(threads)
+                start = time.perf_counter()
+                for argument in arguments:
+                    server.run(argument, evaluation_keys=keys)
+                best[label] = min(best[label], time.perf_counter() - start)
+            numba.set_num_threads(all_threads)
             for workers, dask_client in dask.items():
                 start = time.perf_counter()
-                results = server.run_batch(arguments, keys, client=dask_client)
+                results = server.run_batch(arguments, keys, client=dask_client,
+                                           threads_per_worker=1)
                 best[workers] = min(best[workers], time.perf_counter() - start)
                 assert all(np.array_equal(client.decrypt(r), e)
                            for r, e in zip(results, expected))
@@ -166,9 +175,11 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) ->
         for workers in (1, 2):
             dask[workers].close()
             clusters[workers].close()
-    record = {"case": case, "samples": samples, "in_process_per_s": samples / best["in_process"],
+    record = {"case": case, "samples": samples, "loop_1_thread_per_s": samples / best["loop_1"],
+              "loop_all_threads_per_s": samples / best["loop_all"], "threads": all_threads,
               "workers_1_per_s": samples / best[1], "workers_2_per_s": samples / best[2]}
     record["speedup"] = record["workers_2_per_s"] / record["workers_1_per_s"]
+    record["vs_loop_1"] = record["workers_2_per_s"] / record["loop_1_thread_per_s"]
     return record
 
 
@@ -197,20 +208,23 @@ def table(sizes: dict, anchor: dict, throughput: list[dict]) -> str:
     lines += ["", (f"Dask `run_batch` throughput on this machine ({os.cpu_count()} cores, "
                    f"load average {load:.1f} when the table was written), samples per second, "
                    "best of 3 timed batches (taking turns) after a warm-up batch that "
-                   "scatters the keys:"),
+                   "scatters the keys; workers run one numba thread each:"),
               "",
-              "| case | samples | in-process loop | 1 worker | 2 workers | 2 vs 1 |",
-              "|---|---|---|---|---|---|"]
+              ("| case | samples | loop, 1 thread | loop, all threads | 1 worker | 2 workers "
+               "| 2 vs 1 | 2 workers vs loop at 1 thread |"),
+              "|---|---|---|---|---|---|---|---|"]
     for record in throughput:
         lines.append(f"| {record['case']} | {record['samples']} | "
-                     f"{record['in_process_per_s']:.1f} | {record['workers_1_per_s']:.1f} | "
-                     f"{record['workers_2_per_s']:.1f} | {record['speedup']:.2f}× |")
+                     f"{record['loop_1_thread_per_s']:.1f} | "
+                     f"{record['loop_all_threads_per_s']:.1f} ({record['threads']}) | "
+                     f"{record['workers_1_per_s']:.1f} | {record['workers_2_per_s']:.1f} | "
+                     f"{record['speedup']:.2f}× | {record['vs_loop_1']:.2f}× |")
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--anchor", default=str(ROOT / ".venv-anchor" / "bin" / "python"))
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", help="write the markdown table into this file")

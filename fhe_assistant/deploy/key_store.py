@@ -78,15 +78,15 @@ class KeyStore:
             self._expire(now)
             used = sum(e.nbytes for e in self._entries.values())
             mine = sum(e.owner == owner for e in self._entries.values())
-            if mine >= self.max_per_client:
-                raise StoreFull(f"this client already holds {mine} key sets (the limit): delete "
-                                f"one (DELETE /evaluation_keys/{{key_id}}) or retry later",
-                                self._retry_after(now, owner))
             if len(self._entries) >= self.max_key_sets \
                     or used + self.key_set_bytes > self.max_bytes:
                 raise StoreFull(f"the key store is full ({len(self._entries)} key sets, "
                                 f"{used / 2**20:.1f} of {self.max_bytes / 2**20:.1f} MiB): "
                                 f"retry later", self._retry_after(now))
+            if mine >= self.max_per_client:
+                raise StoreFull(f"this client already holds {mine} key sets (the limit): delete "
+                                f"one (DELETE /evaluation_keys/{{key_id}}) or retry later",
+                                self._retry_after(now, owner))
             capability = secrets.token_hex(CAPABILITY_BYTES)
             self._entries[capability] = _Entry(owner, self.key_set_bytes, last_used=now)
             return capability

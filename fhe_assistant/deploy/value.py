@@ -3,7 +3,7 @@
 Format (envelope kind 4)::
 
     metadata {"encrypted": true, "shape": [...], "lwe_size": k·N + 1, "precision": p,
-              "is_signed": bool, "fingerprint": parameters fingerprint, "key_id": hex or null,
+              "is_signed": bool, "fingerprint": parameters fingerprint, "key_id": 32 hex digits,
               "mask_seed": null}
     section  "ciphertexts"  uint64 (*shape, lwe_size)
 

@@ -18,12 +18,13 @@ def test_capabilities_are_fresh_and_bounds_never_evict():
     clock = Clock()
     store = KeyStore(key_set_bytes=100, max_key_sets=3, max_per_client=2, idle_seconds=60,
                      clock=clock)
-    ids = [store.reserve("a"), store.reserve("a"), store.reserve("b")]
+    ids = [store.reserve("a"), store.reserve("a")]
+    with pytest.raises(StoreFull, match="already holds 2"):
+        store.reserve("a")
+    ids.append(store.reserve("b"))
     assert len(set(ids)) == 3 and all(len(i) == 32 for i in ids)
     for capability in ids:
         store.fill(capability, f"keys {capability}")
-    with pytest.raises(StoreFull, match="already holds 2"):
-        store.reserve("a")
     with pytest.raises(StoreFull, match="full") as full:
         store.reserve("c")
     assert 1 <= full.value.retry_after <= 61

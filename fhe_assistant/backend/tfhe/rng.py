@@ -38,7 +38,7 @@ import os
 
 import numpy as np
 
-__all__ = ["InsecureSeededRandom", "SecureRandom", "box_muller", "round_exactly", "make_random"]
+__all__ = ["InsecureSeededRandom", "SecureRandom", "box_muller", "make_random", "round_exactly"]
 
 _TWO_POW_MINUS_53 = 2.0**-53
 _TWO_POW_32 = 2.0**32

@@ -78,8 +78,7 @@ def test_gaussian_odd_fraction_at_two_to_the_53_5(source):
 
 def test_gaussian_wraps_modulo_two_to_the_64():
     samples = np.array([2.0**63, -(2.0**63) - 2048.0, 2.0**64 + 4096.0, -5.0, 2.0**40 + 0.5])
-    zero = lambda count: np.zeros(count, dtype=np.uint64)  # noqa: E731
-    wrapped = round_exactly(samples, zero).view(np.uint64)
+    wrapped = round_exactly(samples, lambda count: np.zeros(count, np.uint64)).view(np.uint64)
     # all-zero words put each sample at the bottom of its float's interval: minus ulp/2
     expected = np.array([2**63 - 2**10, 2**63 - 2048 - 2**10, 4096 - 2**11, 2**64 - 5,
                          2**40], dtype=np.uint64)
