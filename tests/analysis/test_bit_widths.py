@@ -1,8 +1,6 @@
 """Bit widths from measured bounds, bounds per compile call, large batched inputsets."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,10 +110,7 @@ def test_inputset_of_10000_samples_is_measured_batched():
 
     inputset = rng.integers(0, 4, size=(10_000, 8))
     inputset[-1] = 3  # the maximum sits past the first chunk of the batched bounds pass
-    start = time.perf_counter()
-    circuit = mlp.compile(inputset)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10, f"compile on 10,000 samples took {elapsed:.1f}s"
+    circuit = mlp.compile(inputset)  # its time is in bench/circuit_bench.py, not asserted here
     relu_all = np.maximum(inputset @ weights, 0)
     expected_max = int(relu_all.sum(axis=1).max())
     assert circuit.graph.integer_range(0) == (0, 3)

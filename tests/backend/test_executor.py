@@ -69,7 +69,7 @@ def programs():
         "enc_mul_compare": (lambda x, y: x * y + (x < y) - np.minimum(x, y),
                             {"x": "encrypted", "y": "encrypted"},
                             [(np.array([a, b]), np.array([b, a])) for a in range(-3, 4)
-                             for b in range(0, 4)]),
+                             for b in range(4)]),
         "clear_operand": (lambda x, y: (x + y) // 2 + x * y, {"x": "encrypted", "y": "clear"},
                           [(np.array([a]), np.array([b])) for a in range(4) for b in range(3)]),
         "shapes": (lambda x: np.concatenate([x.reshape(2, 2).T, np.ones((1, 2), int)])[::-1, 1:]

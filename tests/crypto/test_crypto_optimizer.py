@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from concrete_reference import (
@@ -208,20 +207,6 @@ def test_unsatisfiable_leveled_circuit():
         CompilationError, match=f"40-bit outputs .*largest feasible is {limit} bits"
     ):
         optimize(requirements)
-
-
-def test_optimizer_is_fast():
-    optimize(CircuitRequirements(3))  # builds the cached Pareto lists
-    for p in (1, 4, 8):
-        requirements = CircuitRequirements(p)
-        best = min(_timed(optimize, requirements) for _ in range(3))
-        assert best < 0.5
-
-
-def _timed(fn, *args):
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
 
 
 def test_as_dict_is_one_flat_row():

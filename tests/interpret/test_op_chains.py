@@ -99,7 +99,7 @@ def _assert_equal(got, expected, what):
     assert np.array_equal(np.asarray(got), np.asarray(expected)), f"{what}: {got} vs {expected}"
 
 
-@settings(max_examples=120, deadline=None, database=None,
+@settings(max_examples=120, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(programs())
 def test_random_op_chains_match_numpy(program):
@@ -176,7 +176,7 @@ def evaluate_tree(tree, x, y):
     return BINARY[tree[1]](evaluate_tree(tree[2], x, y), evaluate_tree(tree[3], x, y))
 
 
-@settings(max_examples=80, deadline=None, database=None,
+@settings(max_examples=80, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tree=trees(3), y_shape=st.sampled_from([(), (3,), (2, 1), (2, 3)]),
        y_status=st.sampled_from(["encrypted", "clear"]), data=st.data())

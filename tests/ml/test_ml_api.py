@@ -1,5 +1,4 @@
 """The scikit-learn estimator API, imports from scikit-learn, bad inputs, pruning, reports."""
-import time
 import warnings
 
 import numpy as np
@@ -148,13 +147,11 @@ def test_n_bits_dict_for_inputs_weights_outputs():
     assert model.n_bits_ == NBits(4, 3, 8)
 
 
-def test_quantization_report_is_fast_and_complete():
+def test_quantization_report_is_complete():
+    """(Its speed against Concrete ML's loop is measured in bench/ml_bench.py.)"""
     X_train, X_test, y_train, y_test = split("breast_cancer")
     model = ml.LogisticRegression().fit(X_train, y_train)
-    start = time.perf_counter()
     report = model.quantization_report(X_test, y_test, n_bits=range(2, 9))
-    seconds = time.perf_counter() - start
-    assert seconds < 0.73, seconds          # Concrete ML's loop takes 7.3 s
     assert list(report["n_bits"]) == list(range(2, 9))
     assert {"float", "quantized", "simulated", "max_bit_width", "tlu_count", "fhe_compatible",
             "predicted_latency_ms"} <= set(report.columns)

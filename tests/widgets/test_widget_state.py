@@ -221,11 +221,10 @@ def test_run_panel_compiles_runs_and_shows_outputs_side_by_side(monkeypatch):
 
 
 def test_built_in_models_get_width_rounding_and_pruning_sliders():
-    ml = pytest.importorskip("fhe_assistant.ml")
-    if not hasattr(ml, "MLPClassifier"):
-        pytest.skip("fhe_assistant.ml has no MLPClassifier")
     from sklearn.datasets import load_breast_cancer
     from sklearn.preprocessing import StandardScaler
+
+    from fhe_assistant import ml
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)

@@ -48,3 +48,28 @@ def test_a_64_bit_keyswitching_key_is_refused_not_truncated(tfhe_keys):
         T.keyswitch_batch(cts, ek.keyswitch_key.astype(np.uint64), params)
     wide = (ek.keyswitch_key.astype(np.uint64) << np.uint64(32)) + np.uint64(2**31 - 1)
     assert np.array_equal(round_to_top_half(wide), ek.keyswitch_key)
+
+
+def test_top_half_is_rounded_not_truncated():
+    """Low halves at and above 2**31 round up (ties up), below round down; the top wraps."""
+    top = np.array([0, 5, 5, 5, 2**32 - 1, 7], dtype=np.uint64)
+    low = np.array([2**31, 2**31, 2**31 - 1, 2**31 + 1, 2**31, 0], dtype=np.uint64)
+    words = (top << np.uint64(32)) + low
+    assert round_to_top_half(words).tolist() == [1, 6, 5, 6, 0, 7]
+
+
+def test_keyswitching_key_words_are_the_nearest_32_bit_words(tfhe_keys):
+    """Each stored word·2**32 lies within 2**31 of the 64-bit encryption it replaces
+    (truncation would leave it up to 2**32 below)."""
+    params, sk, _ = tfhe_keys(2)
+    big_key, small_key = sk.big_lwe_key[:40], sk.lwe_key
+    std = noise_std_log2_mod(params.lwe_dimension)
+    ksk = T.generate_keyswitch_key(big_key, small_key, params.ks_base_log, params.ks_level, std,
+                                   T.make_random(77))
+    shifts = np.array([64 - (j + 1) * params.ks_base_log for j in range(params.ks_level)],
+                      dtype=np.uint64)
+    plaintexts = big_key.astype(np.uint64)[:, None] << shifts[None, :]
+    words = T.encrypt_lwe(plaintexts, small_key, std, T.make_random(77))
+    difference = ((ksk.astype(np.uint64) << np.uint64(32)) - words).view(np.int64)
+    assert np.abs(difference).max() <= 2**31
+    assert difference.min() < -2**30 and difference.max() > 2**30  # both directions occur
