@@ -51,6 +51,11 @@ def test_lookup_tables(tfhe_keys, p):
     _check_lookups(tfhe_keys, p, repeats=4 if p <= 3 else 1)
 
 
+def test_a_width_7_lookup(tfhe_keys):
+    """One wide lookup in the default set (N = 8192): 16 messages, both table forms."""
+    _check_lookups(tfhe_keys, 7, sample=16)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("p", [7, 8])
 def test_lookup_tables_wide(tfhe_keys, p):
