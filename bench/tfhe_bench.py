@@ -4,7 +4,7 @@
 Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
 
 * latency of one table lookup on 1 thread: keyswitch (KS), bootstrap (PBS) and KS+PBS,
-  for p = 2, 4, 6, 8 (best and median of ``--repeats``), and KS+PBS again on 2 threads
+  for p = 2, 4, 6, 8 (median and min–max of ``--repeats``), and KS+PBS again on 2 threads
   (the keyswitch splits the key's rows; from N = 4096 the bootstrap runs in two lanes:
   ``backend/tfhe/bootstrap_lanes.py``);
 * batched throughput: 100 4-bit KS+PBS on 1 and 2 threads, and the 1 → 2 scaling;
@@ -12,12 +12,18 @@ Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
 * first-call JIT: a fresh process with an empty numba cache (cold) and again with the
   cache it left (warm): import, keygen, first and second 4-bit KS+PBS.
 
-When the Concrete anchor virtualenv exists (``.venv-anchor``, made by
-``../shared/bench/setup-anchor.sh .venv-anchor``), the same run also executes
-``../shared/bench/anchor_concrete.py --latency --json`` for tlu_2bit … tlu_8bit (1 thread,
+When the Concrete anchor virtualenv exists (``--anchor`` / ``$FHE_ANCHOR_PYTHON``, default
+``.venv-anchor``, made by ``setup-anchor.sh``), the same run also executes the anchor script
+(``--anchor-script`` / ``$FHE_ANCHOR_SCRIPT``, ``anchor_concrete.py --latency --json``) for
+tlu_2bit … tlu_8bit (1 thread,
 with the marginal-cost probe; and the scalar circuit again on 2 threads, to show what
 Concrete makes of a second core for one lookup) and tlu_batch_4bit_100 (1 and 2 threads), and prints the
-ratios. The machine is shared and noisy: compare ratios from one run, not absolute times.
+ratios. Both sides are compared by the same statistic: our median against Concrete's
+marginal cost, which is itself a difference of medians ((median of the K-wide run − median
+of the scalar run)/(K − 1)); the spread shown for Concrete's marginal uses the K-wide run's
+min and max. A marginal whose K-wide circuit got other parameters than the scalar one is
+flagged (``same_params_as_scalar``). The machine is shared and noisy: compare ratios from
+one run, not absolute times.
 
 Usage::
 
@@ -41,8 +47,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ANCHOR_PYTHON = ROOT / ".venv-anchor" / "bin" / "python"
-ANCHOR_SCRIPT = ROOT.parent / "shared" / "bench" / "anchor_concrete.py"
+ANCHOR = {
+    "python": Path(os.environ.get("FHE_ANCHOR_PYTHON", ROOT / ".venv-anchor" / "bin" / "python")),
+    "script": Path(os.environ.get("FHE_ANCHOR_SCRIPT",
+                                  ROOT.parent / "shared" / "bench" / "anchor_concrete.py")),
+}
 
 # Concrete-python 2.11's choices for one TLU, p_error 1e-5 (tfhe-notes §3.1):
 # n, k, N, PBS base_log, PBS level, KS base_log, KS level.
@@ -95,7 +104,7 @@ def _wait_for_idle() -> float:
 
 
 def _timings(function, repeats: int) -> dict:
-    """Best and median wall time; each repetition first waits for an idle machine."""
+    """Median, best and worst wall time; each repetition first waits for an idle machine."""
     walls, cpus, idles = [], [], []
     for _ in range(repeats):
         idles.append(_wait_for_idle())
@@ -107,6 +116,7 @@ def _timings(function, repeats: int) -> dict:
     return {
         "best_ms": round(min(walls) * 1e3, 3),
         "median_ms": round(statistics.median(walls) * 1e3, 3),
+        "max_ms": round(max(walls) * 1e3, 3),
         "cpu_over_wall_best": round(cpus[best] / walls[best], 2),
         "idle_before_best": round(idles[best], 2),
     }
@@ -195,12 +205,12 @@ def measure_batch(bits: int, count: int, repeats: int) -> dict:
         timing = _timings(
             lambda: tfhe.programmable_bootstrap(cts, table, evaluation_keys, params), repeats
         )
-        timing["per_pbs_ms"] = round(timing["best_ms"] / count, 3)
+        timing["per_pbs_ms"] = round(timing["median_ms"] / count, 3)
         record["threads"][str(threads)] = timing
     decoded = tfhe.decrypt_lwe(out, secret_keys.big_lwe_key, bits)
     record["correct"] = bool(np.array_equal(decoded, table[np.arange(count) % (1 << bits)]))
     record["scaling_1_to_2"] = round(
-        record["threads"]["1"]["best_ms"] / record["threads"]["2"]["best_ms"], 3
+        record["threads"]["1"]["median_ms"] / record["threads"]["2"]["median_ms"], 3
     )
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     return record
@@ -272,8 +282,8 @@ def run_anchor(
     if threads is not None:
         env.update(OMP_NUM_THREADS=str(threads), RAYON_NUM_THREADS=str(threads))
     command = [
-        str(ANCHOR_PYTHON),
-        str(ANCHOR_SCRIPT),
+        str(ANCHOR["python"]),
+        str(ANCHOR["script"]),
         "--case",
         case,
         "--latency",
@@ -308,20 +318,45 @@ def _table(title: str, header: list[str], rows: list[str]) -> list[str]:
     return ["", title, "", _row(*header), _row(*["---"] * len(header)), *rows]
 
 
+def _spread(timing: dict | None) -> str:
+    """median (min–max) of one of our timings."""
+    if not timing:
+        return "-"
+    return f"{_fmt(timing['median_ms'])} ({_fmt(timing['best_ms'])}–{_fmt(timing.get('max_ms'))})"
+
+
+def _marginal(anchor: dict, bits: int) -> tuple[float | None, str]:
+    """Concrete's marginal KS+PBS (difference of medians) and its text with spread."""
+    concrete = anchor.get(f"tlu_{bits}bit", {})
+    marginal = concrete.get("marginal") or {}
+    value = marginal.get("marginal_ms_per_pbs")
+    if value is None:
+        return None, "-"
+    scalar = (concrete.get("run_ms") or {}).get("median")
+    wide = marginal.get("run_ms_k_wide") or {}
+    text = _fmt(value)
+    if scalar is not None and "min" in wide:
+        k = marginal["k"]
+        text += f" ({_fmt((wide['min'] - scalar) / (k - 1))}–{_fmt((wide['max'] - scalar) / (k - 1))})"
+    if marginal.get("same_params_as_scalar") is False:
+        text += " ≠params"
+    return value, text
+
+
 def _latency_rows(results: dict, anchor: dict) -> list[str]:
     rows = []
     for record in results.get("latency", []):
         bits, params, sizes = record["bits"], record["params"], record["key_sizes"]
         concrete = anchor.get(f"tlu_{bits}bit", {})
-        marginal = (concrete.get("marginal") or {}).get("marginal_ms_per_pbs")
-        ours = record["ks_pbs"]["best_ms"]
+        marginal, marginal_text = _marginal(anchor, bits)
+        ours = record["ks_pbs"]["median_ms"]
         rows.append(_row(
             bits,
             f"{params['lwe_dimension']}, {params['glwe_dimension']}, {params['polynomial_size']}",
-            _fmt(record["keyswitch"]["best_ms"]),
-            _fmt(record["bootstrap"]["best_ms"]),
-            f"{_fmt(ours)} ({_fmt(record['ks_pbs']['median_ms'])})",
-            _fmt(marginal),
+            _fmt(record["keyswitch"]["median_ms"]),
+            _fmt(record["bootstrap"]["median_ms"]),
+            _spread(record["ks_pbs"]),
+            marginal_text,
             _fmt(ours / marginal if marginal else None),
             _fmt((concrete.get("run_ms") or {}).get("median")),
             f"{_fmt(record['keygen_s'])} / {_fmt(concrete.get('keygen_s'))}",
@@ -337,18 +372,18 @@ def _machine_rows(results: dict, anchor: dict) -> list[str]:
     for record in results.get("latency", []):
         bits = record["bits"]
         concrete = anchor.get(f"tlu_{bits}bit", {})
-        marginal = (concrete.get("marginal") or {}).get("marginal_ms_per_pbs")
+        marginal, marginal_text = _marginal(anchor, bits)
         run_1 = (concrete.get("run_ms") or {}).get("median")
         run_2 = (anchor.get(f"tlu_{bits}bit@2", {}).get("run_ms") or {}).get("median")
-        ours_1 = record["ks_pbs"]["best_ms"]
+        ours_1 = record["ks_pbs"]["median_ms"]
         two = record.get("ks_pbs_2_threads")
-        ours_2 = two["best_ms"] if two else None
+        ours_2 = two["median_ms"] if two else None
         rows.append(_row(
             bits,
-            _fmt(ours_1),
-            f"{_fmt(ours_2)} ({_fmt(two['median_ms'] if two else None)})",
+            _spread(record["ks_pbs"]),
+            _spread(two),
             _fmt(ours_1 / ours_2 if ours_2 else None),
-            _fmt(marginal),
+            marginal_text,
             _fmt(ours_2 / marginal if marginal and ours_2 else None),
             f"{_fmt(run_1)} / {_fmt(run_2)}",
         ))
@@ -359,15 +394,17 @@ def _batch_rows(batch: dict, anchor: dict) -> list[str]:
     rows = []
     for threads in ("1", "2"):
         ours = batch["threads"][threads]
-        run = (anchor.get(f"tlu_batch_4bit_100@{threads}", {}).get("run_ms") or {}).get("min")
+        run = anchor.get(f"tlu_batch_4bit_100@{threads}", {}).get("run_ms") or {}
+        median = run.get("median")
         rows.append(_row(
             threads,
-            _fmt(ours["best_ms"], 0),
+            f"{_fmt(ours['median_ms'], 0)} ({_fmt(ours['best_ms'], 0)}–{_fmt(ours['max_ms'], 0)})",
             _fmt(ours["per_pbs_ms"]),
             _fmt(ours.get("cpu_over_wall_best")),
-            _fmt(run, 0),
-            _fmt(run / batch["count"] if run else None),
-            _fmt(ours["best_ms"] / run if run else None),
+            f"{_fmt(median, 0)} ({_fmt(run.get('min'), 0)}–{_fmt(run.get('max'), 0)})"
+            if median else "-",
+            _fmt(median / batch["count"] if median else None),
+            _fmt(ours["median_ms"] / median if median else None),
         ))
     return rows
 
@@ -375,14 +412,15 @@ def _batch_rows(batch: dict, anchor: dict) -> list[str]:
 def render(results: dict) -> str:
     anchor = results.get("anchor", {})
     lines = _table(
-        "### Latency of one table lookup, 1 thread (ms; best of repeats, median in parentheses)",
-        ["p", "n, k, N", "KS", "PBS", "KS+PBS", "Concrete marginal KS+PBS", "ours / Concrete",
+        "### Latency of one table lookup, 1 thread (ms; median, min–max in parentheses)",
+        ["p", "n, k, N", "KS median", "PBS median", "KS+PBS", "Concrete marginal KS+PBS",
+         "ours / Concrete (medians)",
          "Concrete run() per call", "keygen s (ours / Concrete)", "Fourier BSK + KSK MB"],
         _latency_rows(results, anchor),
     )
     if any("ks_pbs_2_threads" in record for record in results.get("latency", [])):
         lines += _table(
-            "### Latency of one table lookup with 2 threads (ms; best, median in parentheses)",
+            "### Latency of one table lookup with 2 threads (ms; median, min–max in parentheses)",
             ["p", "ours 1 thread", "ours 2 threads", "speed-up",
              "Concrete marginal KS+PBS", "ours 2 threads / Concrete",
              "Concrete scalar run() median, 1 / 2 threads"],
@@ -392,13 +430,13 @@ def render(results: dict) -> str:
     if batch:
         lines += _table(
             f"### Batch of {batch['count']} {batch['bits']}-bit KS+PBS in one call (ms)",
-            ["threads", "ours total", "ours per PBS", "ours CPU/wall", "Concrete run()",
-             "Concrete per PBS", "ours / Concrete"],
+            ["threads", "ours total, median (min–max)", "ours per PBS", "ours CPU/wall",
+             "Concrete run(), median (min–max)", "Concrete per PBS", "ours / Concrete (medians)"],
             _batch_rows(batch, anchor),
         )
         scaling = f"\nScaling 1 → 2 threads: ours {batch['scaling_1_to_2']:.2f}×"
-        c1 = (anchor.get("tlu_batch_4bit_100@1", {}).get("run_ms") or {}).get("min")
-        c2 = (anchor.get("tlu_batch_4bit_100@2", {}).get("run_ms") or {}).get("min")
+        c1 = (anchor.get("tlu_batch_4bit_100@1", {}).get("run_ms") or {}).get("median")
+        c2 = (anchor.get("tlu_batch_4bit_100@2", {}).get("run_ms") or {}).get("median")
         lines.append(scaling + (f", Concrete {c1 / c2:.2f}×" if c1 and c2 else ""))
     jit = results.get("jit")
     if jit:
@@ -445,6 +483,10 @@ def main(argv=None) -> int:
         "--no-anchor", action="store_true", help="skip Concrete even if .venv-anchor exists"
     )
     parser.add_argument("--anchor-timeout", type=float, default=600.0)
+    parser.add_argument("--anchor", type=Path, default=ANCHOR["python"],
+                        help="python of the concrete-python 2.11 virtualenv")
+    parser.add_argument("--anchor-script", type=Path, default=ANCHOR["script"],
+                        help="anchor_concrete.py")
     parser.add_argument(
         "--json", action="store_true", help="print one JSON document instead of tables"
     )
@@ -465,6 +507,7 @@ def main(argv=None) -> int:
 
     bits_list = [int(b) for b in args.bits.split(",") if b]
     IDLE.update(threshold=args.wait_idle, timeout=args.wait_timeout)
+    ANCHOR.update(python=args.anchor, script=args.anchor_script)
     results: dict = {
         "command": " ".join(["python", "bench/tfhe_bench.py", *(argv or sys.argv[1:])]),
         "cpu_count": os.cpu_count(),
@@ -481,7 +524,7 @@ def main(argv=None) -> int:
     if args.batch:
         print(f"[bench] batch of {args.batch} ...", file=log, flush=True)
         results["batch"] = measure_batch(4, args.batch, args.batch_repeats)
-    if not args.no_anchor and ANCHOR_PYTHON.exists() and ANCHOR_SCRIPT.exists():
+    if not args.no_anchor and ANCHOR["python"].exists() and ANCHOR["script"].exists():
         anchor = {}
         for bits in bits_list:
             if bits in ANCHOR_MARGINAL_K:
