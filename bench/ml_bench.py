@@ -77,13 +77,33 @@ def metric(predictions, y, regressor: bool) -> float:
     return float(np.mean(np.ravel(predictions) == y))
 
 
-def float_predictions(model, X):
-    """The float model's predictions, where the library keeps one (``sklearn_model``)."""
+SKLEARN_TWINS = {"LogisticRegression": "linear_model", "LinearRegression": "linear_model",
+                 "Ridge": "linear_model", "LinearSVC": "svm", "DecisionTreeClassifier": "tree",
+                 "MLPClassifier": "neural_network", "MLPRegressor": "neural_network"}
+
+
+def float_twin(spec):
+    """The scikit-learn model of the same name and options, trained in float (None: none)."""
+    import importlib
+
+    name, kwargs = spec
+    if name not in SKLEARN_TWINS:
+        return None
+    module = importlib.import_module(f"sklearn.{SKLEARN_TWINS[name]}")
+    return lambda: getattr(module, name)(**kwargs)
+
+
+def float_predictions(model, make_float, X_train, y_train, X):
+    """The float model's predictions: scikit-learn's twin trained on the same split, else
+    the float model the library keeps (``sklearn_model``; Concrete ML's tree keeps one
+    trained on quantized features, hence the twin first)."""
+    if make_float is not None:
+        return make_float().fit(X_train, y_train).predict(X)
     reference = getattr(model, "sklearn_model", None)
     return None if reference is None else reference.predict(X)
 
 
-def evaluate(make, dataset: str, execute: bool, samples: int, keygen) -> dict:
+def evaluate(make, dataset: str, execute: bool, samples: int, keygen, make_float=None) -> dict:
     """The shared harness; ``keygen(model)`` generates the keys on either side."""
     X_train, X_test, y_train, y_test = split(dataset)
     with warnings.catch_warnings():
@@ -95,7 +115,7 @@ def evaluate(make, dataset: str, execute: bool, samples: int, keygen) -> dict:
         circuit = model.compile(X_train)
         compile_s = time.perf_counter() - start
         regressor = getattr(model, "_estimator_type", "") == "regressor"
-        floats = float_predictions(model, X_test)
+        floats = float_predictions(model, make_float, X_train, y_train, X_test)
         record = {"fit_s": fit_s, "compile_s": compile_s,
                   "float": None if floats is None else metric(floats, y_test, regressor),
                   "quantized": metric(model.predict(X_test), y_test, regressor),
@@ -141,7 +161,7 @@ def side_ours(execute: bool, samples: int, only: str) -> dict:
     for label, dataset, ours, _, _ in MODELS:
         if only in label:
             rows[f"{label}|{dataset}"] = evaluate(factory(ml, ours), dataset, execute, samples,
-                                                  lambda model: model.keygen())
+                                                  lambda model: model.keygen(), float_twin(ours))
     X_train, X_test, y_train, y_test = split("breast_cancer")
     start = time.perf_counter()
     ml.LogisticRegression().fit(X_train, y_train).quantization_report(X_test, y_test,
@@ -158,7 +178,8 @@ def side_concrete_ml(execute: bool, samples: int, only: str) -> dict:
     for label, dataset, _, theirs, _ in MODELS:
         if theirs and only in label:
             rows[f"{label}|{dataset}"] = evaluate(factory(cml, theirs), dataset, execute, samples,
-                                                  lambda model: model.fhe_circuit.keygen())
+                                                  lambda model: model.fhe_circuit.keygen(),
+                                                  float_twin(theirs))
     return {"rows": rows, "sweep_s": sweep(lambda n: cml.LogisticRegression(n_bits=n))}
 
 

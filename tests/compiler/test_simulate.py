@@ -132,3 +132,17 @@ def test_process_keeps_working_after_every_kind_of_error():
             failure()
         circuit = compiler.compile(range(4))
         assert circuit.simulate(3) == 4
+
+
+def test_a_lookup_past_its_range_reads_the_negated_table_like_the_bootstrap():
+    """x in [8, 16) sets the padding bit of a 3-bit encoding: the bootstrap's negacyclic
+    wrap reads −table[x − 8] (mod 2**(p+1)), and simulate must say the same."""
+    table = [3, 1, 4, 1, 5, 6, 2, 7]
+    circuit = fhe.compiler({"x": "encrypted"})(lambda x: fhe.LookupTable(table)[x]).compile(
+        range(8), insecure_keygen_seed=7)
+    past = np.arange(8, 16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fhe.OutOfRangeWarning)
+        simulated = circuit.simulate(past)
+        np.testing.assert_array_equal(simulated, (-np.array(table)) % 16)
+        assert circuit.encrypt_run_decrypt(9) == simulated[1]
