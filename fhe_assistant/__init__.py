@@ -23,6 +23,23 @@ def __getattr__(name):
     raise AttributeError(f"module 'fhe_assistant' has no attribute {name!r}")
 
 
+def __dir__():
+    """Tab completion and ``dir(fhe)`` list the lazily loaded ``explore`` too."""
+    return sorted(set(globals()) | {"explore"})
+
+
+def _progress_bars():
+    """Default display of long work (keygen, kernel compilation, batches): tqdm bars."""
+    from .widgets.progress import default_bars
+
+    return default_bars()
+
+
+from .core import progress as _progress  # noqa: E402
+
+_progress.set_default_listener(_progress_bars)
+
+
 def _register_rich_displays() -> None:
     """Graphs and circuits show as SVG/HTML in Jupyter (also in saved notebooks).
 

@@ -1,4 +1,5 @@
-"""Command line: ``fhe-assistant demo`` (also ``python -m fhe_assistant demo``)."""
+"""Command line: ``fhe-assistant demo | warmup | serve | notebooks`` (also
+``python -m fhe_assistant ...``)."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,15 @@ def _demo(arguments) -> int:
         from .demo_execute import run_encrypted_demo
 
         return run_encrypted_demo(circuit)
+    return 0
+
+
+def _warmup(arguments) -> int:
+    from .backend.warmup import warm_up
+
+    print("compiling the TFHE kernels into numba's cache (once per installation; "
+          "~25 s on two cores)", flush=True)
+    print(warm_up())
     return 0
 
 
@@ -82,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--execute", action="store_true",
                       help="also generate keys and run encrypted (the seed and a 4-bit TLU)")
     demo.set_defaults(handler=_demo)
+    warmup = commands.add_parser("warmup", help="compile the TFHE kernels now (numba caches "
+                                                "them), so the first encrypted run is quick")
+    warmup.set_defaults(handler=_warmup)
     _add_serve(commands)
-    commands.add_parser("notebooks", help="open JupyterLab on the notebooks "
+    commands.add_parser("notebooks", help="open JupyterLab on the notebooks; passes "
+                                          "--allow-root when run as root "
                                           "(fhe-assistant notebooks --help)")
     arguments = parser.parse_args(argv)
     return arguments.handler(arguments)

@@ -1,19 +1,13 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs (system packages, the project with its test
-# extras) and runs the whole suite. This is the README's test command and what CI runs.
+# The README's test command and what CI runs. Creates (or reuses) the virtual environment
+# .venv with fhe_assistant and its test extras, installs Graphviz and Chromium (for the
+# real-browser tests) with apt-get when run as root, then runs the whole suite. Arguments
+# go to pytest (e.g. -m "not slow").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/environment.sh
 
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    need=()
-    command -v dot >/dev/null 2>&1 || need+=(graphviz)
-    command -v chromium >/dev/null 2>&1 || need+=(chromium)
-    if [ ${#need[@]} -gt 0 ]; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-    fi
-fi
-
-python3 -m pip install -q -e ".[test]"
+ensure_system_packages dot:graphviz chromium:chromium
+ensure_environment test
 # numba compiles each kernel once into its cache; tests then load it.
-exec python3 -m pytest -q -p no:cacheprovider "$@"
+exec "$PYTHON" -m pytest -q -p no:cacheprovider "$@"

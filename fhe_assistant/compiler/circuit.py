@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import progress
 from ..core.errors import CompilationError, InputError
 from ..crypto.optimizer import optimize
 from ..crypto.result import OptimizationResult
@@ -141,8 +142,11 @@ class Circuit(FHEProgram):
         inputs, batched = self._batched(args)
         if not batched:
             return self.decrypt(self.run(self.encrypt(*args)))
-        results = [self.decrypt(self.run(self.encrypt(*[i[k] for i in inputs])))
-                   for k in range(inputs[0].shape[0])]
+        results = []
+        with progress.task("encrypted run", total=inputs[0].shape[0], unit="sample") as step:
+            for k in range(inputs[0].shape[0]):
+                results.append(self.decrypt(self.run(self.encrypt(*[i[k] for i in inputs]))))
+                step.advance()
         if isinstance(results[0], tuple):
             return tuple(np.stack(column) for column in zip(*results))
         return np.stack([np.asarray(r) for r in results])

@@ -3,7 +3,9 @@
 
 Finds the repository's ``notebooks/`` folder (an editable install keeps it next to the
 package; otherwise ``./notebooks``), checks that JupyterLab and Graphviz are there, and
-starts ``jupyter lab`` in that folder with the quickstart open.
+starts ``jupyter lab`` in that folder with the quickstart open. Run as root (a container,
+a fresh cloud machine), it passes Jupyter's ``--allow-root``, which Jupyter otherwise
+demands before it starts.
 """
 from __future__ import annotations
 
@@ -41,22 +43,35 @@ def problems() -> list[str]:
     return missing
 
 
-def command(folder: Path, port: int | None, no_browser: bool, extra: list[str]) -> list[str]:
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def command(folder: Path, port: int | None, no_browser: bool, extra: list[str],
+            allow_root: bool = False) -> list[str]:
     arguments = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}"]
     if port is not None:
         arguments.append(f"--port={port}")
     if no_browser:
         arguments.append("--no-browser")
+    if allow_root and "--allow-root" not in extra:
+        arguments.append("--allow-root")
     return arguments + extra + [FIRST_NOTEBOOK]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fhe-assistant notebooks", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="fhe-assistant notebooks", description=__doc__,
+        epilog="Other options go to `jupyter lab` (e.g. --ip=0.0.0.0).",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", help="folder of notebooks (default: the "
                         "repository's notebooks/)")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--no-browser", action="store_true",
                         help="print the URL instead of opening a browser")
+    parser.add_argument("--allow-root", action=argparse.BooleanOptionalAction, default=None,
+                        help="pass Jupyter's --allow-root (default: on when running as root, "
+                             "where Jupyter refuses to start without it)")
     parser.add_argument("--dry-run", action="store_true", help="print the command only")
     arguments, extra = parser.parse_known_args(argv)
     folder = Path(arguments.folder).resolve() if arguments.folder else find_notebooks()
@@ -64,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no {FIRST_NOTEBOOK} found: run this from the repository root, or give the "
               f"folder of the notebooks", file=sys.stderr)
         return 2
-    line = command(folder, arguments.port, arguments.no_browser, extra)
+    allow_root = running_as_root() if arguments.allow_root is None else arguments.allow_root
+    line = command(folder, arguments.port, arguments.no_browser, extra, allow_root)
     if arguments.dry_run:
         print(" ".join(line))
         return 0

@@ -93,3 +93,7 @@ __all__ = [
     "trivial_glwe",
     "trivial_lwe",
 ]
+
+from ..compile_notice import install as _announce_first_compilation  # noqa: E402
+
+_announce_first_compilation()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fhe_assistant.core import progress
 from fhe_assistant.crypto.parameters import TFHEParameters
 from fhe_assistant.crypto.security import noise_std_log2_mod
 
@@ -70,8 +71,12 @@ def generate_bootstrap_key(
     noise_std_log2: float,
     rng,
     chunk: int = _BSK_CHUNK,
+    on_chunk=None,
 ) -> np.ndarray:
-    """BSK_i = GGSW_S(s_i) in the Fourier domain -> float64 (n, k+1, (k+1)·l, 2, N/2)."""
+    """BSK_i = GGSW_S(s_i) in the Fourier domain -> float64 (n, k+1, (k+1)·l, 2, N/2).
+
+    ``on_chunk(nbytes)`` is called after each chunk of GGSWs (progress of a long keygen).
+    """
     lwe_key = np.asarray(lwe_key, dtype=np.uint64)
     glwe_key = np.asarray(glwe_key, dtype=np.uint64)
     k, size = glwe_key.shape
@@ -80,6 +85,8 @@ def generate_bootstrap_key(
         stop = min(start + chunk, lwe_key.size)
         ggsw = encrypt_ggsw(lwe_key[start:stop], glwe_key, base_log, level, noise_std_log2, rng)
         out[start:stop] = ggsw_to_fourier(ggsw)
+        if on_chunk is not None:
+            on_chunk(out[start:stop].nbytes)
     return out
 
 
@@ -100,17 +107,23 @@ def generate_keys(params: TFHEParameters, rng) -> tuple[SecretKeys, EvaluationKe
     if n == 0:
         return SecretKeys(np.zeros(0, dtype=np.uint64), glwe_key), EvaluationKeys(None, None)
     lwe_key = rng.binary(n)
-    bsk = generate_bootstrap_key(
-        lwe_key, glwe_key, params.pbs_base_log, params.pbs_level, noise_std_log2_mod(k * size), rng
-    )
-    ksk = generate_keyswitch_key(
-        glwe_key.reshape(-1),
-        lwe_key,
-        params.ks_base_log,
-        params.ks_level,
-        noise_std_log2_mod(n),
-        rng,
-    )
+    sizes = key_sizes(params)
+    with progress.task("keygen", total=sizes["evaluation_keys"], unit="B",
+                       detail=f"evaluation keys {sizes['evaluation_keys'] / 2**20:.0f} MiB"
+                       ) as step:
+        bsk = generate_bootstrap_key(
+            lwe_key, glwe_key, params.pbs_base_log, params.pbs_level,
+            noise_std_log2_mod(k * size), rng, on_chunk=step.advance,
+        )
+        ksk = generate_keyswitch_key(
+            glwe_key.reshape(-1),
+            lwe_key,
+            params.ks_base_log,
+            params.ks_level,
+            noise_std_log2_mod(n),
+            rng,
+        )
+        step.advance(ksk.nbytes)
     return SecretKeys(lwe_key, glwe_key), EvaluationKeys(bsk, ksk)
 
 
