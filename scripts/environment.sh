@@ -74,7 +74,8 @@ ensure_environment() {
         return 0
     fi
     echo "installing fhe_assistant[$extras] and its dependencies into .venv (first run: a few minutes)"
-    "$PYTHON" -m pip install -q -e ".[$extras]"
+    # (pip warns about every missing local index folder a machine may list: not our concern)
+    "$PYTHON" -m pip install -q -e ".[$extras]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     { grep "^$checksum " "$stamp" 2>/dev/null || true; echo "$checksum $extras"; } > "$stamp.new"
     mv "$stamp.new" "$stamp"
 }

@@ -1,9 +1,20 @@
-"""Source locations of user code, captured while tracing."""
+"""Source locations of user code, captured while tracing, named as the user reads them.
+
+* a file: ``model.py:12``;
+* a notebook cell: ``Cell In[4], line 2`` — IPython's own naming (its tracebacks say the
+  same), found through IPython's compiler, which maps each cell's temporary file
+  (``/tmp/ipykernel_26276/3897713345.py``) to the cell's execution count;
+* a role in a program the library builds (a built-in model's layers): the label given with
+  :func:`role` (``hidden layer 1 (4→16)``), since no line the user wrote made that node.
+"""
 from __future__ import annotations
 
+import contextvars
 import linecache
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -12,27 +23,82 @@ _NUMPY_DIR = os.path.dirname(os.path.abspath(__import__("numpy").__file__))
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
-    """A file and line in the user's code (a notebook cell shows as ``<ipython-input-…>``)."""
+    """A file and line in the user's code; ``cell`` is IPython's ``In[n]`` when the file is
+    a notebook cell; ``label`` names a role (a model's layer) instead of a line."""
 
     filename: str
     lineno: int
     function: str = ""
+    cell: str = ""
+    label: str = ""
 
     @property
     def code(self) -> str:
+        if not self.filename:
+            return ""
         return linecache.getline(self.filename, self.lineno).strip()
 
     def __str__(self) -> str:
-        return f"{os.path.basename(self.filename)}:{self.lineno}"
+        if self.label and not self.filename:
+            return self.label
+        if self.cell:
+            where = f"Cell {self.cell}, line {self.lineno}"
+        else:
+            where = f"{os.path.basename(self.filename)}:{self.lineno}"
+        return f"{where} ({self.label})" if self.label else where
+
+
+def notebook_cell(filename: str) -> str:
+    """``In[4]`` when ``filename`` is the file IPython compiled a cell into, else ""."""
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if get_ipython is not None else None
+    compiler = getattr(shell, "compile", None)
+    name_of = getattr(compiler, "format_code_name", None)
+    if name_of is None:
+        return ""
+    try:
+        named = name_of(filename)
+    except Exception:  # another IPython's compiler: fall back to the file name
+        return ""
+    return named[1] if named and named[0] == "Cell" else ""
+
+
+_assigned: contextvars.ContextVar = contextvars.ContextVar("fhe_location", default=None)
+
+
+@contextmanager
+def located_at(location: SourceLocation | None) -> Iterator[None]:
+    """Nodes created inside the block get ``location`` (e.g. an integer program's nodes
+    get the location of the float op they implement). None: no change."""
+    if location is None:
+        yield
+        return
+    token = _assigned.set(location)
+    try:
+        yield
+    finally:
+        _assigned.reset(token)
+
+
+def role(label: str):
+    """Nodes created inside the block are labelled ``label`` (a model's layer)."""
+    return located_at(SourceLocation("", 0, label=label))
 
 
 def user_location() -> SourceLocation | None:
-    """The innermost frame outside this package and numpy: where the user wrote the op."""
+    """Where the user wrote the op: the location assigned by :func:`located_at`, else the
+    innermost frame outside this package and numpy."""
+    assigned = _assigned.get()
+    if assigned is not None:
+        return assigned
     frame = sys._getframe(1)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
         if not (filename.startswith(_PACKAGE_DIR) or filename.startswith(_NUMPY_DIR)
                 or frame.f_code.co_filename.startswith("<__array_function__")):
-            return SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+            name = frame.f_code.co_filename
+            return SourceLocation(name, frame.f_lineno, frame.f_code.co_name,
+                                  cell=notebook_cell(name))
         frame = frame.f_back
     return None

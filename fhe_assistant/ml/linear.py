@@ -15,6 +15,7 @@ import numpy as np
 from sklearn import linear_model, svm
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from ..core.location import role
 from ..quantization.functions import QuantizedFunction
 from ..quantization.n_bits import NBits
 from ..quantization.pruning import prune_weights
@@ -63,8 +64,11 @@ class _LinearFHEModel(FHEModel):
         weights, bias = self.float_layers_[0]
         weights = prune_weights(weights, fraction, max_active)
 
+        label = (f"{type(self).__name__}: x @ W + b ({weights.shape[0]}→{weights.shape[1]})")
+
         def linear_model(x):
-            return x @ weights + bias
+            with role(label):
+                return x @ weights + bias
 
         return QuantizedFunction(linear_model, n_bits).calibrate(X)
 

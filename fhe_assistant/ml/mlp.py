@@ -20,6 +20,7 @@ from sklearn import neural_network
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from ..core.errors import InputError
+from ..core.location import role
 from ..quantization.functions import QuantizedFunction
 from ..quantization.n_bits import NBits
 from ..quantization.pruning import prune_layers
@@ -58,10 +59,15 @@ class _MLPFHEModel(FHEModel):
                               activation=lambda z: np.asarray(activation(z)))
         hidden, (last_weights, last_bias) = layers[:-1], layers[-1]
 
-        def mlp(x):
-            for weights, bias in hidden:
-                x = activation(x @ weights + bias)
-            return x @ last_weights + last_bias
+        name = self._activation
+
+        def mlp(x):      # nodes are named after their layer (no line of the user's made them)
+            for index, (weights, bias) in enumerate(hidden, start=1):
+                with role(f"hidden layer {index} ({weights.shape[0]}→{weights.shape[1]}, "
+                          f"{name})"):
+                    x = activation(x @ weights + bias)
+            with role(f"output layer ({last_weights.shape[0]}→{last_weights.shape[1]})"):
+                return x @ last_weights + last_bias
 
         if rounding_threshold_bits == "model":
             rounding_threshold_bits = self.rounding_threshold_bits

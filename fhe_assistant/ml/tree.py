@@ -27,6 +27,7 @@ from sklearn.base import ClassifierMixin
 
 from ..core.dtypes import integer_bit_width
 from ..core.errors import InputError
+from ..core.location import role
 from ..ir.ops import OpKind
 from ..quantization.affine import QValue
 from ..quantization.builder import IntegerProgramBuilder
@@ -117,16 +118,23 @@ def tree_program(structure: TreeStructure, n_features: int, n_bits: NBits,
     """The integer program of the GEMM formulation (see the module docstring)."""
     params, integer_thresholds = threshold_quantizers(structure, n_features, n_bits.inputs)
     builder = IntegerProgramBuilder()
-    x = builder.input("x", 0, params.quantize(X))
-    selected = builder.op(OpKind.INDEX, [x], {"index": (structure.features,)})
-    decisions = builder.op(OpKind.LESS_EQUAL, [selected, builder.constant(integer_thresholds)])
-    went_left = builder.op(OpKind.MATMUL, [decisions, builder.constant(structure.left_turns)])
-    undecided = builder.op(OpKind.SUBTRACT, [builder.constant(np.int64(1)), decisions])
-    went_right = builder.op(OpKind.MATMUL, [undecided, builder.constant(structure.right_turns)])
-    agreeing = builder.op(OpKind.ADD, [went_left, went_right])
-    reached = builder.op(OpKind.EQUAL, [agreeing, builder.constant(structure.depths)])
+    with role("tree input (quantized features)"):
+        x = builder.input("x", 0, params.quantize(X))
+    with role(f"tree: {len(structure.features)} node decisions (x[feature] <= threshold)"):
+        selected = builder.op(OpKind.INDEX, [x], {"index": (structure.features,)})
+        decisions = builder.op(OpKind.LESS_EQUAL,
+                               [selected, builder.constant(integer_thresholds)])
+    with role("tree: decisions agreeing with each leaf's path"):
+        went_left = builder.op(OpKind.MATMUL, [decisions, builder.constant(structure.left_turns)])
+        undecided = builder.op(OpKind.SUBTRACT, [builder.constant(np.int64(1)), decisions])
+        went_right = builder.op(OpKind.MATMUL,
+                                [undecided, builder.constant(structure.right_turns)])
+        agreeing = builder.op(OpKind.ADD, [went_left, went_right])
+    with role(f"tree: the leaf reached (of {structure.leaf_probabilities.shape[0]})"):
+        reached = builder.op(OpKind.EQUAL, [agreeing, builder.constant(structure.depths)])
     values = leaf_values(structure.leaf_probabilities, n_bits.outputs)
-    scores = builder.op(OpKind.MATMUL, [reached, builder.constant(values)])
+    with role("tree: class scores of the leaf reached"):
+        scores = builder.op(OpKind.MATMUL, [reached, builder.constant(values)])
     graph = builder.finish([scores], "decision_tree")
     top = (1 << n_bits.outputs) - 1
     decoder = OutputDecoder(QValue.of(scores, 1.0 / top, 0.0, (values.shape[1],)))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.location import located_at
 from ..interpret.interpreter import constant_value, evaluate_graph
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
@@ -57,17 +58,21 @@ def run_rules(state: QuantizationState) -> QuantizedProgram:
         if node.op is not OpKind.INPUT and not node.is_encrypted:
             state.constants[node.id] = _fold_constant(node, state.constants)
             continue
-        result = extend_pending(state, node)   # an elementwise op joining a pending lookup
-        if result is None:
-            rule = QUANTIZATION_RULES.get(node.op)
-            if rule is None:
-                raise unsupported(state, node)
-            result = rule(state, node)
+        with located_at(node.location):       # integer nodes point at the float op
+            result = extend_pending(state, node)   # an elementwise op joining a pending lookup
+            if result is None:
+                rule = QUANTIZATION_RULES.get(node.op)
+                if rule is None:
+                    raise unsupported(state, node)
+                result = rule(state, node)
         if isinstance(result, Region):
             state.pending[node.id] = result
         else:
             state.qvalues[node.id] = result
-    decoders = [_output(state, output) for output in graph.outputs]
+    decoders = []
+    for output in graph.outputs:
+        with located_at(graph[output].location):
+            decoders.append(_output(state, output))
     program = state.builder.finish([d.value.node for d in decoders], f"{graph.name}_quantized")
     return QuantizedProgram(graph, program, state.input_quantizers, decoders, state.lookups,
                             state.options)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from ..core.errors import InputError, TracingError
-from ..core.location import SourceLocation
+from ..core.location import SourceLocation, notebook_cell
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
 from .context import TraceContext, spec_of_array
@@ -18,8 +18,9 @@ ENCRYPTION_STATUSES = ("encrypted", "clear")
 
 def function_location(function: Callable) -> SourceLocation | None:
     try:
-        return SourceLocation(inspect.getsourcefile(function) or "<unknown>",
-                              inspect.getsourcelines(function)[1], function.__name__)
+        filename = inspect.getsourcefile(function) or "<unknown>"
+        return SourceLocation(filename, inspect.getsourcelines(function)[1], function.__name__,
+                              cell=notebook_cell(filename))
     except (OSError, TypeError):
         return None
 

@@ -30,8 +30,13 @@ def is_user_file(filename: str) -> bool:
 
 
 def shown_location(node: Node) -> tuple[str, str]:
-    """(``file:line``, code) of a node's user location, or empty strings."""
+    """(where, code) of a node's user location — ``model.py:12`` or ``Cell In[4], line 2``
+    with its line of code, a model's layer label with no code — or empty strings."""
     location = node.location
-    if location is None or not is_user_file(location.filename):
+    if location is None:
+        return "", ""
+    if location.label and not location.filename:
+        return location.label, ""
+    if not is_user_file(location.filename):
         return "", ""
     return str(location), location.code
