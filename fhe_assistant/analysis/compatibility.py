@@ -1,9 +1,16 @@
 """The FHE compatibility check: every node that prevents compilation, why, and what to do."""
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..core.dtypes import Integer
+from ..core.errors import CompilationError, InputError
+from ..crypto.optimizer import optimize
+from ..crypto.requirements import CircuitRequirements
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind
@@ -60,11 +67,108 @@ def _issue(node: Node, kind: str, message: str, suggestion: str, **extra) -> Com
     return CompatibilityIssue(node.id, kind, message, suggestion, location, code, **extra)
 
 
-def _source_node(original: Graph | None, lowered_to_original: dict[int, int], node: Node) -> Node:
-    """Issues name the user's node (before lowering) when there is one."""
-    if original is not None and node.id in lowered_to_original:
-        return original[lowered_to_original[node.id]]
+def _source_node(original: Graph | None, lowered_to_original: dict[int, int], node: Node,
+                 users: dict[int, list[int]] | None = None) -> Node:
+    """Issues name the user's node (before lowering) when there is one.
+
+    A node the lowering added (the ``square_quarter`` lookups of ``x * y``) has none of its
+    own: it stands for the user's op whose result it feeds, found by following its users.
+    """
+    if original is None:
+        return node
+    stack, seen = [node.id], set()
+    while stack:
+        current = stack.pop(0)
+        if current in lowered_to_original:
+            return original[lowered_to_original[current]]
+        if current in seen or users is None:
+            continue
+        seen.add(current)
+        stack.extend(users.get(current, ()))
     return node
+
+
+def _described(node: Node) -> str:
+    """How an issue names a node: the op the user wrote, in words."""
+    if node.op is OpKind.TLU:
+        ops = " → ".join(node.attrs.get("source_ops", ())) or "float ops"
+        return f"the table lookup computing {ops}"
+    if node.op in (OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE):
+        return f"table lookup {node.label}"
+    return f"{node.label} (%{node.id})"
+
+
+_quantized_program: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "fhe_quantized_program", default=False)
+
+
+@contextmanager
+def checking_quantized_program() -> Iterator[None]:
+    """Hints inside the block speak of n_bits: the program was made by ``fhe.quantize`` or
+    a built-in model (not written as integer numpy by the user)."""
+    token = _quantized_program.set(True)
+    try:
+        yield
+    finally:
+        _quantized_program.reset(token)
+
+
+def is_quantized_program(graph: Graph) -> bool:
+    """True inside :func:`checking_quantized_program`, or for a quantizer's own graph
+    (named ``<function>_quantized``)."""
+    return _quantized_program.get() or (getattr(graph, "name", "") or "").endswith("_quantized")
+
+
+@lru_cache(maxsize=32)
+def lookup_seconds(bit_width: int) -> float | None:
+    """Predicted seconds of one table lookup at ``bit_width`` with the cheapest secure
+    parameters (None: no secure parameters reach that width)."""
+    try:
+        return optimize(CircuitRequirements(message_bit_width=bit_width)).seconds_per_pbs
+    except (CompilationError, InputError):
+        return None
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1e3:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def width_limit_hint(width: int, limit: int) -> str:
+    """What lifting the lookup width limit would allow, and what it costs."""
+    wider, current = lookup_seconds(width), lookup_seconds(limit)
+    at_limit = f" ({limit} bits: ≈{_seconds(current)})" if current is not None else ""
+    if wider is not None:
+        return (f"or allow it with Configuration(maximum_tlu_bit_width={width}): "
+                f"≈{_seconds(wider)} per {width}-bit lookup{at_limit}, and larger keys")
+    widest = next((w for w in range(width - 1, limit, -1) if lookup_seconds(w) is not None),
+                  None)
+    if widest is None:
+        return f"no secure parameters give {width}-bit lookups here"
+    return (f"no secure parameters give {width}-bit lookups (Configuration("
+            f"maximum_tlu_bit_width=…) goes up to {widest}: ≈{_seconds(lookup_seconds(widest))}"
+            f" per lookup{at_limit})")
+
+
+def _too_wide_suggestion(shown: Node, width: int, limit: int, quantized: bool,
+                         direct: bool = True) -> str:
+    removable = width - limit
+    if shown.op is OpKind.ROUND_BIT_PATTERN:
+        return (f"this rounding also feeds linear ops, so it cannot be folded into the "
+                f"lookups after it and is a {width}-bit lookup itself: round right "
+                f"before each table lookup instead (fhe.univariate(f)"
+                f"(fhe.round_bit_pattern(x, lsbs_to_remove={removable}))) and use the "
+                f"unrounded value in the linear ops")
+    if quantized:
+        first = (f"lower n_bits (or rounding_threshold_bits={limit}, which rounds each "
+                 f"accumulator before its lookup)")
+    elif not direct:
+        first = (f"narrow the ranges of its operands in the inputset (the lookups read their "
+                 f"sum and difference), or round each operand first: "
+                 f"fhe.round_bit_pattern(x, lsbs_to_remove={removable})")
+    else:
+        first = (f"narrow the inputset's range, or round the lookup's input first: "
+                 f"fhe.round_bit_pattern(x, lsbs_to_remove={removable})")
+    return f"{first}; {width_limit_hint(width, limit)}"
 
 
 def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
@@ -96,32 +200,39 @@ def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
                                  f"the result {node.label} is a float: FHE returns integers",
                                  "end the float computation with .astype(np.int64) (it then "
                                  "becomes one table lookup), or quantize the function"))
+    users = graph.users()
+    quantized = is_quantized_program(original if original is not None else graph)
+    too_wide: dict[int, tuple[int, Node, Node]] = {}    # shown node id -> widest lookup
     for lookup in plan.lookups.values():
         node = graph[lookup.node_id]
         operand = graph[lookup.operand_id]
         if lookup.effective_precision <= maximum_tlu_bit_width or node.spec.is_float \
                 or operand.spec.is_float:
             continue  # floats are reported above
-        shown = _source_node(original, lowered_to_original, node)
+        shown = _source_node(original, lowered_to_original, node, users)
+        known = too_wide.get(shown.id)
+        if known is None or known[0] < lookup.effective_precision:
+            too_wide[shown.id] = (lookup.effective_precision, node, shown)
+    for width, node, shown in too_wide.values():
+        operand = graph[plan.lookups[node.id].operand_id]
         dtype = operand.spec.dtype
-        width = lookup.effective_precision
-        removable = width - maximum_tlu_bit_width
         operand_id = lowered_to_original.get(operand.id, operand.id)
         detail = (f" (its input %{operand_id} is {dtype}; values it is added to share that "
-                  f"precision)" if isinstance(dtype, Integer) and dtype.bit_width != width else "")
-        if node.op is OpKind.ROUND_BIT_PATTERN:
-            suggestion = (f"this rounding also feeds linear ops, so it cannot be folded into the "
-                          f"lookups after it and is a {width}-bit lookup itself: round right "
-                          f"before each table lookup instead (fhe.univariate(f)"
-                          f"(fhe.round_bit_pattern(x, lsbs_to_remove={removable}))) and use the "
-                          f"unrounded value in the linear ops")
+                  f"precision)" if isinstance(dtype, Integer) and dtype.bit_width != width
+                  and operand.id in lowered_to_original else "")
+        direct = node.id in lowered_to_original or original is None
+        if direct:
+            what = _described(shown)
+            if shown.op not in (OpKind.TLU, OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE):
+                what = f"the table lookup of {what}"
+            message = (f"{what} reads a {width}-bit value, more than the "
+                       f"{maximum_tlu_bit_width}-bit limit{detail}")
         else:
-            suggestion = (f"lower n_bits or the inputset range, or round first: "
-                          f"fhe.round_bit_pattern(x, lsbs_to_remove={removable}) before "
-                          f"{shown.label}")
+            message = (f"{_described(shown)} of two encrypted values runs as table lookups "
+                       f"(internally: {node.label}) of {width}-bit values, more than the "
+                       f"{maximum_tlu_bit_width}-bit limit")
         issues.append(_issue(
-            shown, "tlu-too-wide",
-            f"table lookup {shown.label} reads a {width}-bit value, more than the "
-            f"{maximum_tlu_bit_width}-bit limit{detail}", suggestion,
+            shown, "tlu-too-wide", message,
+            _too_wide_suggestion(shown, width, maximum_tlu_bit_width, quantized, direct),
             bit_width=width, limit=maximum_tlu_bit_width))
     return CompatibilityReport(tuple(issues), maximum_tlu_bit_width)

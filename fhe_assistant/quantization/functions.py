@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..analysis.compatibility import checking_quantized_program
 from ..compiler import Compiler, Configuration
 from ..core.errors import InputError, OutOfRangeWarning
 from ..tracing.trace import parameter_names, trace
@@ -215,14 +216,17 @@ class QuantizedFunction:
             raise InputError("compile needs samples: compile(X)")
         if self.program is None:
             self.calibrate(*inputs)
-        self.circuit = self.compiler().compile(self.inputset(*inputs), configuration, **kwargs)
+        with checking_quantized_program():      # hints then speak of n_bits
+            self.circuit = self.compiler().compile(self.inputset(*inputs), configuration,
+                                                   **kwargs)
         return self.circuit
 
     def trace(self, *inputs, configuration: Configuration | None = None, **kwargs):
         """Like ``compile`` but returns the measured program even if it is not FHE-compatible."""
         if self.program is None:
             self.calibrate(*inputs)
-        return self.compiler().trace(self.inputset(*inputs), configuration, **kwargs)
+        with checking_quantized_program():
+            return self.compiler().trace(self.inputset(*inputs), configuration, **kwargs)
 
     def keygen(self, force: bool = False, seed: int | None = None) -> None:
         if self.circuit is None:

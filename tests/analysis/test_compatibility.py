@@ -36,7 +36,7 @@ def test_compile_lists_every_too_wide_lookup_with_line_and_suggestion():
     assert f"test_compatibility.py:{lookup_line}" in message
     assert f"test_compatibility.py:{relu_line}" in message
     assert "a = WIDE_TABLE[y]" in message and "b = np.maximum(y - 1000, 0)" in message
-    assert message.count("11-bit") == 2 and "8-bit limit" in message
+    assert message.count("reads a 11-bit value") == 2 and "8-bit limit" in message
     assert message.count("round_bit_pattern(x, lsbs_to_remove=3)") == 2
     issues = raised.value.issues
     assert [issue.kind for issue in issues] == ["tlu-too-wide", "tlu-too-wide"]
