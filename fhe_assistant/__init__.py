@@ -35,7 +35,16 @@ def _progress_bars():
     return default_bars()
 
 
+def _save_picture(obj, path=None, **options):
+    from .widgets.export import save_picture
+
+    return save_picture(obj, path, **options)
+
+
+from .compiler import drawing as _drawing  # noqa: E402
 from .core import progress as _progress  # noqa: E402
+
+_drawing.register(_save_picture)
 
 _progress.set_default_listener(_progress_bars)
 

@@ -43,6 +43,13 @@ class GraphView:
     def __str__(self) -> str:
         return self.format()
 
+    def save(self, path, *, horizontal: bool = False):
+        """Write the graph as a picture: ``.svg``, ``.png``, ``.pdf`` (Graphviz) or ``.dot``
+        (its source), by the suffix of ``path``. Returns the path."""
+        from .drawing import save_picture
+
+        return save_picture(self, path, horizontal=horizontal)
+
     def __repr__(self) -> str:
         return (f"<GraphView {self.graph.name}: {len(self.graph)} nodes, "
                 f"maximum integer bit width {self.maximum_integer_bit_width()}>")

@@ -70,7 +70,13 @@ def stack_inputset(inputset, names: Sequence[str]) -> list[np.ndarray]:
 
 def batch_arguments(args: Sequence, names: Sequence[str], shapes: Sequence[tuple[int, ...]]
                     ) -> tuple[list[np.ndarray], bool]:
-    """Arguments of one call as batches; a leading extra axis on every argument means a batch."""
+    """Arguments of one call as batches; a leading extra axis on every argument means a batch.
+
+    A single tuple holding one value per parameter (what ``quantize_inputs`` returns for
+    several inputs) is taken as the arguments."""
+    if len(args) == 1 and len(names) > 1 and isinstance(args[0], tuple) \
+            and len(args[0]) == len(names):
+        args = args[0]
     if len(args) != len(names):
         raise InputError(f"expected {len(names)} argument(s) ({', '.join(names)}), "
                          f"got {len(args)}")

@@ -70,5 +70,20 @@ class FHEProgram:
     def __str__(self) -> str:
         return self.graph.format(show_locations=self.configuration.show_locations)
 
+    def draw(self, *, horizontal: bool = False, save_to=None, show: bool = False):
+        """Draw the graph (Concrete's ``circuit.draw``): to ``save_to`` (``.png`` by
+        default; ``.svg``, ``.pdf``, ``.dot`` by suffix) or a temporary PNG. Nodes that break
+        FHE are red. ``show=True`` also displays it (in Jupyter). Returns the path."""
+        from .drawing import save_picture
+
+        path = save_picture(self, save_to, horizontal=horizontal)
+        if show:
+            try:
+                from IPython.display import Image, SVG, display
+            except ImportError:
+                return path
+            display(SVG(filename=str(path)) if path.suffix == ".svg" else Image(str(path)))
+        return path
+
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))

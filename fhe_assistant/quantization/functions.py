@@ -190,11 +190,19 @@ class QuantizedFunction:
                              "compile(X) first")
         return self.program
 
-    def quantize_inputs(self, *inputs) -> list[np.ndarray]:
-        return self._require_program().quantize_inputs(self._batches(inputs, "input"))
+    def quantize_inputs(self, *inputs):
+        """Integer inputs for the circuit: one array per input (a tuple when there are
+        several), ready for ``circuit.simulate`` / ``encrypt_run_decrypt`` as they are."""
+        quantized = self._require_program().quantize_inputs(self._batches(inputs, "input"))
+        return quantized[0] if len(quantized) == 1 else tuple(quantized)
 
-    def dequantize_outputs(self, *outputs) -> list[np.ndarray]:
-        return self._require_program().decode(outputs)
+    def dequantize_outputs(self, *outputs):
+        """Float outputs from the circuit's integer outputs (a tuple when there are several,
+        as the circuit returns them); shapes are kept as they are."""
+        if len(outputs) == 1 and isinstance(outputs[0], tuple):
+            outputs = outputs[0]
+        decoded = self._require_program().decode(outputs)
+        return decoded[0] if len(decoded) == 1 else tuple(decoded)
 
     # -- compilation --------------------------------------------------------------------------
     def compiler(self) -> Compiler:

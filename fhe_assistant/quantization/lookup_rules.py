@@ -13,6 +13,7 @@ from ..analysis.bit_widths import assign_bit_widths
 from ..core.bounds import Bounds
 from ..core.dtypes import integer_bit_width
 from ..core.errors import InputError
+from ..core.location import located_at
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, OpKind
 from ..ir.printer import node_error
@@ -78,7 +79,9 @@ def materialize(state: QuantizationState, node_id: int) -> QValue:
         return run_chain(graph, constants, input_id, nodes, x)
 
     name = lookup_name([graph[i].label for i in nodes])
-    result = lookup(state, value, chain, name, nodes, state.channel_ok(node_id), node_id)
+    # built when a later op needs it: its nodes point at the ops it computes
+    with located_at(graph[nodes[-1]].location if nodes else None):
+        result = lookup(state, value, chain, name, nodes, state.channel_ok(node_id), node_id)
     state.qvalues[node_id] = result
     return result
 

@@ -196,6 +196,21 @@ class Explorer(ipywidgets.VBox):
                 f'<div style="display:flex;gap:24px;margin-top:4px">{panel.facts.value}'
                 f'{panel.timings.value}</div></div>')
 
+    def __repr__(self) -> str:
+        """Outside Jupyter (a terminal, a log): what the explorer shows, in a few lines."""
+        session = self.session
+        verdict = session.verdict
+        graph = session.program.graph
+        settings = ", ".join(f"{k}={v}" for k, v in session.snapshot.settings.items())
+        lines = [f"<fhe explorer: {verdict.headline} ({verdict.summary})"
+                 + (f"; {settings}" if settings else "") + ">"]
+        if session.selected is not None:
+            lines.append(f"  selected: {graph.graph[session.selected].label} "
+                         f"(%{session.selected})")
+        lines.append("  display it in Jupyter for the graph, inspector and sliders; "
+                     "print(explorer.session.program) for the text form")
+        return "\n".join(lines)
+
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
         if isinstance(bundle, tuple):

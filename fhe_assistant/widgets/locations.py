@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from ..ir.node import Node
 
+_PACKAGE_DIRECTORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 @lru_cache(maxsize=1)
 def library_directories() -> tuple[str, ...]:
@@ -22,11 +24,13 @@ def library_directories() -> tuple[str, ...]:
 
 
 def is_user_file(filename: str) -> bool:
-    """False for files of installed packages and the standard library."""
+    """False for files of installed packages, the standard library and this package
+    (a program it rebuilds, such as a quantized model replayed for compilation)."""
     if not filename or filename.startswith("<frozen"):
         return False
     path = os.path.abspath(filename)
-    return not any(path.startswith(directory + os.sep) for directory in library_directories())
+    return not any(path.startswith(directory + os.sep)
+                   for directory in library_directories() + (_PACKAGE_DIRECTORY,))
 
 
 def shown_location(node: Node) -> tuple[str, str]:

@@ -150,8 +150,7 @@ class RunPanel(ipywidgets.VBox):
             if not record.cancelled:
                 self.columns["encrypted (decrypted)"] = record.outputs
                 self._show()
-            self.timings.value = html.key_value_html(
-                "seconds", {k: f"{v:.3f}" for k, v in record.seconds.items()})
+            self.timings.value = html.key_value_html("seconds", record.timings())
         except Exception as error:  # shown in the panel: a thread has nowhere else to report
             record.error = "".join(traceback.format_exception_only(type(error), error)).strip()
             self.stage.value = (f'<span style="color:#e5484d">{html.esc(record.error)}</span>')

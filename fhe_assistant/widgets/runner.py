@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..compiler import Circuit
+from ..core import progress
 from ..compiler.inputs import stack_inputset
 from ..ir.graph import Graph
 
@@ -42,6 +43,47 @@ class RunRecord:
     pbs_count: int = 0
     cancelled: bool = False
     error: str = ""
+    keys_reused: bool = False
+
+    def timings(self) -> dict[str, str]:
+        """Seconds per stage as the panel shows them; reused keys say so (not ``0.000``)."""
+        shown = {"keygen": "reused (generated earlier)"} if self.keys_reused else {}
+        shown.update({k: f"{v:.3f}" for k, v in self.seconds.items()})
+        return shown
+
+
+class _PanelProgress:
+    """Relays :mod:`fhe_assistant.core.progress` reports (keygen bytes, the first-call
+    compilation notice) to the run panel's bar and stage line, within the current stage."""
+
+    def __init__(self, report: Callable[[Progress], None], checkpoints: _Checkpoints):
+        self.report, self.checkpoints = report, checkpoints
+        self.stage, self.weight = "", 0.0
+
+    def within(self, stage: str, weight: float) -> _PanelProgress:
+        self.stage, self.weight = stage, weight
+        return self
+
+    def started(self, task) -> None:
+        self.advanced(task)
+
+    def advanced(self, task) -> None:
+        fraction = task.fraction or 0.0
+        start = self.checkpoints.done - self.weight
+        if task.unit == "B" and task.total:
+            message = (f"{task.description}: {task.done / 2**20:.0f} of "
+                       f"{task.total / 2**20:.0f} MiB ({task.elapsed:.0f} s)")
+        else:
+            message = f"{task.description}: {task.done:g}" + (
+                f" of {task.total:g}" if task.total else "")
+        self.report(Progress(self.stage or task.description, start + self.weight * fraction,
+                             message))
+
+    def finished(self, task) -> None:
+        pass
+
+    def noticed(self, message: str) -> None:
+        self.report(Progress(self.stage or "note", self.checkpoints.done, message))
 
 
 def lookup_layers(graph: Graph, lookups) -> list[list[int]]:
@@ -101,49 +143,62 @@ def run_encrypted(circuit: Circuit, args: tuple, report: Callable[[Progress], No
     record = record if record is not None else RunRecord()
     checkpoints = _Checkpoints(report, cancel)
     checkpoints.done = STAGE_WEIGHTS["parameter choice"]
+    relay = _PanelProgress(report, checkpoints)
     try:
-        checkpoints.stage("keygen", STAGE_WEIGHTS["keygen"],
-                          "keys already generated" if circuit.keys_generated else
-                          "generating keys (the bootstrap key takes a while)…")
-        _timed(record, "keygen", circuit.keygen)
-        checkpoints.stage("encrypt", STAGE_WEIGHTS["encrypt"])
-        values = _timed(record, "encrypt", lambda: circuit.encrypt(*args))
-        values = values if isinstance(values, tuple) else (values,)
-        graph, plan = circuit.analysis.lowered, circuit.analysis.plan
-        layers = lookup_layers(graph, plan.lookups)
-        layer_of = {node_id: k for k, layer in enumerate(layers) for node_id in layer}
-        total = max(plan.pbs_count, 1)
-        share = 1.0 - sum(STAGE_WEIGHTS.values())
-        state = {"pbs": 0}
-
-        def on_node(node) -> None:
-            checkpoints.check()
-            if node.id in layer_of:
-                k = layer_of[node.id]
-                count = plan.lookups[node.id].element_count
-                report(Progress(f"PBS layer {k + 1}/{len(layers)}",
-                                checkpoints.done + share * state["pbs"] / total,
-                                f"%{node.id}: {count} bootstrap{'s' if count != 1 else ''} "
-                                f"({state['pbs']}/{plan.pbs_count} done)"))
-                state["pbs"] += count
-
-        runtime = circuit.runtime
-        start = time.perf_counter()
-        ciphertexts = [getattr(value, "inner", value) for value in values]  # fhe.Value → arrays
-        outputs = runtime.run(circuit.evaluation_keys, ciphertexts, on_node)
-        record.seconds["run"] = time.perf_counter() - start
-        for stage, seconds in getattr(runtime.last_timings, "stages", {}).items():
-            if stage != "total":
-                record.seconds[f"run: {stage}"] = seconds
-        record.pbs_count = plan.pbs_count
-        checkpoints.done += share
-        checkpoints.stage("decrypt", STAGE_WEIGHTS["decrypt"])
-        record.outputs = _timed(record, "decrypt", lambda: circuit.decrypt(*outputs))
-        total = sum(record.seconds.get(k, 0.0) for k in ("keygen", "encrypt", "run", "decrypt"))
-        report(Progress("done", 1.0, f"in {total:.2f} s"))
+        with progress.reporting_to(relay):
+            return _run_stages(circuit, args, report, checkpoints, relay, record)
     except Cancelled:
         record.cancelled = True
         report(Progress("cancelled", checkpoints.done, "cancelled"))
+    return record
+
+
+def _run_stages(circuit: Circuit, args: tuple, report, checkpoints: _Checkpoints,
+                relay: _PanelProgress, record: RunRecord) -> RunRecord:
+    record.keys_reused = circuit.keys_generated
+    checkpoints.stage("keygen", STAGE_WEIGHTS["keygen"],
+                      "keys already generated" if circuit.keys_generated else
+                      "generating keys (the bootstrap key takes a while)…")
+    relay.within("keygen", STAGE_WEIGHTS["keygen"])
+    if not record.keys_reused:
+        _timed(record, "keygen", circuit.keygen)
+    checkpoints.stage("encrypt", STAGE_WEIGHTS["encrypt"])
+    relay.within("encrypt", STAGE_WEIGHTS["encrypt"])
+    values = _timed(record, "encrypt", lambda: circuit.encrypt(*args))
+    values = values if isinstance(values, tuple) else (values,)
+    graph, plan = circuit.analysis.lowered, circuit.analysis.plan
+    layers = lookup_layers(graph, plan.lookups)
+    layer_of = {node_id: k for k, layer in enumerate(layers) for node_id in layer}
+    total = max(plan.pbs_count, 1)
+    share = 1.0 - sum(STAGE_WEIGHTS.values())
+    state = {"pbs": 0}
+
+    def on_node(node) -> None:
+        checkpoints.check()
+        if node.id in layer_of:
+            k = layer_of[node.id]
+            count = plan.lookups[node.id].element_count
+            report(Progress(f"PBS layer {k + 1}/{len(layers)}",
+                            checkpoints.done + share * state["pbs"] / total,
+                            f"%{node.id}: {count} bootstrap{'s' if count != 1 else ''} "
+                            f"({state['pbs']}/{plan.pbs_count} done)"))
+            state["pbs"] += count
+
+    runtime = circuit.runtime
+    relay.within("bootstraps", share)
+    start = time.perf_counter()
+    ciphertexts = [getattr(value, "inner", value) for value in values]  # fhe.Value → arrays
+    outputs = runtime.run(circuit.evaluation_keys, ciphertexts, on_node)
+    record.seconds["run"] = time.perf_counter() - start
+    for stage, seconds in getattr(runtime.last_timings, "stages", {}).items():
+        if stage != "total":
+            record.seconds[f"run: {stage}"] = seconds
+    record.pbs_count = plan.pbs_count
+    checkpoints.done += share
+    checkpoints.stage("decrypt", STAGE_WEIGHTS["decrypt"])
+    record.outputs = _timed(record, "decrypt", lambda: circuit.decrypt(*outputs))
+    total = sum(record.seconds.get(k, 0.0) for k in ("keygen", "encrypt", "run", "decrypt"))
+    report(Progress("done", 1.0, f"in {total:.2f} s"))
     return record
 
 

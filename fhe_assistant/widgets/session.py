@@ -49,6 +49,23 @@ class SweepPoint:
     compatible: bool
 
 
+class SweepPoints(list):
+    """The points of a sweep (a list of :class:`SweepPoint`) that reads as a table: text
+    outside Jupyter, an HTML table inside; ``to_dataframe()`` gives the pandas frame."""
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        columns = ["value", "accuracy", "max_bit_width", "max_lookup_bit_width", "compatible"]
+        return pd.DataFrame([[getattr(p, c) for c in columns] for p in self], columns=columns)
+
+    def __repr__(self) -> str:
+        return repr(self.to_dataframe()) if self else "SweepPoints([])"
+
+    def _repr_html_(self) -> str:
+        return self.to_dataframe().to_html(index=False)
+
+
 def accuracy_text(snapshot: Snapshot) -> str:
     if snapshot.accuracy is None:
         return ""
@@ -189,13 +206,13 @@ class Session:
         return options
 
     # -- tuning ------------------------------------------------------------------------------
-    def sweep(self, values: Iterable[int] | None = None) -> list[SweepPoint]:
+    def sweep(self, values: Iterable[int] | None = None) -> SweepPoints:
         """Accuracy and bit widths at each value of the target's sweep knob (``n_bits``)."""
         target = self.target
         if target.sweep_name is None:
-            return []
+            return SweepPoints()
         values = target.sweep_values() if values is None else values
-        points = []
+        points = SweepPoints()
         for value in values:
             built = target.build(target.sweep_setting(self.snapshot.settings, int(value)))
             program = built.program
