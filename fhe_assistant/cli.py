@@ -37,7 +37,10 @@ def _warmup(arguments) -> int:
 
     print("compiling the TFHE kernels into numba's cache (once per installation; "
           "~25 s on two cores)", flush=True)
-    print(warm_up())
+    from .core import progress
+
+    with progress.silenced():       # this command already says what it does
+        print(warm_up())
     return 0
 
 

@@ -2,7 +2,8 @@
 
 A thin anywidget: Python sets ``html``; a click on an element with ``data-node`` or on a
 Graphviz node (``<g class="node"><title>n12</title>``) sends ``{"kind": "select",
-"node": 12}``, a double click ``{"kind": "toggle", …}``, a click on ``data-sort`` sends
+"node": 12}``, a double click ``{"kind": "toggle", …}`` (on a layer group, its box ``b3`` or
+its frame ``cluster_b3``: ``{"kind": "block", "block": 3}``), a click on ``data-sort`` sends
 ``{"kind": "sort", "column": …}``. Without anywidget it degrades to a plain
 ``ipywidgets.HTML`` (no clicks; the explorer's dropdown still selects nodes).
 """
@@ -28,6 +29,14 @@ function nodeOf(target) {
   return null;
 }
 
+// A collapsed layer group (node ``b3``) or the frame of an expanded one (``cluster_b3``).
+function blockOf(target) {
+  const g = target.closest("g.node, g.cluster");
+  const title = g && g.querySelector("title");
+  const match = title && /^(?:cluster_)?b(\d+)$/.exec(title.textContent.trim());
+  return match ? parseInt(match[1], 10) : null;
+}
+
 function render({ model, el }) {
   const zoomable = model.get("zoomable");
   const box = document.createElement("div");
@@ -37,22 +46,40 @@ function render({ model, el }) {
   box.appendChild(content);
   el.appendChild(box);
   const view = { scale: 1, x: 0, y: 0, touched: false };
+  const more = document.createElement("div");
+  more.className = "fhe-more";
+  more.style.cssText = "position:absolute;left:0;right:0;bottom:0;z-index:2;display:none;" +
+    "text-align:center;font:11px sans-serif;color:#555;padding:3px;pointer-events:none;" +
+    "background:linear-gradient(rgba(252,252,252,0),rgba(252,252,252,0.95) 60%);";
   const apply = () => {
-    if (zoomable) content.style.transform =
-      `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+    if (!zoomable) return;
+    content.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+    const svg = content.querySelector("svg");
+    if (!svg) return;
+    const below = view.y + (svg.height.baseVal.value || 0) * view.scale - box.clientHeight;
+    const right = view.x + (svg.width.baseVal.value || 0) * view.scale - box.clientWidth;
+    const hidden = [below > 4 ? "below" : "", right > 4 ? "to the right" : ""].filter(Boolean);
+    more.textContent = hidden.length ?
+      `more ${hidden.join(" and ")}: scroll, or drag the graph` : "";
+    more.style.display = hidden.length ? "block" : "none";
   };
+  // Fit: the whole graph when that keeps its text legible (scale >= MIN_SCALE: Graphviz's
+  // 14 pt labels stay >= 10 px); otherwise fit to the width (never below MIN_SCALE), let the
+  // box grow to its height limit, and show what lies below (wheel or drag to reach it).
+  const MIN_SCALE = 0.75;
   const fit = () => {
     const svg = content.querySelector("svg");
     if (!svg) return;
     const w = svg.width.baseVal.value || 1, h = svg.height.baseVal.value || 1;
     const tallest = model.get("height");
-    box.style.height = `${Math.max(160, Math.min(tallest, h * 1.3 + 24))}px`;
-    const bw = box.clientWidth || 600, bh = box.clientHeight || 400;
-    let s = Math.min(1.3, bw / w, (bh - 12) / h);
-    if (s < 0.55) s = Math.min(0.55, bw / w);
+    const bw = box.clientWidth || 600;
+    let s = Math.min(1.3, bw / w, (tallest - 12) / h);
+    if (s < MIN_SCALE) s = Math.max(MIN_SCALE, Math.min(1, bw / w));
+    box.style.height = `${Math.max(160, Math.min(tallest, h * s + 24))}px`;
+    const bh = box.clientHeight || 400;
     view.scale = s;
     view.x = Math.max(0, (bw - w * s) / 2);
-    view.y = Math.max(0, (bh - h * s) / 2);
+    view.y = Math.max(0, Math.min(12, (bh - h * s) / 2));
     view.touched = false;
     apply();
   };
@@ -83,6 +110,7 @@ function render({ model, el }) {
       bar.appendChild(b);
     }
     box.appendChild(bar);
+    box.appendChild(more);
     let drag = null;
     box.addEventListener("pointerdown", (e) => {
       if (e.target.closest(".fhe-zoombar")) return;
@@ -102,7 +130,22 @@ function render({ model, el }) {
       drag = null; box.style.cursor = "grab";
     });
     box.addEventListener("wheel", (e) => {
-      if (!(e.ctrlKey || e.metaKey)) return;
+      if (!(e.ctrlKey || e.metaKey)) {
+        // a plain wheel pans the graph while there is more of it that way, then the page
+        const svg = content.querySelector("svg");
+        if (!svg) return;
+        const h = svg.height.baseVal.value * view.scale, w = svg.width.baseVal.value * view.scale;
+        const dy = e.deltaY, dx = e.deltaX;
+        const canY = (dy > 0 && view.y + h > box.clientHeight) || (dy < 0 && view.y < 0);
+        const canX = (dx > 0 && view.x + w > box.clientWidth) || (dx < 0 && view.x < 0);
+        if (!canY && !canX) return;
+        e.preventDefault();
+        if (canY) view.y = Math.min(Math.max(view.y - dy, box.clientHeight - h - 12), 12);
+        if (canX) view.x = Math.min(Math.max(view.x - dx, box.clientWidth - w - 12), 12);
+        view.touched = true;
+        apply();
+        return;
+      }
       e.preventDefault();
       const r = box.getBoundingClientRect();
       zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
@@ -116,6 +159,8 @@ function render({ model, el }) {
     if (node !== null) model.send({ kind: "select", node });
   });
   el.addEventListener("dblclick", (e) => {
+    const block = blockOf(e.target);
+    if (block !== null) { model.send({ kind: "block", block }); return; }
     const node = nodeOf(e.target);
     if (node !== null) model.send({ kind: "toggle", node });
     else if (zoomable) fit();

@@ -15,7 +15,7 @@ from ..core.bounds import Bounds
 from ..core.dtypes import Integer
 from ..ir.graph import Graph
 from ..ir.node import Node
-from ..ir.ops import OpKind
+from ..ir.ops import TABLE_LOOKUP_OPS, OpKind
 from ..ir.printer import format_constant, node_expression
 from .colors import BROKEN, CLEAR, FLOAT, LIGHT_TEXT, SELECTED, bit_width_color, text_color
 from .locations import shown_location
@@ -35,9 +35,12 @@ class Block:
     first_line: int
     last_line: int
     function: str
+    role: str = ""          # a built-in model's layer label, when the nodes carry one
 
     @property
     def label(self) -> str:
+        if self.role:
+            return self.role
         lines = (f"line {self.first_line}" if self.first_line == self.last_line
                  else f"lines {self.first_line}–{self.last_line}")
         where = f"{self.function} · " if self.function and self.function != "<module>" else ""
@@ -58,8 +61,10 @@ def repeated_blocks(graph: Graph, minimum_size: int = 2) -> list[Block]:
             if node.op not in (OpKind.INPUT, OpKind.CONSTANT) and segments:
                 segments[-1].append(node)
             continue
-        key = (node.location.filename, node.location.lineno)
-        if previous is None or (key[0] == previous[0] and key[1] < previous[1]):
+        location = node.location
+        key = (location.filename, location.lineno, location.label)
+        if previous is None or (key[0] == previous[0] and key[1] < previous[1]) \
+                or (key[0] == previous[0] == "" and key[2] != previous[2]):   # next layer
             segments.append([])
         segments[-1].append(node)
         previous = key
@@ -78,9 +83,29 @@ def repeated_blocks(graph: Graph, minimum_size: int = 2) -> list[Block]:
     for index, (segment, ids) in enumerate(zip(segments, members)):
         lines = [n.location.lineno for n in segment if n.location is not None]
         functions = {n.location.function for n in segment if n.location is not None}
+        roles = {n.location.label for n in segment if n.location is not None}
         blocks.append(Block(index, tuple(sorted(ids)), min(lines), max(lines),
-                            functions.pop() if len(functions) == 1 else ""))
+                            functions.pop() if len(functions) == 1 else "",
+                            roles.pop() if len(roles) == 1 else ""))
     return blocks
+
+
+def collapsed_block_statement(block: Block, graph: Graph, limit: int,
+                              broken: Mapping[int, list[str]]) -> str:
+    """One box standing for a collapsed block: its label, size, widest value, lookups."""
+    nodes = [graph[i] for i in block.node_ids if graph[i].op is not OpKind.CONSTANT]
+    widths = [n.spec.dtype.bit_width for n in nodes
+              if n.is_encrypted and isinstance(n.spec.dtype, Integer)]
+    widest = max(widths, default=0)
+    lookups = sum(n.op in TABLE_LOOKUP_OPS for n in nodes)
+    is_broken = any(i in broken for i in block.node_ids)
+    fill = BROKEN if is_broken else bit_width_color(widest, limit) if widest else CLEAR
+    detail = f"{len(nodes)} nodes · max {widest}-bit · {lookups} lookup{'s' * (lookups != 1)}"
+    label = _label([(f"▸ {block.label}", 13, True), (detail, 11, False),
+                    ("double-click to expand", 9, False)], text_color(fill))
+    attributes = {"label": label, "shape": "box", "style": "rounded,filled,dashed",
+                  "fillcolor": fill, "color": "#888888", "tooltip": f"{block.label}: {detail}"}
+    return f"b{block.index} {_attributes(attributes)};"
 
 
 def escape_html(text: str) -> str:
@@ -250,7 +275,8 @@ def _subgraph_cluster(node: Node, limit: int) -> list[str]:
 def graph_dot(graph: Graph, bounds: Mapping[int, Bounds] | None = None, *, limit: int = 8,
               lookup_nodes: Collection[int] = (), broken: Mapping[int, list[str]] | None = None,
               selected: int | None = None, expanded: Collection[int] = (),
-              clusters: bool | None = None, rankdir: str = "TB") -> str:
+              clusters: bool | None = None, rankdir: str = "TB",
+              collapsed: Collection[int] = ()) -> str:
     """DOT text of a graph coloured by bit width.
 
     Parameters
@@ -270,6 +296,8 @@ def graph_dot(graph: Graph, bounds: Mapping[int, Bounds] | None = None, *, limit
     clusters
         Draw repeated blocks as clusters; by default when the graph has at least
         ``CLUSTER_THRESHOLD`` nodes.
+    collapsed
+        Indices of clusters drawn as one box each (``b<index>``; edges go to the box).
     """
     bounds = bounds or {}
     broken = broken or {}
@@ -287,22 +315,34 @@ def graph_dot(graph: Graph, bounds: Mapping[int, Bounds] | None = None, *, limit
     use_clusters = len(graph) >= CLUSTER_THRESHOLD if clusters is None else clusters
     blocks = repeated_blocks(graph) if use_clusters else []
     placed: set[int] = set()
+    shown_as = {n.id: f"n{n.id}" for n in graph.nodes}
     for block in blocks:
+        if block.index in set(collapsed):
+            lines.append("  " + collapsed_block_statement(block, graph, limit, broken))
+            placed.update(block.node_ids)
+            shown_as.update({i: f"b{block.index}" for i in block.node_ids})
+            continue
         lines.append(f"  subgraph cluster_b{block.index} {{")
-        lines.append(f'    label="{escape_string(block.label)}"; labeljust=l; fontsize=10; '
-                     f'style="rounded,dashed"; color="#aaaaaa"; fontcolor="#666666";')
+        lines.append(f'    label="{escape_string(block.label)}  ▾ (double-click: collapse)"; '
+                     f'labeljust=l; fontsize=11; '
+                     f'style="rounded,dashed"; color="#aaaaaa"; fontcolor="#555555";')
         for node_id in block.node_ids:
             lines.append("    " + statements[node_id])
             placed.add(node_id)
         lines.append("  }")
     lines += ["  " + statements[node.id] for node in graph.nodes if node.id not in placed]
+    drawn: set[tuple[str, str]] = set()
     for node in graph.nodes:
         for operand in node.operands:
-            lines.append("  " + _edge(f"n{operand}", f"n{node.id}",
-                                      not graph[operand].is_encrypted))
+            tail, head = shown_as[operand], shown_as[node.id]
+            if tail[0] == "b" or head[0] == "b":       # a collapsed block: one edge each way
+                if tail == head or (tail, head) in drawn:
+                    continue
+                drawn.add((tail, head))
+            lines.append("  " + _edge(tail, head, not graph[operand].is_encrypted))
     for node_id in sorted(set(expanded)):
         node = graph[node_id]
-        if node.op is OpKind.TLU and "subgraph" in node.attrs:
+        if node.op is OpKind.TLU and "subgraph" in node.attrs and shown_as[node_id][0] == "n":
             lines += ["  " + line for line in _subgraph_cluster(node, limit)]
     lines.append("}")
     return "\n".join(lines)

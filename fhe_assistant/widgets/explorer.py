@@ -42,10 +42,13 @@ class Explorer(ipywidgets.VBox):
                                    layout=_FULL)
         self.graph.add_class("fhe-graph-widget")
         self.picker = ipywidgets.Dropdown(description="node", layout=ipywidgets.Layout(
-            width="260px"), style={"description_width": "40px"})
+            width="240px", min_width="160px", flex="1 1 auto"),
+            style={"description_width": "40px"})
         self.picker.observe(self._on_pick, "value")
-        self.expand_button = ipywidgets.Button(description="expand fused", icon="expand",
-                                               disabled=True, tooltip="show the fused subgraph")
+        self.expand_button = ipywidgets.Button(
+            description="expand fused", icon="expand", disabled=True,
+            tooltip="show the fused subgraph",
+            layout=ipywidgets.Layout(width="auto", min_width="140px", flex="0 0 auto"))
         self.expand_button.on_click(lambda _: self.toggle_expanded())
         self.inspector = ipywidgets.HTML(layout=_FULL)
         self.verdict = ClickableHTML(on_event=self.handle_event)
@@ -64,7 +67,8 @@ class Explorer(ipywidgets.VBox):
         graph_column = ipywidgets.VBox([self.legend, self.graph],
                                        layout=ipywidgets.Layout(flex="3 1 0%", min_width="0"))
         side_column = ipywidgets.VBox(
-            [ipywidgets.HBox([self.picker, self.expand_button]), self.inspector],
+            [ipywidgets.HBox([self.picker, self.expand_button],
+                             layout=ipywidgets.Layout(flex_flow="row wrap")), self.inspector],
             layout=ipywidgets.Layout(flex="2 1 0%", min_width="0", padding="0 0 0 8px"))
         children += [ipywidgets.HBox([graph_column, side_column], layout=_FULL), self.tabs,
                      self.status]
@@ -80,6 +84,9 @@ class Explorer(ipywidgets.VBox):
         elif kind == "toggle":
             self.select(int(event["node"]))
             self.toggle_expanded()
+        elif kind == "block":
+            self.session.toggle_block(int(event["block"]))
+            self.graph.html = self.graph_html()
         elif kind == "sort":
             self.session.sort(str(event["column"]))
             self.table.html = self.session.table_html()

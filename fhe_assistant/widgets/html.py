@@ -132,7 +132,10 @@ def table_html(rows: Sequence[Mapping[str, object]], columns: Sequence[str], *,
         cells = []
         for column in columns:
             value = row.get(column)
-            style = "padding:1px 8px;white-space:nowrap"
+            # code wraps (monospace) instead of running off the table's right edge
+            style = ("padding:1px 8px;white-space:pre-wrap;word-break:break-word;"
+                     f"min-width:14em;{MONO}" if column == "code"
+                     else "padding:1px 8px;white-space:nowrap")
             if column == "bit_width" and isinstance(value, (int, np.integer)) \
                     and row.get("encrypted"):
                 fill = BROKEN if row.get("breaks") else bit_width_color(int(value))

@@ -79,6 +79,7 @@ class Session:
         self.target = target
         self.selected: int | None = None
         self.expanded: set[int] = set()
+        self.collapsed: set[int] = set()       # indices of layer groups drawn as one box
         self.sort_by, self.ascending = "bit_width", False
         self.sweep_points: list[SweepPoint] = []
         self.sweep_settings: dict[str, int] = {}
@@ -129,6 +130,12 @@ class Session:
         self.expanded ^= {node_id}
         return node_id in self.expanded
 
+    def toggle_block(self, index: int) -> bool:
+        """Collapse a layer group (a cluster of the graph) into one box, or expand it back;
+        returns whether it is now collapsed."""
+        self.collapsed ^= {int(index)}
+        return int(index) in self.collapsed
+
     def sort(self, column: str) -> None:
         """A header click: sort by ``column``, or reverse when it is already the key."""
         if column == self.sort_by:
@@ -142,7 +149,8 @@ class Session:
         view = self.program.graph
         return graph_dot(view.graph, view.bounds, limit=self.verdict.limit,
                          lookup_nodes=view.lookup_nodes, broken=self.verdict.broken_nodes(),
-                         selected=self.selected, expanded=self.expanded)
+                         selected=self.selected, expanded=self.expanded,
+                         collapsed=self.collapsed)
 
     def svg(self) -> str:
         start = time.perf_counter()

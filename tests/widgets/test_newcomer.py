@@ -194,3 +194,27 @@ def test_launcher_passes_allow_root_as_root(capsys, monkeypatch):
     assert "--allow-root" not in capsys.readouterr().out
     assert launch.main(["--dry-run", "--allow-root"]) == 0
     assert "--allow-root" in capsys.readouterr().out
+
+
+def test_layer_groups_collapse_into_one_box_with_edges_kept():
+    from sklearn.datasets import make_classification
+
+    from fhe_assistant.ml import MLPClassifier
+    from fhe_assistant.widgets.dot import graph_dot, repeated_blocks
+
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    X = (X - X.mean(0)) / X.std(0)
+    model = MLPClassifier(hidden_layer_sizes=(8, 8), max_iter=200, random_state=0).fit(X, y)
+    model.compile(X)
+    view = model.fhe_circuit.graph
+    blocks = repeated_blocks(view.graph)
+    assert [b.label.split(" (")[0] for b in blocks] == ["hidden layer 1", "hidden layer 2",
+                                                        "output layer"]
+    whole = graph_dot(view.graph, view.bounds, clusters=True)
+    folded = graph_dot(view.graph, view.bounds, clusters=True, collapsed={0})
+    assert "subgraph cluster_b0" in whole and "subgraph cluster_b0" not in folded
+    assert "b0 [" in folded and "▸ hidden layer 1" in folded
+    for node_id in blocks[0].node_ids:
+        assert f"n{node_id} [" not in folded and f"n{node_id} ->" not in folded
+    assert f"n{view.graph.inputs[0]} -> b0" in folded          # the input still feeds it
+    assert any(line.strip().startswith("b0 -> n") for line in folded.splitlines())
