@@ -211,6 +211,7 @@ class Explorer(ipywidgets.VBox):
         settings = ", ".join(f"{k}={v}" for k, v in session.snapshot.settings.items())
         lines = [f"<fhe explorer: {verdict.headline} ({verdict.summary})"
                  + (f"; {settings}" if settings else "") + ">"]
+        lines += [f"  ⚠ {warning}" for warning in verdict.warnings]
         if session.selected is not None:
             lines.append(f"  selected: {graph.graph[session.selected].label} "
                          f"(%{session.selected})")

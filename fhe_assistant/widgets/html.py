@@ -49,7 +49,18 @@ def verdict_header_html(verdict: Verdict, extra: str = "") -> str:
             f' style="{FONT}font-size:13px;margin:2px 0">'
             f'{badge(f"{mark} {verdict.headline}", color)}'
             f'<span style="margin-left:8px;color:#444">{esc(verdict.summary)}</span>'
-            f'{extra}</div>')
+            f'{extra}{warnings_html(verdict.warnings)}</div>')
+
+
+def warnings_html(warnings) -> str:
+    """Warnings under the verdict's headline (amber: the program compiles regardless)."""
+    if not warnings:
+        return ""
+    items = "".join(f'<div class="fhe-warning" style="margin:2px 0">⚠ {esc(w)}</div>'
+                    for w in warnings)
+    return (f'<div class="fhe-warnings" style="color:#8a5300;background:#fff8e6;'
+            f'border-left:4px solid #f0a020;padding:3px 8px;margin-top:4px;font-size:12.5px">'
+            f'{items}</div>')
 
 
 def verdict_items_html(verdict: Verdict, selected: int | None = None) -> str:

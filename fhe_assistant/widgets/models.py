@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.errors import OutOfRangeWarning
+from .model_warnings import model_warnings
 from .targets import Built, Knob, Target
 
 
@@ -100,14 +101,18 @@ class ModelTarget(Target):
         program = quantized.trace(self.calibration)
         inputset = quantized.inputset(self.calibration)
         start = time.perf_counter()
-        accuracy = self.score(quantized, program)
+        accuracy, predictions = self.score(quantized, program, with_predictions=True)
         seconds = time.perf_counter() - start
         samples = quantized.program.quantize_inputs([self.X])
         return Built(program, inputset, accuracy, samples=samples[0] if len(samples) == 1
                      else list(zip(*samples)), extra={"seconds_accuracy": seconds,
-                                                     "quantized": quantized})
+                                                     "quantized": quantized,
+                                                     "predictions": predictions})
 
-    def score(self, quantized, program) -> float:
+    def warnings(self, built: Built) -> tuple[str, ...]:
+        return model_warnings(self.model, self.X, self.y, built)
+
+    def score(self, quantized, program, with_predictions: bool = False):
         """Accuracy (classifiers) or R² of the traced program simulated on ``X``."""
         integers = quantized.program.quantize_inputs([self.X])
         with warnings.catch_warnings():
@@ -117,7 +122,8 @@ class ModelTarget(Target):
         outputs = [np.asarray(o).reshape((self.X.shape[0],) + quantized.program.graph[i].spec.shape)
                    for o, i in zip(outputs, quantized.program.graph.outputs)]
         predictions = self.model._predictions(quantized.program.decode(outputs)[0])
-        return self.model._metric(self.y, predictions)
+        metric = self.model._metric(self.y, predictions)
+        return (metric, predictions) if with_predictions else metric
 
 
 def model_target(model, X, y, *, sliders: Mapping | None = None, calibration=None, **_):

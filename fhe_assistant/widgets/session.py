@@ -92,7 +92,7 @@ class Session:
         start = time.perf_counter()
         built = self.target.build(settings)
         traced = time.perf_counter()
-        verdict = verdict_of(built.program)
+        verdict = verdict_of(built.program, self.target.warnings(built))
         done = time.perf_counter()
         accuracy = built.extra.get("seconds_accuracy", 0.0)
         timings = {"trace+bounds": traced - start - accuracy, "verdict": done - traced}

@@ -49,6 +49,10 @@ class Target(ABC):
     knobs: tuple[Knob, ...] = ()
     name: str = "program"
 
+    def warnings(self, built: Built) -> tuple[str, ...]:
+        """Warnings about the values of ``built`` (degenerate quantization...): none here."""
+        return ()
+
     def defaults(self) -> dict[str, int]:
         return {knob.name: knob.default for knob in self.knobs}
 

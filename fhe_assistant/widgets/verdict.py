@@ -19,6 +19,7 @@ class Verdict:
     lookup_count: int
     pbs_count: int
     limit: int
+    warnings: tuple[str, ...] = ()     # compiles, but the results may not be worth it
 
     @property
     def headline(self) -> str:
@@ -42,8 +43,12 @@ class Verdict:
         return table
 
 
-def verdict_of(program) -> Verdict:
-    """The verdict of an ``FHEProgram`` or ``Circuit``."""
+def verdict_of(program, warnings: tuple[str, ...] = ()) -> Verdict:
+    """The verdict of an ``FHEProgram`` or ``Circuit`` (``warnings``: about its values,
+    e.g. :func:`model_warnings.model_warnings`; constant outputs are always checked)."""
+    from .model_warnings import constant_output_warnings
+
+    warnings = tuple(warnings) or constant_output_warnings(program)
     report = program.compatibility
     view = program.graph
     items = []
@@ -55,4 +60,4 @@ def verdict_of(program) -> Verdict:
     items = tuple(items)
     return Verdict(report.is_compatible, items, len(view.graph), view.maximum_integer_bit_width(),
                    len(view.lookup_nodes), program.analysis.plan.pbs_count,
-                   report.maximum_tlu_bit_width)
+                   report.maximum_tlu_bit_width, warnings)

@@ -181,7 +181,7 @@ def test_sweep_points_read_as_a_table_and_explorer_repr_is_short(linear_program)
     assert "<table" in points._repr_html_() and len(points.to_dataframe()) == 2
     shown = repr(explorer)
     assert shown.startswith("<fhe explorer: FHE-compatible") and "<div" not in shown
-    assert len(shown.splitlines()) <= 3
+    assert len(shown.splitlines()) <= 3 + len(explorer.session.verdict.warnings)
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX only")
@@ -218,3 +218,36 @@ def test_layer_groups_collapse_into_one_box_with_edges_kept():
         assert f"n{node_id} [" not in folded and f"n{node_id} ->" not in folded
     assert f"n{view.graph.inputs[0]} -> b0" in folded          # the input still feeds it
     assert any(line.strip().startswith("b0 -> n") for line in folded.splitlines())
+
+
+def test_verdict_warns_on_degenerate_quantization_and_unscaled_inputs():
+    from sklearn.datasets import load_breast_cancer
+
+    from fhe_assistant.ml import LogisticRegression, MLPClassifier
+
+    X, y = load_breast_cancer(return_X_y=True)
+    scaled = (X - X.mean(0)) / X.std(0)
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=300, random_state=0, n_bits=4,
+                          rounding_threshold_bits=6).fit(scaled, y)
+    explorer = fhe.explore(model, scaled, y)
+    assert explorer.session.verdict.warnings == ()
+    explorer.set(weight_bits=1)                  # 1-bit signed weights: all 0
+    warnings = explorer.session.verdict.warnings
+    assert explorer.session.verdict.compatible
+    assert any("quantizes to 0" in w and "weight_bits" in w for w in warnings), warnings
+    assert any("no better than chance" in w for w in warnings), warnings
+    assert "fhe-warning" in explorer.session.header_html()
+
+    raw = fhe.explore(LogisticRegression(n_bits=4, max_iter=50).fit(X, y), X, y)
+    assert any("unscaled" in w and "StandardScaler" in w for w in raw.session.verdict.warnings)
+
+
+def test_constant_output_of_a_plain_program_is_a_warning():
+    from fhe_assistant.widgets.verdict import verdict_of
+
+    @fhe.compiler({"x": "encrypted"})
+    def collapsed(x):
+        return x // 16
+
+    warnings = verdict_of(collapsed.trace(np.arange(16))).warnings
+    assert len(warnings) == 1 and "is 0 for every sample" in warnings[0]
