@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..core.dtypes import integer_bit_width
+from ..core.location import located_at
 from ..interpret.interpreter import constant_value, evaluate_graph
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
@@ -134,7 +135,8 @@ def replay(graph: Graph, name: str | None = None) -> Callable:
             if node.op is OpKind.INPUT:
                 mapping[node.id] = arguments[node.attrs["index"]]._node_id
             elif node.op is OpKind.CONSTANT:
-                mapping[node.id] = as_operand(context, node.attrs["value"])
+                with located_at(node.location):         # the layer it belongs to
+                    mapping[node.id] = as_operand(context, node.attrs["value"])
             else:
                 mapping[node.id] = context.add_node(node.op, [mapping[o] for o in node.operands],
                                                     node.attrs, node.location).id

@@ -49,8 +49,9 @@ function render({ model, el }) {
   const more = document.createElement("div");
   more.className = "fhe-more";
   more.style.cssText = "position:absolute;left:0;right:0;bottom:0;z-index:2;display:none;" +
-    "text-align:center;font:11px sans-serif;color:#555;padding:3px;pointer-events:none;" +
-    "background:linear-gradient(rgba(252,252,252,0),rgba(252,252,252,0.95) 60%);";
+    "text-align:center;font:bold 11px sans-serif;color:#444;padding:8px 3px 3px;" +
+    "pointer-events:none;background:linear-gradient(rgba(252,252,252,0)," +
+    "rgba(252,252,252,1) 55%);";
   const apply = () => {
     if (!zoomable) return;
     content.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;

@@ -327,6 +327,11 @@ def graph_dot(graph: Graph, bounds: Mapping[int, Bounds] | None = None, *, limit
                      f'labeljust=l; fontsize=11; '
                      f'style="rounded,dashed"; color="#aaaaaa"; fontcolor="#555555";')
         for node_id in block.node_ids:
+            # constants stay outside the frame: one placed above its user would make the
+            # frame share ranks with the previous one, and Graphviz then sets them side by
+            # side (a staircase) instead of one under the other
+            if graph[node_id].op is OpKind.CONSTANT:
+                continue
             lines.append("    " + statements[node_id])
             placed.add(node_id)
         lines.append("  }")

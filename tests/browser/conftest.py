@@ -130,3 +130,16 @@ def page(browser):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def laptop_page(browser):
+    """A 1280×800 laptop screen (the size the graph must stay readable at)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  device_scale_factor=1)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
