@@ -117,10 +117,9 @@ def browser():
             browser.close()
 
 
-@pytest.fixture
-def page(browser):
+def _page(browser, height: int):
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1500},
+    context = browser.new_context(viewport={"width": 1280, "height": height},
                                   device_scale_factor=1)
     page = context.new_page()
     messages: list[str] = []
@@ -133,13 +132,12 @@ def page(browser):
 
 
 @pytest.fixture
+def page(browser):
+    """A tall page: whole explorers fit in one screenshot."""
+    yield from _page(browser, 1500)
+
+
+@pytest.fixture
 def laptop_page(browser):
     """A 1280×800 laptop screen (the size the graph must stay readable at)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                  device_scale_factor=1)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
+    yield from _page(browser, 800)

@@ -36,15 +36,21 @@ OUTPUT_INSIDE = """box => {
 }"""
 
 
-def test_explorer_is_readable_on_a_laptop_screen(laptop_page, lab):
-    page = laptop_page
-    open_notebook(page, lab, "03_tuning_quantization.ipynb")
+def first_explorer(page, lab, name: str):
+    """Run the notebook; its first explorer and graph box, scrolled into view."""
+    open_notebook(page, lab, name)
     run_all_cells(page)
     explorer = page.locator(".fhe-explorer").first
     explorer.wait_for(state="attached", timeout=WAIT)
     graph_box = explorer.locator(".fhe-graph-widget .fhe-box").first
     graph_box.locator("svg g.node").first.wait_for(timeout=WAIT)
     graph_box.scroll_into_view_if_needed()
+    return explorer, graph_box
+
+
+def test_explorer_is_readable_on_a_laptop_screen(laptop_page, lab):
+    page = laptop_page
+    explorer, graph_box = first_explorer(page, lab, "03_tuning_quantization.ipynb")
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "laptop_03_explorer.png"))
 
@@ -104,13 +110,7 @@ def test_layer_groups_of_a_deep_model_collapse_on_a_laptop_screen(laptop_page, l
                                        "language": "python"}
     nbformat.write(notebook, lab.root / "deep_model.ipynb")
     page = laptop_page
-    open_notebook(page, lab, "deep_model.ipynb")
-    run_all_cells(page)
-    explorer = page.locator(".fhe-explorer").first
-    explorer.wait_for(state="attached", timeout=WAIT)
-    graph_box = explorer.locator(".fhe-graph-widget .fhe-box").first
-    graph_box.locator("svg g.node").first.wait_for(timeout=WAIT)
-    graph_box.scroll_into_view_if_needed()
+    _, graph_box = first_explorer(page, lab, "deep_model.ipynb")
     clusters = graph_box.locator("svg g.cluster")
     assert clusters.count() >= 6
     assert "hidden layer 1" in clusters.first.inner_html()
