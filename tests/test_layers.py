@@ -40,6 +40,23 @@ def test_the_contracts_check_cycles_and_the_runtime_side():
     assert text.count("type = forbidden") >= 2
 
 
+def test_a_cycle_closed_inside_a_function_is_caught(tmp_path):
+    """The acyclic contract sees imports in function bodies (how the old cycles hid)."""
+    package = tmp_path / "cyclic"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from . import b\n")
+    (package / "b.py").write_text("def late():\n    from . import a\n    return a\n")
+    (tmp_path / ".importlinter").write_text(
+        "[importlinter]\nroot_package = cyclic\n\n[importlinter:contract:acyclic]\n"
+        "name = acyclic\ntype = acyclic_siblings\nancestors =\n    cyclic\n")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import os; os.chdir(sys.argv[1]); "
+            "from importlinter.cli import lint_imports_command; "
+            "sys.exit(lint_imports_command(['--no-cache']))")
+    result = _run_python(code, str(tmp_path))
+    assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout + result.stderr
+
+
 def test_importing_the_package_does_not_load_numba_or_widgets():
     result = _run_python("import sys, fhe_assistant; print(sorted(m for m in "
                          "('numba', 'ipywidgets', 'graphviz') if m in sys.modules))")
