@@ -124,7 +124,11 @@ class ArgumentSpec:
 
 @dataclass(frozen=True, slots=True)
 class ClientSpecs:
-    """Parameters and the program's input/output specs: enough to encrypt and decrypt."""
+    """What a client needs to encrypt arguments and decrypt results, and nothing else.
+
+    ``parameters`` are the TFHE parameters of the key set, ``inputs`` and ``outputs`` one
+    :class:`ArgumentSpec` each, in the program's order.
+    """
 
     parameters: TFHEParameters
     inputs: tuple[ArgumentSpec, ...]

@@ -104,21 +104,11 @@ class Value:
     def shape(self) -> tuple[int, ...]:
         return self._header.shape if self.is_encrypted else tuple(self.clear.shape)
 
-    @property
-    def lwe_size(self) -> int:
-        return self._header.lwe_size
-
-    @property
-    def precision(self) -> int:
-        return self._header.precision
-
-    @property
-    def is_signed(self) -> bool:
-        return self._header.is_signed
-
-    @property
-    def fingerprint(self) -> str:
-        return self._header.fingerprint
+    # an encrypted value's header, as read from its bytes (clear values have none)
+    lwe_size = property(lambda self: self._header.lwe_size)
+    precision = property(lambda self: self._header.precision)
+    is_signed = property(lambda self: self._header.is_signed)
+    fingerprint = property(lambda self: self._header.fingerprint)
 
     @property
     def encrypted(self) -> EncryptedValue | None:
