@@ -251,3 +251,22 @@ def test_constant_output_of_a_plain_program_is_a_warning():
 
     warnings = verdict_of(collapsed.trace(np.arange(16))).warnings
     assert len(warnings) == 1 and "is 0 for every sample" in warnings[0]
+
+
+def test_run_panel_shows_keygen_progress_and_says_when_keys_are_reused():
+    from fhe_assistant.widgets.runner import run_encrypted
+
+    circuit = small_lookup()
+    reports = []
+    first = run_encrypted(circuit, (np.int64(2),), reports.append)
+    assert first.outputs == 0 and not first.keys_reused
+    keygen = [r for r in reports if r.stage == "keygen" and "MiB" in r.message]
+    assert keygen and keygen[-1].message.startswith("keygen: ")
+    fractions = [r.fraction for r in reports]
+    assert all(b >= a - 1e-9 for a, b in zip(fractions, fractions[1:]))
+    assert float(first.timings()["keygen"]) > 0
+
+    second = run_encrypted(circuit, (np.int64(3),), [].append)
+    assert second.outputs == 2 and second.keys_reused
+    assert second.timings()["keygen"] == "reused (generated earlier)"
+    assert "keygen" not in second.seconds
