@@ -92,9 +92,9 @@ def _described(node: Node) -> str:
     """How an issue names a node: the op the user wrote, in words."""
     if node.op is OpKind.TLU:
         ops = " → ".join(node.attrs.get("source_ops", ())) or "float ops"
-        return f"the table lookup computing {ops}"
-    if node.op in (OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE):
-        return f"table lookup {node.label}"
+        return f"the table lookup computing {ops} (%{node.id})"
+    if node.op is OpKind.LOOKUP_TABLE:
+        return f"the table lookup (%{node.id})"
     return f"{node.label} (%{node.id})"
 
 
@@ -223,8 +223,8 @@ def check_compatibility(graph: Graph, plan: FHEPlan, maximum_tlu_bit_width: int,
         direct = node.id in lowered_to_original or original is None
         if direct:
             what = _described(shown)
-            if shown.op not in (OpKind.TLU, OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE):
-                what = f"the table lookup of {what}"
+            if shown.op not in (OpKind.TLU, OpKind.LOOKUP_TABLE):
+                what += " runs as a table lookup that"
             message = (f"{what} reads a {width}-bit value, more than the "
                        f"{maximum_tlu_bit_width}-bit limit{detail}")
         else:

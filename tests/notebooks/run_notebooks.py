@@ -26,10 +26,19 @@ def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
 
 
 def strip_widget_views(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Keep the static representations; drop live widget views and their saved state."""
+    """Keep the static representations; drop live widget views and their saved state.
+
+    A widget with no static form but its text (a progress bar: ``keygen: 6%|…``, frozen at
+    the moment it was displayed) is dropped altogether."""
     for cell in notebook.cells:
+        kept = []
         for output in cell.get("outputs", []):
-            output.get("data", {}).pop(WIDGET_VIEW, None)
+            data = output.get("data", {})
+            if data.pop(WIDGET_VIEW, None) is not None and set(data) <= {"text/plain"}:
+                continue
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
     notebook.metadata.pop("widgets", None)
     return notebook
 
