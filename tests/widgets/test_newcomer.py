@@ -270,3 +270,47 @@ def test_run_panel_shows_keygen_progress_and_says_when_keys_are_reused():
     assert second.outputs == 2 and second.keys_reused
     assert second.timings()["keygen"] == "reused (generated earlier)"
     assert "keygen" not in second.seconds
+
+
+FIRST_RUN = """
+import numpy as np
+import fhe_assistant as fhe
+from fhe_assistant.core import progress
+
+notices = []
+
+class Notices:
+    def started(self, task): pass
+    def advanced(self, task): pass
+    def finished(self, task): pass
+    def noticed(self, message): notices.append(message)
+
+@fhe.compiler({"x": "encrypted"})
+def lookup(x):
+    return fhe.LookupTable([3, 1, 0, 2])[x]
+
+circuit = lookup.compile(np.arange(4))
+with progress.reporting_to(Notices()):
+    circuit.keygen(seed=3)
+    assert circuit.encrypt_run_decrypt(2) == 0
+print("NOTICES", notices)
+"""
+
+
+@pytest.mark.slow
+def test_the_first_run_on_a_fresh_kernel_cache_says_it_compiles(tmp_path):
+    """A fresh numba cache (as on a new machine): the first keygen/run announces the
+    compilation once; the next process loads the cache and says nothing."""
+    import subprocess
+    import sys
+
+    environment = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    outputs = [subprocess.run([sys.executable, "-c", FIRST_RUN], env=environment,
+                              capture_output=True, text=True, timeout=900)
+               for _ in range(2)]
+    for output in outputs:
+        assert output.returncode == 0, output.stderr[-3000:]
+    first, second = (next(line for line in o.stdout.splitlines() if line.startswith("NOTICES"))
+                     for o in outputs)
+    assert first.count("compiling TFHE kernels (once, ~25 s") == 1, first
+    assert second == "NOTICES []"
