@@ -10,9 +10,9 @@ Evaluation keys (envelope kind 3), what the server receives::
              "keyswitch_key"         uint32  (k·N, l_ks, n+1)           (when has_pbs)
 
 ``fourier_layout`` names how the bootstrapping key's spectra are laid out (the FFT's
-kernel order, :mod:`backend.tfhe.fft`; output-major GGSWs, :mod:`backend.tfhe.ggsw`).
+kernel order, :mod:`backend.tfhe.fft`; output-major GGSWs, :mod:`backend.tfhe.entities`).
 The same layout version keeps the keyswitching key's 32-bit top halves
-(:mod:`backend.tfhe.keyswitch`). Files without it were written before (complex128
+(:mod:`backend.tfhe.entities`). Files without it were written before (complex128
 (n, l, k+1, k+1, N/2) natural-order bootstrapping key, uint64 keyswitching key) and are
 converted on load; an unknown layout is refused with an "upgrade" message rather than
 misread.
@@ -48,9 +48,9 @@ if TYPE_CHECKING:  # the TFHE core loads numba: imported where keys are made
 
 
 def _tfhe():
-    from ..backend.tfhe import keys, rng
+    from ..backend import tfhe
 
-    return keys, rng
+    return tfhe, tfhe  # (keys, randomness): both from the package namespace
 
 
 def key_id_of(parameters: TFHEParameters, secret_keys: SecretKeys) -> str:
@@ -110,8 +110,7 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
     bootstrap_key = arrays["bootstrap_key_fourier"]
     keyswitch_key = arrays["keyswitch_key"]
     if layout is None:
-        from ..backend.tfhe.ggsw import ggsw_from_natural_order
-        from ..backend.tfhe.keyswitch import round_to_top_half
+        from ..backend.tfhe import ggsw_from_natural_order, round_to_top_half
 
         keyswitch_key = round_to_top_half(keyswitch_key)
         try:

@@ -11,7 +11,7 @@ import pytest
 
 import fhe_assistant as fhe
 from fhe_assistant.backend.executor import Executor
-from fhe_assistant.backend.tfhe.encoding import decode, encode
+from fhe_assistant.backend.tfhe import decode, encode
 
 POLYNOMIAL_SIZE = 2048
 

@@ -1,48 +1,69 @@
 """TFHE on 64-bit words with numba kernels: the cryptographic core of the encrypted backend.
 
-Layout (one concern per module): ``rng`` (CSPRNG / insecure test RNG), ``encoding``
-(Δ = 2**(63-p), one padding bit), ``lwe`` (encryption and leveled ops), ``polynomial``
-(exact ring operations), ``fft`` (negacyclic f64 FFT on four SIMD lanes, ``vec4``),
-``decomposition`` (signed gadget),
-``glwe``, ``ggsw``, ``fourier_digits`` (decomposed, twisted FFT inputs),
-``external_product_fourier`` (external product, CMux), ``rotation_start`` (modulus switch,
-starting accumulator), ``bootstrap`` (blind rotation, sample extraction; batches),
-``bootstrap_lanes`` (one ciphertext's bootstrap on two threads), ``keyswitch``, ``keys``,
-``key_cache`` (insecure on-disk key cache), ``pbs`` (table lookups: KS + PBS),
-``prefetch`` (a CPU hint), ``atomics`` (acquire/release flags between threads) and
-``openmp`` (numba's OpenMP wait policy).
+Laid out as tfhe-rs's ``core_crypto`` (one job a module):
 
-All arithmetic is modulo 2**64 on ``uint64`` arrays; ciphertext arrays put the LWE words
-on the last axis. Section numbers (§) refer to ``shared/docs/tfhe-notes.md``.
+* ``entities/`` — the data types, one a module: ``plaintext`` (Δ = 2**(63-p), one padding
+  bit), ``lwe_ciphertext``, ``glwe_ciphertext``, ``fourier_ggsw``, ``secret_keys``,
+  ``evaluation_keys``, ``fourier_bootstrap_key``, ``lwe_keyswitch_key`` (32-bit) and
+  ``test_vector``;
+* ``algorithms/`` — the operations, one family a module: ``lwe_encryption``,
+  ``lwe_linear_algebra``, ``glwe_encryption``, ``ggsw_encryption``, ``sample_extraction``,
+  ``polynomial_products`` (exact), ``decomposition`` (signed gadget), ``twisted_digits``
+  (decomposed, twisted FFT inputs), ``fourier_multiply_add``, ``external_product``
+  (external product, CMux), ``modulus_switch`` (and the starting accumulator),
+  ``bootstrap`` (blind rotation, sample extraction; batches), ``two_thread_bootstrap``
+  (one ciphertext's bootstrap on two threads), ``keyswitch``, ``key_generation`` and
+  ``table_lookup`` (KS + PBS);
+* ``fft/`` — the negacyclic f64 FFT: tables, radix-4 kernels, polynomial ↔ spectrum,
+  buffer rows, frequency order, the exact reference product;
+* ``cpu/`` — CPU plumbing: ``vec4`` (SIMD lanes), ``prefetch``, ``atomics`` (flags
+  between threads), ``openmp`` (numba's OpenMP wait policy);
+* ``rng`` (CSPRNG / insecure test RNG) and ``key_cache`` (insecure on-disk key cache).
+
+In-place kernels end in ``_into``; functions without it allocate their result. All
+arithmetic is modulo 2**64 on ``uint64`` arrays; ciphertext arrays put the LWE words on the
+last axis. Section numbers (§) refer to ``shared/docs/tfhe-notes.md``. The names below are
+the package's public interface.
 """
 
 from __future__ import annotations
 
-from .bootstrap import bootstrap_batch, modulus_switch
-from .decomposition import closest_representable, decompose, recompose
-from .encoding import decode, encode
-from .external_product_fourier import cmux, external_product
-from .fft import from_fourier, negacyclic_product, negacyclic_product_schoolbook, to_fourier
-from .ggsw import encrypt_ggsw, ggsw_to_fourier
-from .glwe import encrypt_glwe, glwe_phase, sample_extract, trivial_glwe
-from .key_cache import InsecureKeyCache
-from .keys import EvaluationKeys, SecretKeys, generate_bootstrap_key, generate_keys, key_sizes
-from .keyswitch import generate_keyswitch_key, keyswitch_batch
-from .lwe import (
-    decrypt_lwe,
-    encrypt_lwe,
+from .algorithms.bootstrap import bootstrap_batch
+from .algorithms.decomposition import closest_representable, decompose, recompose
+from .algorithms.external_product import cmux, external_product
+from .algorithms.ggsw_encryption import encrypt_ggsw
+from .algorithms.glwe_encryption import encrypt_glwe, glwe_phase
+from .algorithms.key_generation import (
+    generate_bootstrap_key,
+    generate_keys,
+    generate_keyswitch_key,
+)
+from .algorithms.keyswitch import keyswitch_batch
+from .algorithms.lwe_encryption import decrypt_lwe, encrypt_lwe, lwe_phase
+from .algorithms.lwe_linear_algebra import (
     lwe_add,
     lwe_add_plaintext,
     lwe_dot,
     lwe_mul_clear,
     lwe_neg,
-    lwe_phase,
     lwe_sub,
-    trivial_lwe,
 )
-from .openmp import OPENMP_WAIT_POLICY
-from .pbs import lookup_reference, make_test_vectors, programmable_bootstrap
-from .polynomial import key_product, monomial_mul
+from .algorithms.modulus_switch import modulus_switch
+from .algorithms.polynomial_products import key_product, monomial_mul
+from .algorithms.sample_extraction import sample_extract
+from .algorithms.table_lookup import lookup_reference, programmable_bootstrap
+from .cpu.openmp import OPENMP_WAIT_POLICY
+from .entities.evaluation_keys import EvaluationKeys, key_sizes
+from .entities.fourier_bootstrap_key import bootstrap_key_shape
+from .entities.fourier_ggsw import ggsw_from_natural_order, ggsw_to_fourier, ggsw_to_natural_order
+from .entities.glwe_ciphertext import trivial_glwe
+from .entities.lwe_ciphertext import trivial_lwe
+from .entities.lwe_keyswitch_key import keyswitch_key_shape, round_to_top_half
+from .entities.plaintext import decode, encode
+from .entities.secret_keys import SecretKeys
+from .entities.test_vector import make_test_vectors
+from .fft import from_fourier, negacyclic_product, negacyclic_product_schoolbook, to_fourier
+from .key_cache import InsecureKeyCache
 from .rng import InsecureSeededRandom, SecureRandom, make_random
 
 __all__ = [
@@ -53,6 +74,7 @@ __all__ = [
     "SecretKeys",
     "SecureRandom",
     "bootstrap_batch",
+    "bootstrap_key_shape",
     "closest_representable",
     "cmux",
     "decode",
@@ -67,11 +89,14 @@ __all__ = [
     "generate_bootstrap_key",
     "generate_keys",
     "generate_keyswitch_key",
+    "ggsw_from_natural_order",
     "ggsw_to_fourier",
+    "ggsw_to_natural_order",
     "glwe_phase",
     "key_product",
     "key_sizes",
     "keyswitch_batch",
+    "keyswitch_key_shape",
     "lookup_reference",
     "lwe_add",
     "lwe_add_plaintext",
@@ -88,6 +113,7 @@ __all__ = [
     "negacyclic_product_schoolbook",
     "programmable_bootstrap",
     "recompose",
+    "round_to_top_half",
     "sample_extract",
     "to_fourier",
     "trivial_glwe",

@@ -27,9 +27,11 @@ import numpy as np
 
 from fhe_assistant.crypto.parameters import TFHEParameters
 
-from .ggsw import ggsw_from_natural_order
-from .keys import EvaluationKeys, SecretKeys, generate_keys
-from .keyswitch import round_to_top_half
+from .algorithms.key_generation import generate_keys
+from .entities.evaluation_keys import EvaluationKeys
+from .entities.fourier_ggsw import ggsw_from_natural_order
+from .entities.lwe_keyswitch_key import round_to_top_half
+from .entities.secret_keys import SecretKeys
 from .rng import make_random
 
 __all__ = ["InsecureKeyCache"]
@@ -120,7 +122,7 @@ class InsecureKeyCache:
     ) -> tuple[SecretKeys, EvaluationKeys]:
         """Cached keys for ``params``/``tag``, generating and storing them on a miss.
 
-        ``rng`` defaults to the secure generator (:func:`rng.make_random`).
+        ``rng`` defaults to the secure generator (:func:`.rng.make_random`).
         """
         cached = self.load(params, tag)
         if cached is not None:

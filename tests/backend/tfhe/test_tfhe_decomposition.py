@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fhe_assistant.backend.tfhe import closest_representable, decompose, recompose
-from fhe_assistant.backend.tfhe.decomposition import _decompose_generic
+from fhe_assistant.backend.tfhe.algorithms.decomposition import _decompose_generic
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fhe_assistant.backend import tfhe as T
-from fhe_assistant.backend.tfhe.ggsw import ggsw_to_natural_order
+from fhe_assistant.backend.tfhe import ggsw_to_natural_order
 from fhe_assistant.crypto.parameters import TFHEParameters
 
 

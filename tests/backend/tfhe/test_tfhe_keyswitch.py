@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fhe_assistant.backend import tfhe as T
-from fhe_assistant.backend.tfhe.keyswitch import round_to_top_half
+from fhe_assistant.backend.tfhe import round_to_top_half
 from fhe_assistant.crypto.security import noise_std_log2_mod
 
 

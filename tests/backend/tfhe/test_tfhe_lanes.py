@@ -17,8 +17,8 @@ import pytest
 from numba import njit, prange
 
 from fhe_assistant.backend import tfhe as T
-from fhe_assistant.backend.tfhe.atomics import load_acquire, spin_pause, store_release
-from fhe_assistant.backend.tfhe.bootstrap_lanes import bootstrap_one_in_lanes
+from fhe_assistant.backend.tfhe.algorithms.two_thread_bootstrap import bootstrap_one_in_lanes
+from fhe_assistant.backend.tfhe.cpu.atomics import load_acquire, spin_pause, store_release
 from fhe_assistant.crypto.security import noise_std_log2_mod
 
 needs_two_threads = pytest.mark.skipif(
@@ -86,7 +86,7 @@ def test_lanes_output_noise_matches_the_model(tfhe_keys, threads):
 def test_lanes_are_deterministic_and_used_for_one_ciphertext(tfhe_keys, threads, monkeypatch):
     """From N = 4096 on (6 bits) a lone ciphertext runs in lanes; below, one thread is
     faster with the four-lane FFT and the lanes are not used (bootstrap.py)."""
-    import fhe_assistant.backend.tfhe.bootstrap as bootstrap_module
+    import fhe_assistant.backend.tfhe.algorithms.bootstrap as bootstrap_module
 
     calls = []
 
@@ -127,7 +127,7 @@ def test_lanes_give_up_when_they_cannot_run_side_by_side(tfhe_keys, threads):
 
 @needs_two_threads
 def test_a_second_thread_does_not_start_lanes_while_some_run(tfhe_keys, threads):
-    from fhe_assistant.backend.tfhe import bootstrap_lanes
+    from fhe_assistant.backend.tfhe.algorithms import two_thread_bootstrap as bootstrap_lanes
 
     params, sk, ek = tfhe_keys(3)
     threads(2)

@@ -89,7 +89,7 @@ def test_single_and_batched_bootstrap_agree(tfhe_keys):
 
 
 def test_large_batches_run_in_slices(tfhe_keys, monkeypatch):
-    bootstrap_module = importlib.import_module("fhe_assistant.backend.tfhe.bootstrap")
+    bootstrap_module = importlib.import_module("fhe_assistant.backend.tfhe.algorithms.bootstrap")
     params, sk, ek = tfhe_keys(2)
     rng = T.make_random(6)
     sigma = noise_std_log2_mod(params.big_lwe_dimension)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 from rocket_fft import c2c
 
-from .fft import twist_tables
+from ..fft.tables import twist_tables
 
 __all__ = ["binary_key_fourier", "key_product", "monomial_mul", "monomial_mul_into"]
 

@@ -4,8 +4,8 @@ Why: LLVM does not vectorize numba's in-place FFT butterflies on its own (the ar
 alias, so every load and store stays scalar: a hand-written radix-4 FFT measured 2.1 µs
 per 512-point transform, DUCC0 1.1 µs). With the vector written out, a radix-4 butterfly
 is eight loads, a dozen arithmetic instructions and eight stores on four frequencies at
-once (0.55 µs per 512-point transform, :mod:`fft`). On AVX2/AVX-512 machines this is one
-256-bit register; elsewhere LLVM splits it into what the target has (two SSE2 or NEON
+once (0.55 µs per 512-point transform, :mod:`..fft.radix4`). On AVX2/AVX-512 machines this
+is one 256-bit register; elsewhere LLVM splits it into what the target has (two SSE2 or NEON
 registers) — same results, slower.
 
 Loads and stores take a 1-D float64 array and the index of the first lane; they assume

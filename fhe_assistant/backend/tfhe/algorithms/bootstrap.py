@@ -10,17 +10,18 @@ Input: an LWE ciphertext (a, b) of dimension n (after the keyswitch), a test vec
    so that φ̃ = b̃ − Σ ã_i·s_i mod 2N ≈ φ·2N/2**64.
 2. **Accumulator** ACC = (0, …, 0, X**(−b̃)·TV), a trivial GLWE (k+1, N).
 3. **Blind rotation**: for i < n with ã_i ≠ 0, ACC ← ACC + BSK_i ⊡ (X**ã_i·ACC − ACC)
-   (a CMux, :func:`external_product.cmux_rotate_into`). Afterwards ACC encrypts TV·X**(−φ̃),
-   whose coefficient 0 is TV[φ̃] for φ̃ < N and −TV[φ̃ − N] for φ̃ ≥ N (negacyclic wrap).
+   (a CMux, :func:`.external_product.cmux_rotate_into`). Afterwards ACC encrypts
+   TV·X**(−φ̃), whose coefficient 0 is TV[φ̃] for φ̃ < N and −TV[φ̃ − N] for φ̃ ≥ N
+   (negacyclic wrap).
 4. **Sample extraction** of coefficient 0: an LWE of dimension k·N under the flattened
-   GLWE key (:func:`glwe.sample_extract_into`).
+   GLWE key (:func:`.sample_extraction.sample_extract_into`).
 
-Steps 1–2 live in :mod:`rotation_start`. Batches run in parallel over
+Steps 1–2 live in :mod:`.modulus_switch`. Batches run in parallel over
 ``numba.get_num_threads()`` chunks of ciphertexts (``prange``); a single ciphertext on two
 or more threads is split over two threads inside its blind rotation instead
-(:mod:`bootstrap_lanes`). Inside a chunk the loop over the key index i is outside and the loop over
-ciphertexts inside, so each GGSW (74 KB at 4-bit parameters) is read from memory once per
-chunk rather than once per ciphertext (§2.4, point 3).
+(:mod:`.two_thread_bootstrap`). Inside a chunk the loop over the key index i is outside
+and the loop over ciphertexts inside, so each GGSW (74 KB at 4-bit parameters) is read
+from memory once per chunk rather than once per ciphertext (§2.4, point 3).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .bootstrap_lanes import LANES, bootstrap_one_in_lanes
-from .external_product_fourier import allocate_scratch, cmux_rotate_group_into, cmux_rotate_into
-from .fft import fourier_tables
-from .glwe import sample_extract_into
-from .rotation_start import modulus_switch, start_rotation
+from ..entities.fourier_bootstrap_key import bootstrap_key_shape
+from ..fft.tables import fourier_tables
+from .external_product import allocate_scratch, cmux_rotate_group_into, cmux_rotate_into
+from .modulus_switch import modulus_switch, start_rotation
+from .sample_extraction import sample_extract_into
+from .two_thread_bootstrap import LANES, bootstrap_one_in_lanes
 
 __all__ = ["blind_rotate_batch_into", "bootstrap_batch", "modulus_switch"]
 
@@ -43,7 +45,7 @@ def blind_rotate_batch_into(cts, test_vectors, bsk_f, base_log, level, tables, a
     """Blind rotation of ciphertexts (m, n+1) into accumulators ``acc`` (m, k+1, N), in place.
 
     ``test_vectors`` is (m, N) or (1, N) (shared); ``tables`` is
-    :func:`fft.fourier_tables`'s tuple. The key index loop is outside the ciphertext
+    :func:`..fft.tables.fourier_tables`'s tuple. The key index loop is outside the ciphertext
     loop, so each GGSW is read from memory once per call; ciphertexts are processed
     ``group`` at a time (:func:`cmux_rotate_group_into`), skipping ã_i = 0. The next
     GGSW is prefetched during the first group of each key index.
@@ -125,9 +127,9 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
     ----------
     cts : uint64 (m, n+1), under the small LWE key (i.e. after :func:`keyswitch_batch`)
     test_vectors : uint64 (m, N), or (1, N) for one table shared by all
-        (:func:`pbs.make_test_vectors`)
+        (:func:`..entities.test_vector.make_test_vectors`)
     bsk_fourier : float64 (n, k+1, (k+1)·l, 2, N/2), the Fourier bootstrapping key
-        (:func:`keys.generate_bootstrap_key`)
+        (:func:`.key_generation.generate_bootstrap_key`)
     params : TFHEParameters
 
     Returns
@@ -151,7 +153,7 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
             f"expected test vectors of shape (1 or {cts.shape[0]}, {size}), "
             f"got {test_vectors.shape}"
         )
-    if bsk_fourier.shape != (n, k + 1, (k + 1) * level, 2, size // 2):
+    if bsk_fourier.shape != bootstrap_key_shape(params):
         raise ValueError(f"bootstrap key shape {bsk_fourier.shape} does not match {params}")
     out = np.empty((cts.shape[0], k * size + 1), dtype=np.uint64)
     if cts.shape[0] == 0:

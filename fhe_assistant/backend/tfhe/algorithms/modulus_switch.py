@@ -1,7 +1,7 @@
 """Steps 1–2 of a bootstrap: modulus switch to 2N and the starting accumulator (tfhe-notes §1.5).
 
-Shared by the batched bootstrap (:mod:`bootstrap`) and the two-thread one
-(:mod:`bootstrap_lanes`).
+Shared by the batched bootstrap (:mod:`.bootstrap`) and the two-thread one
+(:mod:`.two_thread_bootstrap`).
 
 1. **Modulus switch to 2N** with rounding, for each of the n+1 words:
    ã = ⌊a·2N / 2**64⌉ mod 2N = (((a >> (64 − log2(2N) − 1)) + 1) >> 1) & (2N − 1),
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .polynomial import monomial_mul_into
+from .polynomial_products import monomial_mul_into
 
 __all__ = ["modulus_switch", "modulus_switch_into", "start_rotation"]
 

@@ -5,6 +5,8 @@ ciphertexts of dimension k·N under the big key; a table lookup is
 
     programmable_bootstrap(ct) = bootstrap_batch(keyswitch_batch(ct), TV)
 
+with TV the test vector of the table (:mod:`..entities.test_vector`).
+
 Semantics (the rule simulation must reproduce)
 ----------------------------------------------
 Let p = ``message_bit_width`` and i = the decoded input message in [0, 2**(p+1))
@@ -15,12 +17,6 @@ Let p = ``message_bit_width`` and i = the decoded input message in [0, 2**(p+1))
 
 Outputs are encoded with Δ_out = 2**(63 − p_out), two's complement mod 2**(p_out+1), so
 signed table values decode correctly with ``decode(..., is_signed=True)``.
-
-Test vector (half-box shift)
-----------------------------
-With box = N / 2**p and h = box/2, TV[j] = Δ_out·f(⌊(j + h)/box⌋) for j < N − h and
-TV[j] = −Δ_out·f(0) for N − h ≤ j < N. A phase x·box + e with |e| < h then reads f(x);
-the negated tail maps a slightly negative phase of message 0 back to +f(0).
 """
 
 from __future__ import annotations
@@ -29,46 +25,12 @@ import numpy as np
 
 from fhe_assistant.crypto.parameters import TFHEParameters
 
+from ..entities.evaluation_keys import EvaluationKeys
+from ..entities.test_vector import make_test_vectors
 from .bootstrap import bootstrap_batch
-from .encoding import encode
-from .keys import EvaluationKeys
 from .keyswitch import keyswitch_batch
 
-__all__ = ["lookup_reference", "make_test_vectors", "programmable_bootstrap"]
-
-
-def make_test_vectors(
-    tables, params: TFHEParameters, output_message_bit_width: int | None = None
-) -> np.ndarray:
-    """Test vectors for tables (m, 2**p) of integers -> uint64 (m, N).
-
-    Parameters
-    ----------
-    tables : int (m, 2**p) or (2**p,); entry [t, i] is the output for input message i.
-        Values are taken mod 2**(p_out+1) (negative values in two's complement).
-    params : TFHEParameters — p = ``message_bit_width`` and N = ``polynomial_size``
-    output_message_bit_width : int, optional
-        p_out for the output encoding Δ_out = 2**(63 − p_out); defaults to p.
-    """
-    p = params.message_bit_width
-    p_out = p if output_message_bit_width is None else output_message_bit_width
-    tables = np.asarray(tables, dtype=np.int64)
-    if tables.ndim == 1:
-        tables = tables[np.newaxis, :]
-    if tables.ndim != 2 or tables.shape[1] != 1 << p:
-        raise ValueError(f"tables must have shape (m, {1 << p}), got {tables.shape}")
-    size = params.polynomial_size
-    box = size >> p
-    if box < 2:
-        raise ValueError(
-            f"polynomial_size {size} is too small for {p}-bit tables (need N >= 2**(p+1))"
-        )
-    half_box = box // 2
-    values = encode(tables, p_out)
-    boxes = np.repeat(values, box, axis=1)
-    shifted = np.roll(boxes, -half_box, axis=1)
-    shifted[:, size - half_box :] = np.uint64(0) - shifted[:, size - half_box :]
-    return np.ascontiguousarray(shifted)
+__all__ = ["lookup_reference", "programmable_bootstrap"]
 
 
 def lookup_reference(

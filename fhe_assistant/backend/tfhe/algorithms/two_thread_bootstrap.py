@@ -1,7 +1,7 @@
 """One bootstrap split over two threads ("lanes") for single-ciphertext latency.
 
 Why: a lone table lookup (a scalar circuit, the last layer of a model) cannot use the
-batch parallelism of :func:`bootstrap.bootstrap_batch`, which spreads *ciphertexts* over
+batch parallelism of :func:`.bootstrap.bootstrap_batch`, which spreads *ciphertexts* over
 threads, so it ran on one core however many the machine had. Inside one CMux step the
 k+1 GLWE polynomials are independent except at the Fourier multiply-add, which needs the
 spectra of all of them. So each lane (thread) takes some of them:
@@ -33,18 +33,16 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from .atomics import load_acquire, spin_pause, store_release, yield_thread
-from .external_product_fourier import (
-    forward_rows,
-    inverse_rows,
+from ..cpu.atomics import load_acquire, spin_pause, store_release, yield_thread
+from ..fft.row_transforms import forward_rows, inverse_rows, untwist_round_add
+from ..fft.tables import fourier_tables
+from .fourier_multiply_add import (
     multiply_accumulate_column,
     multiply_accumulate_column_prefetching,
-    untwist_round_add,
 )
-from .fft import fourier_tables
-from .fourier_digits import rotate_decompose_into
-from .glwe import sample_extract_into
-from .rotation_start import start_rotation
+from .modulus_switch import start_rotation
+from .sample_extraction import sample_extract_into
+from .twisted_digits import rotate_decompose_into
 
 __all__ = ["LANES", "SPIN_LIMIT", "bootstrap_one_in_lanes"]
 
@@ -185,7 +183,7 @@ def bootstrap_one_in_lanes(ct, test_vector, bsk_fourier, params,
     None means the lanes could not run side by side (see the module docstring), or that
     another Python thread of this process is bootstrapping in lanes right now (two pairs
     of spinning lanes would oversubscribe the cores); the caller then bootstraps on one
-    thread. Arguments as in :func:`bootstrap.bootstrap_batch`
+    thread. Arguments as in :func:`.bootstrap.bootstrap_batch`
     (already validated there): ``test_vector`` uint64 (N,), ``bsk_fourier`` float64
     (n, k+1, (k+1)·l, 2, N/2).
     """

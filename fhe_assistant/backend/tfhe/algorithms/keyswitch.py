@@ -8,7 +8,7 @@ The keyswitching key, for a gadget (b_ks, l_ks), holds LWE encryptions under the
     KSK[i][j] = LWE_s(s'_i · 2**(64 − (j+1)·b_ks)),   i < k·N, j < l_ks;   shape (k·N, l_ks, n+1).
 
 Keyswitching (a', b') starts from the trivial (0, …, 0, b'), decomposes each a'_i into
-signed digits d_{i,j} (:mod:`decomposition`) and subtracts Σ_{i,j} d_{i,j}·KSK[i][j]
+signed digits d_{i,j} (:mod:`.decomposition`) and subtracts Σ_{i,j} d_{i,j}·KSK[i][j]
 with wrap-around. The phase is kept up to the keyswitch noise:
 
     φ_out = b' − Σ_i s'_i·Σ_j d_{i,j}·2**(64 − (j+1)·b_ks) + e ≈ b' − Σ_i a'_i·s'_i.
@@ -16,16 +16,8 @@ with wrap-around. The phase is kept up to the keyswitch noise:
 Cost k·N·l_ks·(n+1) multiply-adds; the KSK is streamed once per call, so batches loop
 over the key outside and over the ciphertexts inside.
 
-32-bit key
-----------
-The key is stored as the top 32 bits of every word, rounded: KSK32 = ⌊KSK / 2**32⌉ mod 2**32
-(20 MB instead of 40 at 4-bit parameters), and the sum Σ d·KSK32 runs modulo 2**32, then
-moves back to the top half of the 64-bit output. Why: a lone keyswitch is bound by reading
-the key, and 32-bit multiplies vectorize twice as wide (4-bit 1.48 → 0.48 ms, 8-bit
-25.6 → 13.6 ms, one core). Each rounding error is uniform in ±2**31, so the keyswitch
-gains a variance k·N·l_ks·E[d²]·2**64/12, about 2**79 at 4-bit parameters against σ²_KS ≈
-2**110 (tfhe-notes §3.4): 2**−31 of it, left out of the noise model. The rounded key is a
-function of the public one, so it reveals nothing more.
+The key is held as the rounded top 32 bits of every word and the sums run modulo 2**32
+(:mod:`..entities.lwe_keyswitch_key`: why, and what it adds to the noise).
 """
 
 from __future__ import annotations
@@ -34,28 +26,10 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ..entities.lwe_keyswitch_key import keyswitch_key_shape
 from .decomposition import decompose_scalar_into
-from .lwe import encrypt_lwe
 
-__all__ = ["generate_keyswitch_key", "keyswitch_batch", "round_to_top_half"]
-
-
-def generate_keyswitch_key(
-    big_lwe_key, lwe_key, base_log: int, level: int, noise_std_log2_mod: float, rng
-) -> np.ndarray:
-    """KSK[i][j] = LWE_{lwe_key}(big_lwe_key[i]·2**(64 − (j+1)·b)), rounded to its top 32
-    bits -> uint32 (k·N, l, n+1)."""
-    big_lwe_key = np.asarray(big_lwe_key, dtype=np.uint64)
-    shifts = np.array([64 - (j + 1) * base_log for j in range(level)], dtype=np.uint64)
-    plaintexts = big_lwe_key[:, np.newaxis] << shifts[np.newaxis, :]
-    return round_to_top_half(encrypt_lwe(plaintexts, lwe_key, noise_std_log2_mod, rng))
-
-
-def round_to_top_half(words) -> np.ndarray:
-    """⌊x / 2**32⌉ mod 2**32 for uint64 words: the 32-bit form of a keyswitching key (also
-    how a key saved in the older 64-bit form is converted on load)."""
-    words = np.asarray(words, dtype=np.uint64)
-    return ((words + np.uint64(1 << 31)) >> np.uint64(32)).astype(np.uint32)
+__all__ = ["keyswitch_batch", "keyswitch_into", "keyswitch_rows_into"]
 
 
 @njit(cache=True)
@@ -140,7 +114,7 @@ def keyswitch_batch(cts, ksk, params) -> np.ndarray:
     Parameters
     ----------
     cts : uint64 (m, k·N + 1)
-    ksk : uint32 (k·N, l_ks, n+1), from :func:`generate_keyswitch_key`
+    ksk : uint32 (k·N, l_ks, n+1), from :func:`.key_generation.generate_keyswitch_key`
     params : TFHEParameters (``ks_base_log``, ``ks_level``)
     """
     cts = np.ascontiguousarray(cts, dtype=np.uint64)
@@ -151,7 +125,7 @@ def keyswitch_batch(cts, ksk, params) -> np.ndarray:
     big, n = params.big_lwe_dimension, params.lwe_dimension
     if cts.ndim != 2 or cts.shape[1] != big + 1:
         raise ValueError(f"expected ciphertexts of shape (m, {big + 1}), got {cts.shape}")
-    if ksk.shape != (big, params.ks_level, n + 1):
+    if ksk.shape != keyswitch_key_shape(params):
         raise ValueError(f"keyswitch key shape {ksk.shape} does not match {params}")
     out = np.empty((cts.shape[0], n + 1), dtype=np.uint64)
     if cts.shape[0] == 0:

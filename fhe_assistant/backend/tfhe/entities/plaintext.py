@@ -1,4 +1,4 @@
-"""Plaintext encoding with one padding bit (tfhe-notes §1.1, §5.3).
+"""The plaintext: a message encoded with one padding bit (tfhe-notes §1.1, §5.3).
 
 A message of ``message_bit_width`` p lives in the top p+1 bits of a 64-bit word:
 

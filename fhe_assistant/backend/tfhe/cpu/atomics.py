@@ -1,7 +1,8 @@
 """Acquire/release flags between threads of one numba parallel region (``llvm`` atomics).
 
-Why: a single bootstrap is split over two threads (:mod:`bootstrap_lanes`) that must wait
-for each other once per CMux step, about every 10–80 µs. A numba parallel region per step
+Why: a single bootstrap is split over two threads
+(:mod:`..algorithms.two_thread_bootstrap`) that must wait for each other once per CMux
+step, about every 10–80 µs. A numba parallel region per step
 would cost more than the step; a spin on a flag costs ~0.1 µs. numba has no atomics of its
 own, so these intrinsics emit them:
 
