@@ -109,7 +109,8 @@ def measure_sizes(cache: str) -> dict:
         "key_set": len(client.keys.serialize()),
         "server_zip": os.path.getsize(os.path.join(folder, "server.zip")),
     }, "parameters": f"n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
-                     f"pbs={p.pbs_base_log}/{p.pbs_level} ks={p.ks_base_log}/{p.ks_level}"}
+                     f"pbs={p.decomposition_base_log}/{p.decomposition_level_count} "
+                     f"ks={p.ks_decomposition_base_log}/{p.ks_decomposition_level_count}"}
 
 
 def measure_anchor(anchor: str) -> dict:

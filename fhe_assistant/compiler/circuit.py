@@ -187,7 +187,8 @@ class Circuit(FHEProgram):
         p = self.parameters
         if p.lwe_dimension:
             summary = (f"// TFHE: n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
-                       f"pbs={p.pbs_base_log}/{p.pbs_level} ks={p.ks_base_log}/{p.ks_level}, "
+                       f"pbs={p.decomposition_base_log}/{p.decomposition_level_count} "
+                       f"ks={p.ks_decomposition_base_log}/{p.ks_decomposition_level_count}, "
                        f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
                        f"global_p_error={self.global_p_error:.2g}")
         else:

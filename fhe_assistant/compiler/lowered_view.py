@@ -39,9 +39,11 @@ def node_costs(graph: Graph, plan: FHEPlan, optimization: OptimizationResult) ->
 def format_lowered(graph: Graph, plan: FHEPlan, optimization: OptimizationResult) -> str:
     parameters = optimization.parameters
     lines = [f"// parameters: n={parameters.lwe_dimension} k={parameters.glwe_dimension} "
-             f"N={parameters.polynomial_size} pbs(base_log={parameters.pbs_base_log}, "
-             f"level={parameters.pbs_level}) ks(base_log={parameters.ks_base_log}, "
-             f"level={parameters.ks_level}) p_error={optimization.p_error:.3g}"]
+             f"N={parameters.polynomial_size} "
+             f"pbs(base_log={parameters.decomposition_base_log}, "
+             f"level={parameters.decomposition_level_count}) "
+             f"ks(base_log={parameters.ks_decomposition_base_log}, "
+             f"level={parameters.ks_decomposition_level_count}) p_error={optimization.p_error:.3g}"]
     big = parameters.big_lwe_dimension
     for node in graph.nodes:
         text = f"%{node.id} = {node_expression(node)}"

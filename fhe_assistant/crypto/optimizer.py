@@ -11,7 +11,8 @@ Examples
 >>> from fhe_assistant.crypto.requirements import CircuitRequirements
 >>> result = optimize(CircuitRequirements(message_bit_width=4), p_error=1e-5)
 >>> p = result.parameters
->>> (p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.ks_base_log)
+>>> (p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.decomposition_base_log,
+...  p.ks_decomposition_base_log)
 (822, 2, 1024, 23, 5)
 """
 
@@ -141,24 +142,26 @@ def _pbs_result(
         lwe_dimension=choice.lwe_dimension,
         glwe_dimension=choice.glwe_dimension,
         polynomial_size=choice.polynomial_size,
-        pbs_base_log=choice.pbs_base_log,
-        pbs_level=choice.pbs_level,
-        ks_base_log=choice.ks_base_log,
-        ks_level=choice.ks_level,
+        decomposition_base_log=choice.decomposition_base_log,
+        decomposition_level_count=choice.decomposition_level_count,
+        ks_decomposition_base_log=choice.ks_decomposition_base_log,
+        ks_decomposition_level_count=choice.ks_decomposition_level_count,
         message_bit_width=p,
     )
     n, k, big_n = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     p_pbs = float(p_error_from_variance(choice.pre_pbs_variance, p))
     p_out = float(p_error_from_variance(choice.output_variance, p))
-    fft = n * external_product_variance_terms(k, big_n, params.pbs_base_log, params.pbs_level).fft
+    pbs_gadget = (params.decomposition_base_log, params.decomposition_level_count)
+    ks_gadget = (params.ks_decomposition_base_log, params.ks_decomposition_level_count)
+    fft = n * external_product_variance_terms(k, big_n, *pbs_gadget).fft
     noise = NoiseBreakdown(
         fresh=float(log2_std(fresh_variance(k * big_n))),
         keyswitch=float(
-            log2_std(keyswitch_variance(k * big_n, n, params.ks_base_log, params.ks_level))
+            log2_std(keyswitch_variance(k * big_n, n, *ks_gadget))
         ),
         modulus_switch=float(log2_std(modulus_switch_variance(n, big_n))),
         blind_rotation=float(
-            log2_std(blind_rotation_variance(n, k, big_n, params.pbs_base_log, params.pbs_level))
+            log2_std(blind_rotation_variance(n, k, big_n, *pbs_gadget))
         ),
         fft=float(log2_std(fft)),
         pre_pbs=float(log2_std(choice.pre_pbs_variance)),
@@ -206,10 +209,10 @@ def _optimize_leveled(
         lwe_dimension=0,
         glwe_dimension=k,
         polynomial_size=big_n,
-        pbs_base_log=0,
-        pbs_level=0,
-        ks_base_log=0,
-        ks_level=0,
+        decomposition_base_log=0,
+        decomposition_level_count=0,
+        ks_decomposition_base_log=0,
+        ks_decomposition_level_count=0,
         message_bit_width=p,
     )
     # Concrete prices a lookup-free circuit by its leveled ops, or by kN when it has none.

@@ -38,10 +38,10 @@ class Choice:
     lwe_dimension: int
     glwe_dimension: int
     polynomial_size: int
-    pbs_base_log: int
-    pbs_level: int
-    ks_base_log: int
-    ks_level: int
+    decomposition_base_log: int
+    decomposition_level_count: int
+    ks_decomposition_base_log: int
+    ks_decomposition_level_count: int
     pbs_complexity: float
     ks_complexity: float
     pre_pbs_variance: float
@@ -159,10 +159,10 @@ def search_pbs(
         lwe_dimension=int(grid.n[lw[e]]),
         glwe_dimension=int(grid.k[c[e]]),
         polynomial_size=int(grid.n_poly[c[e]]),
-        pbs_base_log=int(pbs.base_log[c[e], j[e]]),
-        pbs_level=int(pbs.level[c[e], j[e]]),
-        ks_base_log=int(ks.base_log[lw[e], i]),
-        ks_level=int(ks.level[lw[e], i]),
+        decomposition_base_log=int(pbs.base_log[c[e], j[e]]),
+        decomposition_level_count=int(pbs.level[c[e], j[e]]),
+        ks_decomposition_base_log=int(ks.base_log[lw[e], i]),
+        ks_decomposition_level_count=int(ks.level[lw[e], i]),
         pbs_complexity=float(pbs_cost[e]),
         ks_complexity=float(ks_cost[e]),
         pre_pbs_variance=float(pre[e]),

@@ -67,8 +67,9 @@ def evaluation_key_shapes(parameters: TFHEParameters) -> dict[str, tuple[int, ..
     n, k, size = parameters.lwe_dimension, parameters.glwe_dimension, parameters.polynomial_size
     if n == 0:
         return {}
-    return {"bootstrap_key_fourier": (n, k + 1, (k + 1) * parameters.pbs_level, 2, size // 2),
-            "keyswitch_key": (k * size, parameters.ks_level, n + 1)}
+    level = parameters.decomposition_level_count
+    return {"bootstrap_key_fourier": (n, k + 1, (k + 1) * level, 2, size // 2),
+            "keyswitch_key": (k * size, parameters.ks_decomposition_level_count, n + 1)}
 
 
 def _evaluation_metadata(parameters: TFHEParameters) -> dict:
@@ -88,7 +89,7 @@ def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
     dtypes = {"bootstrap_key_fourier": np.float64, "keyswitch_key": np.uint32}
     layout = metadata.get("fourier_layout")
     if shapes and layout is None:  # written before the kernel order: natural complex spectra
-        k, level = parameters.glwe_dimension, parameters.pbs_level
+        k, level = parameters.glwe_dimension, parameters.decomposition_level_count
         shapes["bootstrap_key_fourier"] = (parameters.lwe_dimension, level, k + 1, k + 1,
                                            parameters.polynomial_size // 2)
         dtypes["bootstrap_key_fourier"] = np.complex128

@@ -2,8 +2,9 @@
 
 Format (envelope kind 1, JSON metadata only, no arrays)::
 
-    {"parameters": {lwe_dimension, glwe_dimension, polynomial_size, pbs_base_log, pbs_level,
-                    ks_base_log, ks_level, message_bit_width},
+    {"parameters": {lwe_dimension, glwe_dimension, polynomial_size, decomposition_base_log,
+                    decomposition_level_count, ks_decomposition_base_log,
+                    ks_decomposition_level_count, message_bit_width},
      "fingerprint": TFHEParameters.fingerprint(),
      "inputs":  [{"name", "shape", "encrypted", "precision", "bit_width", "is_signed"}, …],
      "outputs": [{"name", "shape", "encrypted", "precision", "bit_width", "is_signed"}, …]}
@@ -29,7 +30,9 @@ def parameters_to_json(parameters: TFHEParameters) -> dict:
 
 
 def parameters_from_json(data, what: str) -> TFHEParameters:
-    """Rebuild parameters, checking every field is a small non-negative int."""
+    """Rebuild parameters, checking every field is a small non-negative int (the field names
+    written before the TFHE names, ``pbs_base_log`` …, are read too)."""
+    data = TFHEParameters.upgrade_field_names(data)
     names = [f.name for f in fields(TFHEParameters)]
     if not isinstance(data, dict) or sorted(data) != sorted(names) or not all(
             isinstance(data[n], int) and not isinstance(data[n], bool) and 0 <= data[n] < 2**20

@@ -26,10 +26,10 @@ def _tuple(params):
         params.lwe_dimension,
         params.glwe_dimension,
         params.polynomial_size,
-        params.pbs_base_log,
-        params.pbs_level,
-        params.ks_base_log,
-        params.ks_level,
+        params.decomposition_base_log,
+        params.decomposition_level_count,
+        params.ks_decomposition_base_log,
+        params.ks_decomposition_level_count,
     )
 
 
@@ -50,7 +50,7 @@ def _check_secure_and_within_bounds(result):
     assert n >= MIN_SECURE_DIMENSION
     # The KSK is encrypted at σ_lwe(n): recompute σ_KS from the curve directly.
     ksk_variance = 2.0 ** (2 * noise_std_log2_mod(n))
-    b, lev = params.ks_base_log, params.ks_level
+    b, lev = params.ks_decomposition_base_log, params.ks_decomposition_level_count
     one_bit = (
         (2.0**128 / (12 * 2.0 ** (2 * b * lev)) - 1 / 12) * 0.5
         + 1 / 16
@@ -59,9 +59,9 @@ def _check_secure_and_within_bounds(result):
     assert result.noise.keyswitch == pytest.approx(0.5 * math.log2(big * one_bit), abs=1e-9)
     assert result.noise.pre_pbs <= result.noise.bound
     assert result.pbs_complexity == pbs_complexity(
-        n, params.glwe_dimension, params.polynomial_size, params.pbs_level
+        n, params.glwe_dimension, params.polynomial_size, params.decomposition_level_count
     )
-    assert result.ks_complexity == keyswitch_complexity(big, n, params.ks_level)
+    assert result.ks_complexity == keyswitch_complexity(big, n, params.ks_decomposition_level_count)
 
 
 @pytest.mark.parametrize("p", sorted(CONCRETE_SINGLE_TLU))

@@ -34,8 +34,10 @@ from fhe_assistant.deploy.envelope import (
 )
 from fhe_assistant.deploy.specs import parameters_to_json
 
-TOY = TFHEParameters(lwe_dimension=10, glwe_dimension=1, polynomial_size=16, pbs_base_log=8,
-                     pbs_level=2, ks_base_log=4, ks_level=2, message_bit_width=2)  # INSECURE
+TOY = TFHEParameters(lwe_dimension=10, glwe_dimension=1, polynomial_size=16,
+                     decomposition_base_log=8, decomposition_level_count=2,
+                     ks_decomposition_base_log=4, ks_decomposition_level_count=2,
+                     message_bit_width=2)  # INSECURE
 
 
 def toy_keys(seed: int = 0) -> Keys:
@@ -43,7 +45,7 @@ def toy_keys(seed: int = 0) -> Keys:
     n, k, size = TOY.lwe_dimension, TOY.glwe_dimension, TOY.polynomial_size
     secret = SecretKeys(rng.integers(0, 2, n).astype(np.uint64),
                         rng.integers(0, 2, (k, size)).astype(np.uint64))
-    bsk = rng.normal(size=(n, k + 1, (k + 1) * TOY.pbs_level, 2, size // 2))
+    bsk = rng.normal(size=(n, k + 1, (k + 1) * TOY.decomposition_level_count, 2, size // 2))
     ksk = rng.integers(0, 2**32, (k * size, 2, n + 1), dtype=np.uint64).astype(np.uint32)
     keys = Keys(TOY)
     keys.assign(secret, TFHEEvaluationKeys(bsk, ksk))
@@ -142,7 +144,7 @@ def _legacy_evaluation_keys(keys: Keys, metadata_extra: dict | None = None) -> b
     """``keys``' evaluation keys as written before the FFT's kernel order: complex128
     spectra in natural frequency order, no ``fourier_layout`` (or ``metadata_extra``)."""
     natural = ggsw_to_natural_order(keys.evaluation.inner.bootstrap_key_fourier,
-                                    keys.parameters.pbs_level)
+                                    keys.parameters.decomposition_level_count)
     metadata = {"parameters": parameters_to_json(keys.parameters),
                 "fingerprint": keys.parameters.fingerprint(), "key_id": keys.key_id,
                 "has_pbs": True, **(metadata_extra or {})}
@@ -317,8 +319,8 @@ def test_repr_and_errors_do_not_print_keys(client):
 
 def test_natural_layout_keys_too_small_to_convert_are_refused():
     keys = toy_keys()  # N = 16: below the smallest transform the kernels have
-    natural = np.zeros((TOY.lwe_dimension, TOY.pbs_level, 2, 2, TOY.polynomial_size // 2),
-                       dtype=np.complex128)
+    natural = np.zeros((TOY.lwe_dimension, TOY.decomposition_level_count, 2, 2,
+                        TOY.polynomial_size // 2), dtype=np.complex128)
     metadata = {"parameters": parameters_to_json(TOY), "fingerprint": TOY.fingerprint(),
                 "key_id": keys.key_id, "has_pbs": True}
     data = encode_envelope(Kind.EVALUATION_KEYS, metadata,

@@ -69,8 +69,8 @@ class InsecureKeyCache:
         path = self.entry_path(params, tag)
         if not (path / "params.json").exists():
             return None
-        stored = json.loads((path / "params.json").read_text())
-        if stored != params.as_dict():
+        stored = TFHEParameters.upgrade_field_names(json.loads((path / "params.json").read_text()))
+        if stored != params.as_dict():  # (entries written before the TFHE names load too)
             raise ValueError(f"cache entry {path} holds keys for other parameters: {stored}")
         arrays = {
             name: np.load(path / f"{name}.npy") if (path / f"{name}.npy").exists() else None

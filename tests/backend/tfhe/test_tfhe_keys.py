@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -70,10 +72,26 @@ def test_insecure_key_cache_converts_a_natural_order_bootstrap_key(tmp_path, tfh
     params, sk, ek = tfhe_keys(1)
     cache = T.InsecureKeyCache(tmp_path / "keys")
     path = cache.store(params, "old", sk, ek)
-    natural = ggsw_to_natural_order(ek.bootstrap_key_fourier, params.pbs_level)
+    natural = ggsw_to_natural_order(ek.bootstrap_key_fourier, params.decomposition_level_count)
     np.save(path / "bootstrap_key_fourier.npy", natural)  # as cached before the kernel order
     wide = ek.keyswitch_key.astype(np.uint64) << np.uint64(32)  # the 64-bit form it rounds
     np.save(path / "keyswitch_key.npy", wide + np.uint64(12345))
     _, loaded = cache.load(params, "old")
     assert np.array_equal(loaded.bootstrap_key_fourier, ek.bootstrap_key_fourier)
     assert np.array_equal(loaded.keyswitch_key, ek.keyswitch_key)
+
+
+def test_insecure_key_cache_reads_entries_with_the_old_parameter_names(tmp_path):
+    """params.json written before the TFHE names (pbs_base_log, …) still matches."""
+    params = TFHEParameters(0, 1, 1024, 0, 0, 0, 0, 3)
+    cache = T.InsecureKeyCache(tmp_path)
+    sk, _ = cache.load_or_generate(params, "old", rng=T.make_random(4))
+    old = {"lwe_dimension": 0, "glwe_dimension": 1, "polynomial_size": 1024, "pbs_base_log": 0,
+           "pbs_level": 0, "ks_base_log": 0, "ks_level": 0, "message_bit_width": 3}
+    (cache.entry_path(params, "old") / "params.json").write_text(json.dumps(old))
+    loaded_sk, _ = cache.load(params, "old")
+    assert np.array_equal(loaded_sk.glwe_key, sk.glwe_key)
+    other = TFHEParameters(0, 1, 1024, 0, 0, 0, 0, 4)
+    (cache.entry_path(params, "old") / "params.json").write_text(json.dumps(other.as_dict()))
+    with pytest.raises(ValueError, match="other parameters"):
+        cache.load(params, "old")

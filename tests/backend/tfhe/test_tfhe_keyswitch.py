@@ -29,14 +29,15 @@ def test_keyswitch_keeps_messages(tfhe_keys, p):
 def test_keyswitch_key_shape_and_content(tfhe_keys):
     params, sk, ek = tfhe_keys(2)
     ksk = ek.keyswitch_key
-    assert ksk.shape == (params.big_lwe_dimension, params.ks_level, params.lwe_dimension + 1)
+    assert ksk.shape == (params.big_lwe_dimension, params.ks_decomposition_level_count,
+                         params.lwe_dimension + 1)
     assert ksk.dtype == np.uint32
     # KSK[i][j]·2**32 encrypts s'_i · 2**(64 - (j+1)·b); the rounding to 32 bits adds at
     # most 2**31 per word, far below the noise
     phases = T.lwe_phase(ksk[:50].astype(np.uint64) << np.uint64(32), sk.lwe_key)
     rounding = (params.lwe_dimension + 1) * 2.0**31
-    for j in range(params.ks_level):
-        expect = sk.big_lwe_key[:50] << np.uint64(64 - (j + 1) * params.ks_base_log)
+    for j in range(params.ks_decomposition_level_count):
+        expect = sk.big_lwe_key[:50] << np.uint64(64 - (j + 1) * params.ks_decomposition_base_log)
         error = (phases[:, j] - expect).view(np.int64).astype(np.float64)
         assert np.abs(error).max() < 8 * 2.0 ** noise_std_log2_mod(params.lwe_dimension) + rounding
 

@@ -76,8 +76,8 @@ def test_lanes_output_noise_matches_the_model(tfhe_keys, threads):
                     for ct in small])
     errors = (T.lwe_phase(out, sk.big_lwe_key) - T.encode(messages, 4)).view(np.int64)
     model = blind_rotation_variance(params.lwe_dimension, params.glwe_dimension,
-                                    params.polynomial_size, params.pbs_base_log,
-                                    params.pbs_level)
+                                    params.polynomial_size, params.decomposition_base_log,
+                                    params.decomposition_level_count)
     ratio = np.var(errors.astype(np.float64)) / float(model)
     assert 0.5 < ratio < 2.0, f"measured/model variance {ratio:.3f}"
 

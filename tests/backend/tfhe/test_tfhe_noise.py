@@ -56,13 +56,16 @@ def model_pre_pbs_variance(params):
     n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     big = k * size
     if _noise is not None:
-        ks = _noise.keyswitch_variance(big, n, params.ks_base_log, params.ks_level)
+        ks = _noise.keyswitch_variance(big, n, params.ks_decomposition_base_log,
+                                       params.ks_decomposition_level_count)
         ms = _noise.modulus_switch_variance(n, size)
         return float(_noise.fresh_variance(big) + ks + ms)
-    base2 = 2.0 ** (2 * params.ks_base_log)
-    b2l = 2.0 ** (2 * params.ks_base_log * params.ks_level)
+    base2 = 2.0 ** (2 * params.ks_decomposition_base_log)
+    b2l = 2.0 ** (2 * params.ks_decomposition_base_log * params.ks_decomposition_level_count)
     ks = big * (
-        (Q2 / (12 * b2l) - 1 / 12) * 0.5 + 0.25 / 4 + params.ks_level * _fresh(n) * (base2 + 2) / 12
+        (Q2 / (12 * b2l) - 1 / 12) * 0.5
+        + 0.25 / 4
+        + params.ks_decomposition_level_count * _fresh(n) * (base2 + 2) / 12
     )
     ms = (1 / 12 + n / 24) / (2.0 * size) ** 2 * Q2 + (n / 48 - 1 / 12)
     return _fresh(big) + ks + ms
@@ -70,7 +73,7 @@ def model_pre_pbs_variance(params):
 
 def model_pbs_output_variance(params):
     n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
-    b, level = params.pbs_base_log, params.pbs_level
+    b, level = params.decomposition_base_log, params.decomposition_level_count
     if _noise is not None:
         return float(_noise.blind_rotation_variance(n, k, size, b, level))
     big = k * size

@@ -116,7 +116,7 @@ SLICE_PER_THREAD = 128
 
 def group_size(params) -> int:
     """Ciphertexts per GGSW read in a batch: enough for about 12 rows of transforms."""
-    rows = (params.glwe_dimension + 1) * params.pbs_level
+    rows = (params.glwe_dimension + 1) * params.decomposition_level_count
     return max(1, min(8, -(-GROUP_ROWS // rows)))
 
 
@@ -144,7 +144,7 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
     test_vectors = np.ascontiguousarray(test_vectors, dtype=np.uint64)
     bsk_fourier = np.ascontiguousarray(bsk_fourier, dtype=np.float64)
     n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
-    level = params.pbs_level
+    base_log, level = params.decomposition_base_log, params.decomposition_level_count
     if cts.ndim != 2 or cts.shape[1] != n + 1:
         raise ValueError(f"expected ciphertexts of shape (m, {n + 1}), got {cts.shape}")
     shape = test_vectors.shape
@@ -172,9 +172,9 @@ def bootstrap_batch(cts, test_vectors, bsk_fourier, params) -> np.ndarray:
         tvs = test_vectors if test_vectors.shape[0] == 1 else test_vectors[start:stop]
         chunks = max(1, min(threads, stop - start))
         if chunks == 1:  # no parallel region (and no idle team spinning) for one chunk
-            _bootstrap_range(cts[start:stop], tvs, bsk_fourier, params.pbs_base_log, level,
-                             tables, out[start:stop], 0, stop - start, group_size(params))
+            _bootstrap_range(cts[start:stop], tvs, bsk_fourier, base_log, level, tables,
+                             out[start:stop], 0, stop - start, group_size(params))
         else:
-            _bootstrap_chunks(cts[start:stop], tvs, bsk_fourier, params.pbs_base_log, level,
-                              tables, out[start:stop], chunks, group_size(params))
+            _bootstrap_chunks(cts[start:stop], tvs, bsk_fourier, base_log, level, tables,
+                              out[start:stop], chunks, group_size(params))
     return out

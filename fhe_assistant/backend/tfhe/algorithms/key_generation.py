@@ -96,14 +96,15 @@ def generate_keys(params: TFHEParameters, rng) -> tuple[SecretKeys, EvaluationKe
                        detail=f"evaluation keys {sizes['evaluation_keys'] / 2**20:.0f} MiB"
                        ) as step:
         bsk = generate_bootstrap_key(
-            lwe_key, glwe_key, params.pbs_base_log, params.pbs_level,
+            lwe_key, glwe_key, params.decomposition_base_log,
+            params.decomposition_level_count,
             noise_std_log2_mod(k * size), rng, on_chunk=step.advance,
         )
         ksk = generate_keyswitch_key(
             glwe_key.reshape(-1),
             lwe_key,
-            params.ks_base_log,
-            params.ks_level,
+            params.ks_decomposition_base_log,
+            params.ks_decomposition_level_count,
             noise_std_log2_mod(n),
             rng,
         )

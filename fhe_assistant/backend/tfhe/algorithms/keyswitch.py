@@ -115,7 +115,7 @@ def keyswitch_batch(cts, ksk, params) -> np.ndarray:
     ----------
     cts : uint64 (m, k·N + 1)
     ksk : uint32 (k·N, l_ks, n+1), from :func:`.key_generation.generate_keyswitch_key`
-    params : TFHEParameters (``ks_base_log``, ``ks_level``)
+    params : TFHEParameters (``ks_decomposition_base_log``, ``ks_decomposition_level_count``)
     """
     cts = np.ascontiguousarray(cts, dtype=np.uint64)
     if np.asarray(ksk).dtype != np.uint32:
@@ -131,10 +131,11 @@ def keyswitch_batch(cts, ksk, params) -> np.ndarray:
     if cts.shape[0] == 0:
         return out
     threads = numba.get_num_threads()
+    base_log, level = params.ks_decomposition_base_log, params.ks_decomposition_level_count
     if threads == 1:
-        keyswitch_into(cts, ksk, params.ks_base_log, params.ks_level, out)
+        keyswitch_into(cts, ksk, base_log, level, out)
     elif cts.shape[0] <= _KEY_PARTS_MAX_PER_THREAD * threads:
-        _keyswitch_key_parts(cts, ksk, params.ks_base_log, params.ks_level, out, threads)
+        _keyswitch_key_parts(cts, ksk, base_log, level, out, threads)
     else:
-        _keyswitch_chunks(cts, ksk, params.ks_base_log, params.ks_level, out, threads)
+        _keyswitch_chunks(cts, ksk, base_log, level, out, threads)
     return out

@@ -192,8 +192,9 @@ def bootstrap_one_in_lanes(ct, test_vector, bsk_fourier, params,
     try:
         k, size = params.glwe_dimension, params.polynomial_size
         out = np.empty(k * size + 1, dtype=np.uint64)
-        done = _bootstrap_lanes(ct, test_vector, bsk_fourier, params.pbs_base_log,
-                                params.pbs_level, fourier_tables(size), LANES, spin_limit, out)
+        done = _bootstrap_lanes(ct, test_vector, bsk_fourier, params.decomposition_base_log,
+                                params.decomposition_level_count, fourier_tables(size), LANES,
+                                spin_limit, out)
         return out if done else None
     finally:
         _LANES_IN_USE.release()

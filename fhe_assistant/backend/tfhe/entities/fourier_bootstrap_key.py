@@ -16,5 +16,5 @@ __all__ = ["bootstrap_key_shape"]
 def bootstrap_key_shape(params: TFHEParameters) -> tuple[int, int, int, int, int]:
     """(n, k+1, (k+1)·l, 2, N/2): the shape of the Fourier bootstrapping key of ``params``."""
     k = params.glwe_dimension
-    return (params.lwe_dimension, k + 1, (k + 1) * params.pbs_level, 2,
+    return (params.lwe_dimension, k + 1, (k + 1) * params.decomposition_level_count, 2,
             params.polynomial_size // 2)

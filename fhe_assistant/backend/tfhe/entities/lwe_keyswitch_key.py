@@ -26,7 +26,7 @@ __all__ = ["keyswitch_key_shape", "round_to_top_half"]
 
 def keyswitch_key_shape(params: TFHEParameters) -> tuple[int, int, int]:
     """(k·N, l_ks, n+1): the shape of the keyswitching key of ``params``."""
-    return (params.big_lwe_dimension, params.ks_level, params.lwe_dimension + 1)
+    return (params.big_lwe_dimension, params.ks_decomposition_level_count, params.lwe_dimension + 1)
 
 
 def round_to_top_half(words) -> np.ndarray:
