@@ -104,15 +104,17 @@ def _mono_state(requirements: PartitionedRequirements, params: TFHEParameters) -
     n, k, big_n = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     choice = PartitionChoice(
         lwe_dimension=n, glwe_dimension=k, polynomial_size=big_n,
-        pbs_base_log=params.pbs_base_log, pbs_level=params.pbs_level,
-        pbs_complexity=float(pbs_complexity_of(n, k, big_n, params.pbs_level)),
-        blind_rotation_variance=float(
-            blind_rotation_variance(n, k, big_n, params.pbs_base_log, params.pbs_level)),
+        decomposition_base_log=params.decomposition_base_log,
+        decomposition_level_count=params.decomposition_level_count,
+        pbs_complexity=float(pbs_complexity_of(n, k, big_n, params.decomposition_level_count)),
+        blind_rotation_variance=float(blind_rotation_variance(
+            n, k, big_n, params.decomposition_base_log, params.decomposition_level_count)),
     )
     ks = KeyswitchChoice(
-        base_log=params.ks_base_log, level=params.ks_level,
-        complexity=float(keyswitch_complexity(k * big_n, n, params.ks_level)),
-        variance=float(keyswitch_variance(k * big_n, n, params.ks_base_log, params.ks_level)),
+        base_log=params.ks_decomposition_base_log, level=params.ks_decomposition_level_count,
+        complexity=float(keyswitch_complexity(k * big_n, n, params.ks_decomposition_level_count)),
+        variance=float(keyswitch_variance(k * big_n, n, params.ks_decomposition_base_log,
+                                          params.ks_decomposition_level_count)),
     )
     edges = {edge: ks for edge in requirements.keyswitch_counts}
     return (choice,) * requirements.partition_count, edges
@@ -181,8 +183,10 @@ def _result(requirements, state: State, cost: float, mono_cost: float, target: f
         ks = own or edges[max(into, key=lambda e: requirements.keyswitch_counts[e])]
         params = TFHEParameters(
             lwe_dimension=choice.lwe_dimension, glwe_dimension=choice.glwe_dimension,
-            polynomial_size=choice.polynomial_size, pbs_base_log=choice.pbs_base_log,
-            pbs_level=choice.pbs_level, ks_base_log=ks.base_log, ks_level=ks.level,
+            polynomial_size=choice.polynomial_size,
+            decomposition_base_log=choice.decomposition_base_log,
+            decomposition_level_count=choice.decomposition_level_count,
+            ks_decomposition_base_log=ks.base_log, ks_decomposition_level_count=ks.level,
             message_bit_width=requirements.precisions[index])
         mine = [p for c, p in zip(constraints, p_errors) if index in (c.target, c.source)]
         ks_cost = float(keyswitch_complexity(choice.big_lwe_dimension, choice.lwe_dimension,

@@ -103,8 +103,8 @@ class MultiOptimizationResult:
                 "keyswitch": f"{ks.source}->{ks.target}",
                 "input_dimension": ks.input_dimension,
                 "output_dimension": ks.output_dimension,
-                "ks_base_log": ks.base_log,
-                "ks_level": ks.level,
+                "ks_decomposition_base_log": ks.base_log,
+                "ks_decomposition_level_count": ks.level,
                 "count": ks.count,
                 "log2_std_keyswitch": ks.log2_std,
             })

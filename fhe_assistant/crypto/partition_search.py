@@ -36,8 +36,8 @@ class PartitionChoice:
     lwe_dimension: int
     glwe_dimension: int
     polynomial_size: int
-    pbs_base_log: int
-    pbs_level: int
+    decomposition_base_log: int
+    decomposition_level_count: int
     pbs_complexity: float  # one bootstrap
     blind_rotation_variance: float  # σ²_BR: every lookup output of this partition
 
@@ -138,8 +138,8 @@ def optimize_partition(
         lwe_dimension=int(g.n[lw[e]]),
         glwe_dimension=int(g.k[c[e]]),
         polynomial_size=int(g.n_poly[c[e]]),
-        pbs_base_log=int(pbs.base_log[c[e], j[e]]),
-        pbs_level=int(pbs.level[c[e], j[e]]),
+        decomposition_base_log=int(pbs.base_log[c[e], j[e]]),
+        decomposition_level_count=int(pbs.level[c[e], j[e]]),
         pbs_complexity=float(pbs_cost[e]),
         blind_rotation_variance=float(br[m[e], j[e]]),
     )

@@ -32,14 +32,18 @@ CHAINED = PartitionedRequirements((3, 8), (
 
 def _tuple(params):
     return (params.lwe_dimension, params.glwe_dimension, params.polynomial_size,
-            params.pbs_base_log, params.pbs_level)
+            params.decomposition_base_log, params.decomposition_level_count)
+
+
+def _ks(params):
+    return (params.ks_decomposition_base_log, params.ks_decomposition_level_count)
 
 
 def test_independent_partitions_reproduce_concrete():
     result = optimize_multi(INDEPENDENT, p_error=1e-5)
     three, eight = result.parameter_sets
-    assert _tuple(three) + (three.ks_base_log, three.ks_level) == (736, 3, 512, 18, 1, 4, 3)
-    assert _tuple(eight) + (eight.ks_base_log, eight.ks_level) == (1031, 1, 16384, 22, 1, 4, 5)
+    assert _tuple(three) + _ks(three) == (736, 3, 512, 18, 1, 4, 3)
+    assert _tuple(eight) + _ks(eight) == (1031, 1, 16384, 22, 1, 4, 5)
     assert result.keyswitches == ()
     assert result.p_error == pytest.approx(9.76833399921948e-06, rel=1e-9)
     assert result.global_p_error == pytest.approx(0.0003116418155726949, rel=1e-9)
@@ -49,7 +53,7 @@ def test_independent_partitions_reproduce_concrete():
 def test_chained_partitions_reproduce_concrete_with_a_cross_keyswitch():
     result = optimize_multi(CHAINED, p_error=1e-5)
     three, eight = result.parameter_sets
-    assert _tuple(three) + (three.ks_base_log, three.ks_level) == (704, 3, 512, 9, 3, 3, 4)
+    assert _tuple(three) + _ks(three) == (704, 3, 512, 9, 3, 3, 4)
     assert _tuple(eight) == (893, 1, 16384, 22, 1)
     (cross,) = result.keyswitches
     assert (cross.source, cross.target, cross.input_dimension, cross.output_dimension) == (
@@ -71,14 +75,14 @@ def _check_every_constraint(result, global_budget=None):
         big = src.big_lwe_dimension
         assert big >= MIN_SECURE_DIMENSION and src.lwe_dimension >= MIN_SECURE_DIMENSION
         variance = constraint.pbs_norm2 * float(nz.blind_rotation_variance(
-            src.lwe_dimension, src.glwe_dimension, src.polynomial_size, src.pbs_base_log,
-            src.pbs_level))
+            src.lwe_dimension, src.glwe_dimension, src.polynomial_size, src.decomposition_base_log,
+            src.decomposition_level_count))
         if constraint.fresh_norm2:
             variance += constraint.fresh_norm2 * float(nz.fresh_variance(big))
         if constraint.target is not None:
             tgt = sets[constraint.target]
             cross = result.keyswitch(constraint.source, constraint.target)
-            b, lev = (cross.base_log, cross.level) if cross else (tgt.ks_base_log, tgt.ks_level)
+            b, lev = (cross.base_log, cross.level) if cross else _ks(tgt)
             variance += float(nz.keyswitch_variance(big, tgt.lwe_dimension, b, lev))
             variance += float(nz.modulus_switch_variance(tgt.lwe_dimension, tgt.polynomial_size))
         bound = float(nz.max_variance_for_p_error(result.target_p_error, constraint.precision))
@@ -94,11 +98,11 @@ def _check_every_constraint(result, global_budget=None):
 def _recomputed_cost(result):
     req, sets = result.requirements, result.parameter_sets
     total = sum(count * float(pbs_complexity(p.lwe_dimension, p.glwe_dimension,
-                                             p.polynomial_size, p.pbs_level))
+                                             p.polynomial_size, p.decomposition_level_count))
                 for count, p in zip(req.pbs_counts, sets))
     for (s, t), count in req.keyswitch_counts.items():
         cross = result.keyswitch(s, t)
-        level = cross.level if cross else sets[t].ks_level
+        level = cross.level if cross else sets[t].ks_decomposition_level_count
         total += count * float(keyswitch_complexity(sets[s].big_lwe_dimension,
                                                     sets[t].lwe_dimension, level))
     return total
