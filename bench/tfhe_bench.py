@@ -6,7 +6,7 @@ Measures, with Concrete-python 2.11's parameter sets (tfhe-notes §3.1):
 * latency of one table lookup on 1 thread: keyswitch (KS), bootstrap (PBS) and KS+PBS,
   for p = 2, 4, 6, 8 (median and min–max of ``--repeats``), and KS+PBS again on 2 threads
   (the keyswitch splits the key's rows; from N = 4096 the bootstrap runs in two lanes:
-  ``backend/tfhe/bootstrap_lanes.py``);
+  ``backend/tfhe/algorithms/two_thread_bootstrap.py``);
 * batched throughput: 100 4-bit KS+PBS on 1 and 2 threads, and the 1 → 2 scaling;
 * key generation time (OS CSPRNG) and key sizes (Fourier BSK float64 pairs, KSK uint32);
 * first-call JIT: a fresh process with an empty numba cache (cold) and again with the
