@@ -48,8 +48,9 @@ def parameters_from_json(data, what: str) -> TFHEParameters:
         raise SerializationError(f"corrupted {what}: the GLWE dimension times the polynomial "
                                  f"size must be in [1, 2**17] (N ≥ 2 with a bootstrap)")
     for label, base_log, level in (
-            ("bootstrap", parameters.pbs_base_log, parameters.pbs_level),
-            ("keyswitch", parameters.ks_base_log, parameters.ks_level)):
+            ("bootstrap", parameters.decomposition_base_log, parameters.decomposition_level_count),
+            ("keyswitch", parameters.ks_decomposition_base_log,
+             parameters.ks_decomposition_level_count)):
         if parameters.lwe_dimension and not (1 <= base_log and 1 <= level
                                              and base_log * level <= 64):
             raise SerializationError(f"corrupted {what}: the {label} decomposition (base log "
