@@ -45,15 +45,17 @@ def _exercise(glwe_dimension: int, polynomial_size: int, pbs_level: int, ks_leve
 
     parameters = TFHEParameters(
         lwe_dimension=_TOY_LWE_DIMENSION, glwe_dimension=glwe_dimension,
-        polynomial_size=polynomial_size, pbs_base_log=max(1, 23 // pbs_level),
-        pbs_level=pbs_level, ks_base_log=max(1, 16 // ks_level), ks_level=ks_level,
+        polynomial_size=polynomial_size, decomposition_base_log=max(1, 23 // pbs_level),
+        decomposition_level_count=pbs_level, ks_decomposition_base_log=max(1, 16 // ks_level),
+        ks_decomposition_level_count=ks_level,
         message_bit_width=2)
     lwe_key = random.binary(_TOY_LWE_DIMENSION)
     glwe_key = random.binary((glwe_dimension, polynomial_size))
     big_key = glwe_key.reshape(-1)
-    bootstrap_key = generate_bootstrap_key(lwe_key, glwe_key, parameters.pbs_base_log,
+    bootstrap_key = generate_bootstrap_key(lwe_key, glwe_key, parameters.decomposition_base_log,
                                            pbs_level, _TOY_NOISE_LOG2, random)
-    keyswitch_key = generate_keyswitch_key(big_key, lwe_key, parameters.ks_base_log, ks_level,
+    keyswitch_key = generate_keyswitch_key(big_key, lwe_key,
+                                           parameters.ks_decomposition_base_log, ks_level,
                                            _TOY_NOISE_LOG2, random)
     # one ciphertext, a small batch and a large one take different paths
     for count in (1, 3, 64) if polynomial_size == 1024 else (1, 3):

@@ -65,10 +65,9 @@ def test_keyswitching_key_words_are_the_nearest_32_bit_words(tfhe_keys):
     params, sk, _ = tfhe_keys(2)
     big_key, small_key = sk.big_lwe_key[:40], sk.lwe_key
     std = noise_std_log2_mod(params.lwe_dimension)
-    ksk = T.generate_keyswitch_key(big_key, small_key, params.ks_base_log, params.ks_level, std,
-                                   T.make_random(77))
-    shifts = np.array([64 - (j + 1) * params.ks_base_log for j in range(params.ks_level)],
-                      dtype=np.uint64)
+    base_log, level = params.ks_decomposition_base_log, params.ks_decomposition_level_count
+    ksk = T.generate_keyswitch_key(big_key, small_key, base_log, level, std, T.make_random(77))
+    shifts = np.array([64 - (j + 1) * base_log for j in range(level)], dtype=np.uint64)
     plaintexts = big_key.astype(np.uint64)[:, None] << shifts[None, :]
     words = T.encrypt_lwe(plaintexts, small_key, std, T.make_random(77))
     difference = ((ksk.astype(np.uint64) << np.uint64(32)) - words).view(np.int64)

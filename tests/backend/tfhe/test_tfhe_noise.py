@@ -129,7 +129,8 @@ def test_keyswitch_noise_mean_is_zero(tfhe_keys, p):
     errors = (T.lwe_phase(small, sk.lwe_key) - T.encode(messages, p)).view(np.int64)
     big = params.glwe_dimension * params.polynomial_size
     variance = _noise.fresh_variance(big) + _noise.keyswitch_variance(
-        big, params.lwe_dimension, params.ks_base_log, params.ks_level)
+        big, params.lwe_dimension, params.ks_decomposition_base_log,
+        params.ks_decomposition_level_count)
     assert_zero_mean(errors, float(variance), f"keyswitch p={p}")
 
 
