@@ -120,6 +120,6 @@ __all__ = [
     "trivial_lwe",
 ]
 
-from ..compile_notice import install as _announce_first_compilation  # noqa: E402
+from ..compile_notice import install as _announce_first_compilation
 
 _announce_first_compilation()
