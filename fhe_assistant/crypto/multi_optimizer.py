@@ -45,13 +45,12 @@ from .noise import (
     log2_std,
     max_variance_for_p_error,
     p_error_from_variance,
-    per_op_p_error,
 )
 from .optimizer import optimize
 from .parameters import TFHEParameters
 from .partition_search import Bound, KeyswitchChoice, PartitionChoice, optimize_partition
 from .partitioned import PartitionedRequirements
-from .requirements import DEFAULT_GLOBAL_P_ERROR, _check_probability
+from .requirements import DEFAULT_GLOBAL_P_ERROR, target_p_error
 
 _MAX_PASSES = 8
 
@@ -74,7 +73,7 @@ def optimize_multi(
     CompilationError
         As :func:`crypto.optimizer.optimize` on the merged circuit: no single set meets it.
     """
-    target = _target(requirements, p_error, global_p_error)
+    target = target_p_error(requirements, p_error, global_p_error)
     mono = optimize(requirements.merged(), p_error=p_error, global_p_error=global_p_error,
                     calibration=calibration)
     bounds = tuple(
@@ -88,16 +87,6 @@ def optimize_multi(
     if requirements.partition_count > 1:
         state, cost = _descend(requirements, bounds, state, cost)
     return _result(requirements, state, cost, mono_cost, target, calibration)
-
-
-def _target(requirements, p_error, global_p_error) -> float:
-    if p_error is not None:
-        _check_probability("p_error", p_error)
-        return float(p_error)
-    if global_p_error is None:
-        global_p_error = DEFAULT_GLOBAL_P_ERROR
-    _check_probability("global_p_error", global_p_error)
-    return float(per_op_p_error(global_p_error, requirements.decryption_count))
 
 
 def _mono_state(requirements: PartitionedRequirements, params: TFHEParameters) -> State:

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from .parameters import TFHEParameters
 from .partitioned import PartitionedRequirements
 
+#: the per-partition figures of ``as_rows``, after the partition's parameters
+_PARTITION_COLUMNS = ("pbs_count", "p_error", "seconds_per_pbs", "log2_std_fresh",
+                      "log2_std_blind_rotation", "log2_std_modulus_switch",
+                      "log2_std_keyswitch")
+
 
 @dataclass(frozen=True, slots=True)
 class PartitionResult:
@@ -88,15 +93,7 @@ class MultiOptimizationResult:
         rows = []
         for index, part in enumerate(self.partitions):
             row = {"partition": index, **part.parameters.as_dict()}
-            row.update(
-                pbs_count=part.pbs_count,
-                p_error=part.p_error,
-                seconds_per_pbs=part.seconds_per_pbs,
-                log2_std_fresh=part.log2_std_fresh,
-                log2_std_blind_rotation=part.log2_std_blind_rotation,
-                log2_std_modulus_switch=part.log2_std_modulus_switch,
-                log2_std_keyswitch=part.log2_std_keyswitch,
-            )
+            row.update({name: getattr(part, name) for name in _PARTITION_COLUMNS})
             rows.append(row)
         for ks in self.keyswitches:
             rows.append({

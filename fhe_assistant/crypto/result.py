@@ -7,6 +7,10 @@ from dataclasses import asdict, dataclass
 from .parameters import TFHEParameters
 from .requirements import CircuitRequirements
 
+#: the figures of ``as_dict``, after the parameters and the lookup count
+_FIGURES = ("p_error", "global_p_error", "target_p_error", "complexity", "pbs_complexity",
+            "ks_complexity", "seconds_per_pbs")
+
 
 @dataclass(frozen=True, slots=True)
 class NoiseBreakdown:
@@ -71,15 +75,7 @@ class OptimizationResult:
     def as_dict(self) -> dict:
         """One flat row (parameters, figures, ``log2_std_*`` noise terms) for tables."""
         row = dict(self.parameters.as_dict())
-        row.update(
-            pbs_count=self.requirements.pbs_count,
-            p_error=self.p_error,
-            global_p_error=self.global_p_error,
-            target_p_error=self.target_p_error,
-            complexity=self.complexity,
-            pbs_complexity=self.pbs_complexity,
-            ks_complexity=self.ks_complexity,
-            seconds_per_pbs=self.seconds_per_pbs,
-        )
+        row["pbs_count"] = self.requirements.pbs_count
+        row.update({name: getattr(self, name) for name in _FIGURES})
         row.update({f"log2_std_{name}": value for name, value in asdict(self.noise).items()})
         return row
