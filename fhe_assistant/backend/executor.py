@@ -14,6 +14,7 @@ import numpy as np
 from ..core.errors import EvaluationError
 from ..crypto.parameters import TFHEParameters
 from ..interpret.batching import align, align_all, batch_axes
+from ..interpret.convolution import conv_batched
 from ..interpret.interpreter import constant_value
 from ..interpret.rules import RULES, _matmul_operands
 from ..ir.node import Node
@@ -86,6 +87,10 @@ class Executor:
             a, b, squeeze = _matmul_operands(a, b)
             result = np.matmul(a, b)
             return np.squeeze(result, axis=squeeze) if squeeze is not None else result
+        if op is OpKind.CONV:
+            attrs = node.attrs
+            return conv_batched(operands[0], _as_uint64(operands[1]), attrs["strides"],
+                                attrs["pads"], attrs["dilations"], attrs["groups"])
         if op is OpKind.SUM:
             return np.sum(operands[0], axis=batch_axes(node.attrs.get("axis"), operands[0].ndim - 1),
                           keepdims=node.attrs.get("keepdims", False), dtype=np.uint64)

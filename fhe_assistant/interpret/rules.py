@@ -23,6 +23,7 @@ from .batching import (
     broadcast_batch,
     normalize_axis,
 )
+from .convolution import conv_batched
 from .walk import Rule, walk_graph
 
 _INT64_SAFE = float(2**62)
@@ -239,6 +240,19 @@ def _matmul(node, args):
     if squeeze is not None:
         result = np.squeeze(result, axis=squeeze)
     return result
+
+
+@rule(OpKind.CONV)
+def _conv(node, args):
+    x, weight = args
+    attrs = node.attrs
+    if _is_int(x, weight):
+        _overflow_guard(node, _max_abs(x) * _max_abs(weight) * weight.size,
+                        lambda: conv_batched(np.abs(x).astype(float), np.abs(weight).astype(float),
+                                             attrs["strides"], attrs["pads"],
+                                             attrs["dilations"], attrs["groups"]))
+    return conv_batched(x, weight, attrs["strides"], attrs["pads"], attrs["dilations"],
+                        attrs["groups"])
 
 
 @rule(OpKind.SUM)

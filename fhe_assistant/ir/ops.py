@@ -19,6 +19,7 @@ class OpKind(Enum):
     NEGATIVE = "negative"
     MATMUL = "matmul"
     SUM = "sum"
+    CONV = "conv"                     # attrs: strides, pads, dilations, groups (fhe.conv)
     # non-linear integer ops (table lookups when encrypted)
     POWER = "power"
     FLOOR_DIVIDE = "floor_divide"
@@ -59,7 +60,7 @@ class OpKind(Enum):
 #: Ops that act on ciphertexts without a bootstrap when every non-encrypted operand is clear.
 LINEAR_OPS = frozenset({
     OpKind.ADD, OpKind.SUBTRACT, OpKind.NEGATIVE, OpKind.MULTIPLY, OpKind.MATMUL, OpKind.SUM,
-    OpKind.RESHAPE, OpKind.TRANSPOSE, OpKind.EXPAND_DIMS, OpKind.SQUEEZE, OpKind.BROADCAST_TO,
+    OpKind.CONV, OpKind.RESHAPE, OpKind.TRANSPOSE, OpKind.EXPAND_DIMS, OpKind.SQUEEZE, OpKind.BROADCAST_TO,
     OpKind.CONCATENATE, OpKind.STACK, OpKind.INDEX,
 })
 

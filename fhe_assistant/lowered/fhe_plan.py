@@ -133,6 +133,10 @@ def _propagate(graph: Graph, node: Node, norms: dict[int, float], source: float,
         return norms[encrypted[0]] * (_clear_abs_max(graph, clear[0]) ** 2 if clear else 1.0)
     if node.op is OpKind.MATMUL:
         return _matmul_norm2(graph, node, norms)
+    if node.op is OpKind.CONV:  # one output channel: sum of its squared weights
+        weights = constant_value(graph[node.operands[1]])[0].astype(np.float64)
+        return float(np.max(np.sum(weights.reshape(weights.shape[0], -1) ** 2, axis=1))) \
+            * norms[encrypted[0]]
     if node.op is OpKind.SUM:
         summed = graph[encrypted[0]].spec.size // max(node.spec.size, 1)
         return summed * norms[encrypted[0]]

@@ -7,6 +7,7 @@ runs it. ``quantization_report`` compares bit widths, accuracy and predicted lat
 from .base import FHEModel
 from .linear import LinearRegression, LinearSVC, LogisticRegression, Ridge
 from .mlp import MLPClassifier, MLPRegressor
+from .torch import QuantizedModule, compile_onnx_model, compile_torch_model
 from .tree import DecisionTreeClassifier
 
 __all__ = [
@@ -17,5 +18,8 @@ __all__ = [
            "LogisticRegression",
            "MLPClassifier",
            "MLPRegressor",
+           "QuantizedModule",
            "Ridge",
+           "compile_onnx_model",
+           "compile_torch_model",
 ]

@@ -24,13 +24,35 @@ COMPARISONS = frozenset({OpKind.LESS, OpKind.LESS_EQUAL, OpKind.EQUAL, OpKind.NO
 
 def move_data(state: QuantizationState, node: Node) -> QValue:
     """Reshape, transpose, index, concatenate …: the same op on the integers and the maps."""
-    parts = [quantized_value(state, o) for o in node.operands]
+    parts = _clear_parts_on_scale(state, node, [quantized_value(state, o)
+                                                for o in node.operands])
     int_node = state.builder.op(node.op, [p.node for p in parts], node.attrs)
     with np.errstate(all="ignore"):
         scale = RULES[node.op](node, [np.broadcast_to(p.scale, p.shape)[None] for p in parts])[0]
         offset = RULES[node.op](node, [np.broadcast_to(p.offset, p.shape)[None]
                                        for p in parts])[0]
     return QValue.of(int_node, scale, offset, node.spec.shape)
+
+
+def _clear_parts_on_scale(state: QuantizationState, node: Node, parts: list[QValue]
+                          ) -> list[QValue]:
+    """Clear operands (zeros plus an offset) carried on the encrypted operands' scale, so that
+    concatenating padding keeps the result's scale as uniform as the encrypted parts'."""
+    encrypted = [p for o, p in zip(node.operands, parts) if state.float_graph[o].is_encrypted]
+    scale = encrypted[0].scale if encrypted else None
+    if scale is None or any(np.shape(p.scale) != np.shape(scale) or np.any(p.scale != scale)
+                            for p in encrypted):
+        return parts
+    result = []
+    for o, part in zip(node.operands, parts):
+        if not state.float_graph[o].is_encrypted and np.ndim(scale) <= len(part.shape):
+            try:
+                np.broadcast_shapes(np.shape(scale), part.shape)
+                part = QValue.of(part.node, scale, part.offset, part.shape)
+            except ValueError:
+                pass
+        result.append(part)
+    return result
 
 
 def add_or_subtract(state: QuantizationState, node: Node) -> QValue:

@@ -21,7 +21,6 @@ from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
 from .affine import QValue
 from .linear_rules import (
     COMPARISONS,
-    add_or_subtract,
     compare_encrypted,
     divide_by_constant,
     move_data,
@@ -29,9 +28,11 @@ from .linear_rules import (
     negate,
     sum_,
 )
+from .conv_rules import conv
 from .lookup_rules import start_lookup
 from .matmul_rules import matmul
 from .quantizers import UniformQuantizer
+from .residual_rules import add_encrypted, maximum_same_map
 from .state import QuantizationState, Region
 
 Rule = Callable[[QuantizationState, Node], QValue | Region]
@@ -67,15 +68,16 @@ def compare(state: QuantizationState, node: Node) -> QValue | Region:
 #: ``OpKind`` → the rule that quantizes a node of that op (``CONSTANT`` is never encrypted).
 QUANTIZATION_RULES: dict[OpKind, Rule] = {
     OpKind.INPUT: quantize_input,
-    OpKind.ADD: add_or_subtract,
-    OpKind.SUBTRACT: add_or_subtract,
+    OpKind.ADD: add_encrypted,
+    OpKind.SUBTRACT: add_encrypted,
     OpKind.NEGATIVE: negate,
     OpKind.MULTIPLY: multiply,
     OpKind.MATMUL: matmul,
+    OpKind.CONV: conv,
     OpKind.SUM: sum_,
     OpKind.UFUNC: ufunc,
-    OpKind.MAXIMUM: compare,
-    OpKind.MINIMUM: compare,
+    OpKind.MAXIMUM: lambda state, node: maximum_same_map(state, node, compare),
+    OpKind.MINIMUM: lambda state, node: maximum_same_map(state, node, compare),
     **{op: compare for op in COMPARISONS},
     **{op: move_data for op in DATA_MOVEMENT_OPS},
     # elementwise functions of one encrypted value: one table lookup per chain

@@ -1,0 +1,9 @@
+"""torch and ONNX models: ``compile_torch_model`` / ``compile_onnx_model`` (Concrete ML's API).
+
+torch and onnx are optional (``pip install 'fhe-assistant[torch]'``): they are imported when
+a model is compiled.
+"""
+from .compile import compile_onnx_model, compile_torch_model
+from .module import QuantizedModule
+
+__all__ = ["QuantizedModule", "compile_onnx_model", "compile_torch_model"]

@@ -1,0 +1,105 @@
+"""``QuantizedModule``: an imported torch / ONNX model, quantized, with Concrete ML's API.
+
+It is a :class:`~fhe_assistant.quantization.QuantizedFunction` whose float graph comes from
+ONNX instead of tracing a numpy function: ``compile``, ``keygen``, the circuit, deployment
+(``fhe_circuit.server`` / ``client``) and the views work as for any quantized function.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ...core.errors import InputError
+from ...quantization.functions import QuantizedFunction, check_fhe_mode
+from ...quantization.post_training import evaluate_float, quantize_graph
+from .layers import LayerLocation
+from .onnx_import import ImportedModel
+
+
+class QuantizedModule(QuantizedFunction):
+    """A quantized torch / ONNX model (see :func:`compile_torch_model`).
+
+    ``forward(x, fhe="disable" | "simulate" | "execute")`` runs it on a batch; the clear tail
+    of the model (softmax, argmax) runs after decryption.
+    """
+
+    def __init__(self, imported: ImportedModel, n_bits=8, *,
+                 rounding_threshold_bits: int | None = None):
+        names = list(imported.input_names)
+
+        def model(*inputs):  # pragma: no cover - never traced: the graph exists already
+            raise InputError("an imported model is not traced")
+
+        model.__name__ = imported.graph.name
+        model.__signature__ = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+        super().__init__(model, n_bits, rounding_threshold_bits=rounding_threshold_bits)
+        self.imported = imported
+        self._shapes = [tuple(s) for s in imported.input_shapes]
+
+    # -- quantization -------------------------------------------------------------------------
+    def calibrate(self, *inputs) -> QuantizedModule:
+        batches = self._batches(inputs, "calibration data")
+        self.program = quantize_graph(self.imported.graph, batches, self.options)
+        self.circuit = None
+        return self
+
+    def float_function(self, *inputs):
+        """The imported float model (what the quantized one approximates), clear tail included."""
+        outputs = evaluate_float(self.imported.graph, self._batches(inputs, "input"))
+        return self.imported.finish(outputs[0])
+
+    def quantize_input(self, *x):
+        """Float inputs → the integers the client encrypts."""
+        quantized = self.quantize_inputs(*x)
+        return quantized[0] if len(quantized) == 1 else tuple(quantized)
+
+    def dequantize_output(self, q_y):
+        """Decrypted integers → float outputs (before the clear tail)."""
+        return self.dequantize_outputs(q_y)[0]
+
+    def forward(self, *x, fhe: str = "disable") -> np.ndarray:
+        """Float outputs of the model on a batch: quantize, run, dequantize, finish."""
+        check_fhe_mode(fhe)
+        return self.imported.finish(self(*x, fhe=fhe))
+
+    def post_processing(self, y: np.ndarray) -> np.ndarray:
+        return self.imported.finish(y)
+
+    @property
+    def fhe_circuit(self):
+        return self.circuit
+
+    @property
+    def float_graph(self):
+        return self.imported.graph
+
+    def bitwidth_and_range_report(self) -> dict[str, dict]:
+        """Per layer feeding a table lookup: the bit width of its accumulator.
+
+        Keys are the layers (torch module names) whose output is read by a lookup, as in
+        Concrete ML's report; ``rounded_bitwidth`` is the width the lookup reads after
+        ``rounding_threshold_bits``.
+        """
+        program = self._require_program()
+        graph = program.float_graph
+        report: dict[str, dict] = {}
+        for record in program.lookups:
+            if not record.float_nodes:
+                continue
+            first = graph[record.float_nodes[0]]
+            source = next((graph[o] for o in first.operands if graph[o].is_encrypted), first)
+            layer = source.location.layer if isinstance(source.location, LayerLocation) \
+                else source.label
+            entry = report.setdefault(layer, {"bitwidth": 0, "rounded_bitwidth": 0,
+                                              "lookups": 0})
+            entry["bitwidth"] = max(entry["bitwidth"], record.accumulator_bit_width)
+            entry["rounded_bitwidth"] = max(entry["rounded_bitwidth"], record.input_bit_width)
+            entry["lookups"] += record.element_count
+        return report
+
+    def __repr__(self) -> str:
+        state = "compiled" if self.circuit is not None else \
+            "calibrated" if self.program is not None else "not calibrated"
+        return f"QuantizedModule({self.imported.graph.name}, n_bits={self.options.n_bits}, {state})"
