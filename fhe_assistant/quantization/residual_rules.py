@@ -28,8 +28,10 @@ def _multiplier_error(state: QuantizationState, values: list[QValue]) -> float:
     levels = (1 << (state.n_bits.weights - 1)) - 1
     common = top / max(levels, 1)
     ratios = np.concatenate([np.abs(np.ravel(v.scale)) / common for v in values])
+    ratios = ratios[ratios > 0]          # a channel of zero scale holds only zeros
     rounded = np.rint(ratios)
-    return float(np.max(np.where(rounded > 0, np.abs(rounded - ratios) / ratios, 1.0)))
+    errors = np.abs(rounded - ratios) / ratios
+    return float(np.max(np.where(rounded > 0, errors, 1.0), initial=0.0))
 
 
 def add_encrypted(state: QuantizationState, node: Node):

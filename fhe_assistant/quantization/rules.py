@@ -19,6 +19,7 @@ import numpy as np
 from ..ir.node import Node
 from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
 from .affine import QValue
+from .conv_rules import conv
 from .linear_rules import (
     COMPARISONS,
     compare_encrypted,
@@ -28,7 +29,6 @@ from .linear_rules import (
     negate,
     sum_,
 )
-from .conv_rules import conv
 from .lookup_rules import start_lookup
 from .matmul_rules import matmul
 from .quantizers import UniformQuantizer

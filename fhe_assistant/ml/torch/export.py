@@ -61,7 +61,8 @@ def export_onnx(model, sample: np.ndarray):
             torch.onnx.export(model, (dummy,), buffer, dynamo=False, opset_version=ONNX_OPSET,
                               input_names=["x"], output_names=["y"], do_constant_folding=True)
     except Exception as error:  # noqa: BLE001 - any exporter failure is the model's
-        where = f" in module {stack[-1]!r} ({type(dict(model.named_modules()).get(stack[-1], model)).__name__})" \
+        modules = dict(model.named_modules())
+        where = f" in module {stack[-1]!r} ({type(modules.get(stack[-1], model)).__name__})" \
             if stack else ""
         raise InputError(f"the torch model does not export to ONNX{where} with an input of "
                          f"shape {tuple(dummy.shape)}: {type(error).__name__}: {error}") from None

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.dtypes import Float
 from ...core.errors import InputError
 from ...core.values import ValueSpec
-from ...core.dtypes import Float
 from ...ir.graph import Graph
 from ...ir.ops import OpKind
 from ...tracing.context import TraceContext
@@ -157,8 +157,8 @@ class _Importer:
 
     # -- nodes ---------------------------------------------------------------------------
     def run_clear(self, node, inputs):
-        from onnx.reference import ReferenceEvaluator
         import onnx
+        from onnx.reference import ReferenceEvaluator
 
         shape_of = [np.array((1,) + tuple(v.shape), dtype=np.int64)
                     if isinstance(v, (Tracer, Pending)) else None for v in inputs]
@@ -186,10 +186,11 @@ class _Importer:
             return function(attrs, *operands)
         base = self._start(inputs[dynamic[0]])[0]
         parts = {k: self._start(inputs[k])[1] for k in dynamic}
+        count = len(inputs)
 
-        def composed(x, parts=parts, constants=constants, n=len(inputs)):
+        def composed(x):
             return function(attrs, *[parts[k](x) if k in parts else constants.get(k)
-                                     for k in range(n)])
+                                     for k in range(count)])
 
         nonlinear = not is_linear(node.op_type, dynamic) or any(
             isinstance(inputs[k], Pending) and inputs[k].nonlinear for k in dynamic)
