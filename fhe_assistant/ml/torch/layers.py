@@ -1,12 +1,11 @@
-"""Where a graph node came from in the user's model: its ONNX node and torch module.
+"""Where a graph node came from in the user's model: its torch module (ONNX node's layer).
 
-Nodes of an imported model carry a :class:`LayerLocation` instead of a source line, so
-every message, printed graph (``show_locations``) and view that names a node's location
-names the layer: ``layer conv2 (Conv /conv2/Conv)``.
+Nodes of an imported model are located at a *role* (``core.location.role``): a label
+``layer conv2`` and no source line, so messages, the printed graph (``show_locations``) and
+the notebook views (which group nodes by role) name the layer; the layer's name itself is
+kept in the location's ``function`` for reports.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from ...core.location import SourceLocation
 
@@ -21,20 +20,20 @@ def layer_of(node_name: str, op_type: str) -> str:
     return parts[0] if parts else op_type
 
 
-@dataclass(frozen=True, slots=True)
-class LayerLocation(SourceLocation):
-    """An ONNX node (``function``: its layer; ``filename``: the node name; ``lineno``: its
-    position in the ONNX graph)."""
+def layer_location(node_name: str, op_type: str, index: int) -> SourceLocation:
+    """The location of the graph nodes made for ONNX node ``index``."""
+    layer = layer_of(node_name, op_type)
+    return SourceLocation("", index, layer, label=f"layer {layer}")
 
-    op_type: str = ""
 
-    @property
-    def layer(self) -> str:
-        return self.function
+def layer_name(location: SourceLocation | None) -> str | None:
+    """The layer of a node located by :func:`layer_location`, else ``None``."""
+    if location is None or location.filename or not location.label.startswith("layer "):
+        return None
+    return location.function or None
 
-    @property
-    def code(self) -> str:
-        return ""
 
-    def __str__(self) -> str:
-        return f"layer {self.function} ({self.op_type} {self.filename})"
+def describe(node, index: int) -> str:
+    """An ONNX node in messages: ``layer conv2 (Conv /conv2/Conv)``."""
+    return f"layer {layer_of(node.name, node.op_type)} ({node.op_type} " \
+           f"{node.name or f'#{index}'})"

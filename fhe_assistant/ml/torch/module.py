@@ -13,7 +13,7 @@ import numpy as np
 from ...core.errors import InputError
 from ...quantization.functions import QuantizedFunction, check_fhe_mode
 from ...quantization.post_training import evaluate_float, quantize_graph
-from .layers import LayerLocation
+from .layers import layer_name
 from .onnx_import import ImportedModel
 
 
@@ -51,13 +51,12 @@ class QuantizedModule(QuantizedFunction):
         return self.imported.finish(outputs[0])
 
     def quantize_input(self, *x):
-        """Float inputs → the integers the client encrypts."""
-        quantized = self.quantize_inputs(*x)
-        return quantized[0] if len(quantized) == 1 else tuple(quantized)
+        """Float inputs → the integers the client encrypts (Concrete ML's name)."""
+        return self.quantize_inputs(*x)
 
     def dequantize_output(self, q_y):
-        """Decrypted integers → float outputs (before the clear tail)."""
-        return self.dequantize_outputs(q_y)[0]
+        """Decrypted integers → float outputs, before the clear tail (Concrete ML's name)."""
+        return self.dequantize_outputs(q_y)
 
     def forward(self, *x, fhe: str = "disable") -> np.ndarray:
         """Float outputs of the model on a batch: quantize, run, dequantize, finish."""
@@ -90,8 +89,7 @@ class QuantizedModule(QuantizedFunction):
                 continue
             first = graph[record.float_nodes[0]]
             source = next((graph[o] for o in first.operands if graph[o].is_encrypted), first)
-            layer = source.location.layer if isinstance(source.location, LayerLocation) \
-                else source.label
+            layer = layer_name(source.location) or source.label
             entry = report.setdefault(layer, {"bitwidth": 0, "rounded_bitwidth": 0,
                                               "lookups": 0})
             entry["bitwidth"] = max(entry["bitwidth"], record.accumulator_bit_width)

@@ -21,13 +21,14 @@ import numpy as np
 
 from ...core.dtypes import Float
 from ...core.errors import InputError
+from ...core.location import SourceLocation, located_at
 from ...core.values import ValueSpec
 from ...ir.graph import Graph
 from ...ir.ops import OpKind
 from ...tracing.context import TraceContext
 from ...tracing.extensions import univariate
 from ...tracing.tracer import Tracer
-from .layers import LayerLocation, layer_of
+from .layers import describe, layer_location
 from .onnx_elementwise import ELEMENTWISE, is_linear
 from .onnx_structural import STRUCTURAL, UnsupportedUse, per_sample
 
@@ -59,7 +60,7 @@ class Pending:
     nonlinear: bool
     names: tuple[str, ...]
     shape: tuple[int, ...]
-    location: LayerLocation
+    location: SourceLocation
     traced: Tracer | None = None
 
 
@@ -79,11 +80,6 @@ class ImportedModel:
         return outputs
 
 
-def location_of(node, index: int) -> LayerLocation:
-    return LayerLocation(node.name or f"{node.op_type}_{index}", index,
-                         layer_of(node.name, node.op_type), node.op_type)
-
-
 def attributes(node) -> dict:
     import onnx
 
@@ -98,12 +94,12 @@ def check_model(model) -> None:
     problems = []
     for index, node in enumerate(model.graph.node):
         if node.op_type not in SUPPORTED_OPS:
-            problems.append(f"unsupported op {node.op_type} at {location_of(node, index)}")
+            problems.append(f"unsupported op {node.op_type} at {describe(node, index)}")
     weights = {t.name: t for t in model.graph.initializer}
     users: dict[str, list] = {}
     for index, node in enumerate(model.graph.node):
         for name in node.input:
-            users.setdefault(name, []).append(location_of(node, index))
+            users.setdefault(name, []).append(describe(node, index))
         if node.op_type == "Constant":
             for attribute in node.attribute:
                 if attribute.name == "value":
@@ -131,17 +127,13 @@ class _Importer:
             self.users[output.name] = self.users.get(output.name, 0) + 1
 
     # -- values --------------------------------------------------------------------------
-    def _stamp(self, start: int, location: LayerLocation) -> None:
-        for node in self.context.graph.nodes[start:]:
-            if not isinstance(node.location, LayerLocation):
-                node.location = location
-
     def traced(self, value):
         """A tracer (or clear array) for ``value``, tracing a pending function if needed."""
         if not isinstance(value, Pending):
             return value
-        if value.traced is None:
-            start = len(self.context.graph.nodes)
+        if value.traced is not None:
+            return value.traced
+        with located_at(value.location):
             if value.nonlinear:
                 function = value.function
 
@@ -152,7 +144,6 @@ class _Importer:
                 value.traced = univariate(lookup)(value.base)
             else:
                 value.traced = value.function(value.base)
-            self._stamp(start, value.location)
         return value.traced
 
     # -- nodes ---------------------------------------------------------------------------
@@ -206,32 +197,32 @@ class _Importer:
             return value.base, value.function
         return value, lambda x: x
 
+    def _outputs(self, node, inputs, encrypted: bool, location) -> list:
+        if not encrypted or node.op_type in CLEAR_ONLY:
+            return self.run_clear(node, inputs)
+        if node.op_type in CLEAR_TAIL:
+            raise UnsupportedUse("it runs in the clear after decryption, so it must end the "
+                                 "model")
+        if node.op_type in ELEMENTWISE:
+            return [self.elementwise(node, inputs, location)]
+        traced = [self.traced(v) for v in inputs]
+        return [STRUCTURAL[node.op_type](traced, attributes(node))]
+
     def node(self, node, index: int) -> None:
-        location = location_of(node, index)
+        location = layer_location(node.name, node.op_type, index)
         inputs = [self.values[name] if name else None for name in node.input]
         if node.op_type in ELEMENTWISE:  # a lookup used twice is computed once
             inputs = [self.traced(v) if isinstance(v, Pending) and v.nonlinear
                       and self.users.get(name, 0) > 1 else v
                       for name, v in zip(node.input, inputs)]
         encrypted = any(isinstance(v, (Tracer, Pending)) for v in inputs)
-        start = len(self.context.graph.nodes)
         try:
-            if not encrypted or node.op_type in CLEAR_ONLY:
-                outputs = self.run_clear(node, inputs)
-            elif node.op_type in CLEAR_TAIL:
-                raise UnsupportedUse("it runs in the clear after decryption, so it must end "
-                                     "the model")
-            elif node.op_type in ELEMENTWISE:
-                outputs = [self.elementwise(node, inputs, location)]
-            else:
-                traced = [self.traced(v) for v in inputs]
-                self._stamp(start, location)
-                outputs = [STRUCTURAL[node.op_type](traced, attributes(node))]
+            with located_at(location):
+                outputs = self._outputs(node, inputs, encrypted, location)
         except UnsupportedUse as error:
-            raise InputError(f"{location}: {node.op_type} cannot be compiled: {error}") from None
+            raise InputError(f"{describe(node, index)} cannot be compiled: {error}") from None
         except (ValueError, TypeError) as error:
-            raise InputError(f"{location}: {node.op_type} failed: {error}") from error
-        self._stamp(start, location)
+            raise InputError(f"{describe(node, index)} failed: {error}") from error
         for name, value in zip(node.output, outputs):
             self.values[name] = value
 
