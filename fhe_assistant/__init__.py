@@ -9,7 +9,7 @@ from .core.errors import (CompilationError, EvaluationError, FHEAssistantError, 
                           OutOfRangeWarning, TracingError)
 from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
 from .quantization import QuantizedFunction, quantize
-from .tracing import LookupTable, round_bit_pattern, univariate
+from .tracing import LookupTable, conv, maxpool, round_bit_pattern, univariate
 
 __version__ = "0.1.0"
 
@@ -88,5 +88,5 @@ __all__ = [
     "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
     "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
     "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value", "quantize",
-    "QuantizedFunction",
+    "QuantizedFunction", "conv", "maxpool",
 ]

@@ -37,11 +37,16 @@ def conv_attributes(kernel_rank: int, strides=None, pads=None, dilations=None, g
 
 def conv_batched(x: np.ndarray, weight: np.ndarray, strides, pads, dilations, groups: int
                  ) -> np.ndarray:
-    """``x``: ``(batch, C, *spatial)``; ``weight``: ``(M, C / groups, *kernel)`` (a batch of
-    one in front is accepted); result ``(batch, M, *out)``."""
-    if weight.ndim == x.ndim + 1:      # a clear operand batched by the interpreter
+    """``x``: ``(batch, [N,] C, *spatial)``; ``weight``: ``(M, C / groups, *kernel)`` (a
+    batch of one in front is accepted); result ``(batch, [N,] M, *out)``."""
+    d = len(strides)
+    if weight.ndim == d + 3:           # a clear operand batched by the interpreter
         weight = weight[0]
-    d = weight.ndim - 2
+    if x.ndim > d + 2:                 # leading axes (a batch inside the sample: ``fhe.conv``)
+        leading = x.shape[:x.ndim - d - 1]
+        flat = conv_batched(x.reshape((-1,) + x.shape[x.ndim - d - 1:]), weight, strides, pads,
+                            dilations, groups)
+        return flat.reshape(leading + flat.shape[1:])
     batch, channels = x.shape[:2]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
     if x.ndim != d + 2 or channels != weight.shape[1] * groups or out_channels % groups:

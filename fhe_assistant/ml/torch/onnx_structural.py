@@ -12,6 +12,7 @@ import numpy as np
 
 from ...interpret.convolution import conv_attributes
 from ...ir.ops import OpKind
+from ...tracing.convolution import max_of_windows
 from ...tracing.tracer import Tracer, as_operand, wrap
 
 
@@ -104,24 +105,10 @@ def max_pool(inputs, attrs):
     """A tree of pairwise maxima over strided windows (as Concrete lowers ``fhe.maxpool``)."""
     x = inputs[0]
     kernel = tuple(attrs["kernel_shape"])
-    d = len(kernel)
     if attrs.get("ceil_mode", 0) or any(attrs.get("pads") or ()) \
             or attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
         raise UnsupportedUse("padded or ceil_mode MaxPool is not supported")
-    strides = tuple(attrs.get("strides") or kernel)
-    dilations = tuple(attrs.get("dilations") or (1,) * d)
-    spatial = x.shape[1:]
-    out = [(spatial[i] - dilations[i] * (kernel[i] - 1) - 1) // strides[i] + 1 for i in range(d)]
-    windows = []
-    for offsets in np.ndindex(*kernel):
-        index = (slice(None),) + tuple(
-            slice(o * dilations[i], o * dilations[i] + strides[i] * (out[i] - 1) + 1, strides[i])
-            for i, o in enumerate(offsets))
-        windows.append(x[index])
-    while len(windows) > 1:
-        pairs = [np.maximum(windows[i], windows[i + 1]) for i in range(0, len(windows) - 1, 2)]
-        windows = pairs + ([windows[-1]] if len(windows) % 2 else [])
-    return windows[0]
+    return max_of_windows(x, kernel, attrs.get("strides"), attrs.get("dilations"), axis=1)
 
 
 def global_average_pool(inputs, attrs):
