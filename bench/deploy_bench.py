@@ -1,6 +1,7 @@
 """Deployment: serialized sizes next to Concrete's, and Dask batch throughput (1 vs 2 workers).
 
     python bench/deploy_bench.py [--samples 128] [--anchor .venv-anchor/bin/python]
+                                 [--cases tlu_4bit,tlu_batch_4bit_100] [--repeats 3]
                                  [--json] [--write bench/README_deploy.md]
 
 Sizes are for the anchor's ``tlu_4bit`` case (../shared/bench/anchor_concrete.py: one random
@@ -176,7 +177,8 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) ->
         for workers in (1, 2):
             dask[workers].close()
             clusters[workers].close()
-    record = {"case": case, "samples": samples, "loop_1_thread_per_s": samples / best["loop_1"],
+    record = {"case": case, "samples": samples, "repeats": repeats,
+              "loop_1_thread_per_s": samples / best["loop_1"],
               "loop_all_threads_per_s": samples / best["loop_all"], "threads": all_threads,
               "workers_1_per_s": samples / best[1], "workers_2_per_s": samples / best[2]}
     record["speedup"] = record["workers_2_per_s"] / record["workers_1_per_s"]
@@ -208,7 +210,8 @@ def table(sizes: dict, anchor: dict, throughput: list[dict]) -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines += ["", (f"Dask `run_batch` throughput on this machine ({os.cpu_count()} cores, "
                    f"load average {load:.1f} when the table was written), samples per second, "
-                   "best of 3 timed batches (taking turns) after a warm-up batch that "
+                   f"best of {throughput[0]['repeats'] if throughput else 3} timed batches "
+                   "(taking turns) after a warm-up batch that "
                    "scatters the keys; workers run one numba thread each:"),
               "",
               ("| case | samples | loop, 1 thread | loop, all threads | 1 worker | 2 workers "
@@ -227,15 +230,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--anchor", default=str(ROOT / ".venv-anchor" / "bin" / "python"))
+    parser.add_argument("--cases", default="tlu_4bit,tlu_batch_4bit_100")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", help="write the markdown table into this file")
     arguments = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="deploy-bench-keys-")
     sizes = measure_sizes(cache)
     anchor = measure_anchor(arguments.anchor)
-    throughput = [measure_throughput("tlu_4bit", arguments.samples, cache),
-                  measure_throughput("tlu_batch_4bit_100", max(4, arguments.samples // 8),
-                                     cache)]
+    counts = {"tlu_4bit": arguments.samples,
+              "tlu_batch_4bit_100": max(4, arguments.samples // 16)}
+    throughput = []
+    for case in arguments.cases.split(","):
+        throughput.append(measure_throughput(case, counts[case], cache, arguments.repeats))
+        print(json.dumps(throughput[-1]), file=sys.stderr, flush=True)
     if arguments.json:
         print(json.dumps({"sizes": sizes, "anchor": anchor, "throughput": throughput}))
     text = table(sizes, anchor, throughput)

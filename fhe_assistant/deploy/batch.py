@@ -10,8 +10,9 @@
   each worker deserializes them on first use and keeps them (keyed by digest), so tasks
   carry only their ciphertexts (seeded: 8 bytes an element). The task is
   ``Server.run_serialized``, taken from the server passed in (this module builds no server).
-* Samples go in chunks (``chunk_size``; by default about four chunks per worker, at most
-  32 samples each) so that Dask's per-task cost is paid once per chunk.
+* Samples go in chunks (``chunk_size``; by default about eight chunks per worker, at most
+  32 samples each) so that Dask's per-task cost is paid once per chunk, while the workers
+  still finish together.
 * Each task sets numba's thread count (``threads_per_worker``; by default the cores split
   evenly over a local cluster's workers) so that workers do not oversubscribe the cores.
 * Results come back in input order. A task that raises is retried (``retries``); a worker
@@ -59,7 +60,8 @@ def _samples(server, samples, evaluation_keys) -> list[list[bytes]]:
             server.check_arguments(values, evaluation_keys)
         except InputError as error:
             raise InputError(f"sample {index}: {error}") from None
-        payloads.append([(v if isinstance(v, Value) else Value(v)).serialize() for v in values])
+        payloads.append([(v if isinstance(v, Value) else Value(v, evaluation_keys.key_id))
+                         .serialize() for v in values])
     return payloads
 
 
@@ -97,7 +99,7 @@ def local_cluster(n_workers: int = 2):
 
 def _chunks(payloads: list, chunk_size: int | None, workers: int) -> list[list]:
     if chunk_size is None:
-        chunk_size = min(32, max(1, -(-len(payloads) // (4 * max(1, workers)))))
+        chunk_size = min(32, max(1, -(-len(payloads) // (8 * max(1, workers)))))
     return [payloads[i:i + chunk_size] for i in range(0, len(payloads), chunk_size)]
 
 
@@ -123,7 +125,7 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
         workers; on an existing cluster, the cores of the machine split over the cluster's
         worker processes on it (ask for more only if each worker has cores to itself).
     chunk_size : int, optional
-        Samples per task (default: about four tasks per worker, at most 32 samples each).
+        Samples per task (default: about eight tasks per worker, at most 32 samples each).
     retries : int
         How many times a failing task is retried.
     timeout : float, optional
