@@ -219,9 +219,9 @@ def table(sizes: dict, anchor: dict, throughput: list[dict]) -> str:
               "|---|---|---|---|---|---|---|---|"]
     for record in throughput:
         lines.append(f"| {record['case']} | {record['samples']} | "
-                     f"{record['loop_1_thread_per_s']:.1f} | "
-                     f"{record['loop_all_threads_per_s']:.1f} ({record['threads']}) | "
-                     f"{record['workers_1_per_s']:.1f} | {record['workers_2_per_s']:.1f} | "
+                     f"{record['loop_1_thread_per_s']:.3g} | "
+                     f"{record['loop_all_threads_per_s']:.3g} ({record['threads']}) | "
+                     f"{record['workers_1_per_s']:.3g} | {record['workers_2_per_s']:.3g} | "
                      f"{record['speedup']:.2f}× | {record['vs_loop_1']:.2f}× |")
     return "\n".join(lines)
 
