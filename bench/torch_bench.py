@@ -1,19 +1,25 @@
 """torch models (issue 15) vs Concrete ML 1.9: digits 8x8, n_bits=6, rounding_threshold_bits=6.
 
     python bench/torch_bench.py [--models cnn mlp] [--execute N] [--epochs 30]
+                                [--concrete-ml /work/venvs/cml/bin/python]
 
 Both models are trained identically in torch (seed 0, Adam, full-batch, ``--epochs``) on
 sklearn's digits (``train_test_split(X / 16, y, test_size=0.3, random_state=0)``), then
 ``compile_torch_model(model, X_train, n_bits=6, rounding_threshold_bits=6)``. Reported: float
 and simulated test accuracy, compile time, PBS per sample, keygen and encrypted seconds per
 sample (``--execute N`` samples after a warm-up sample that compiles the numba kernels; the
-encrypted predictions are checked against ``simulate``).
+encrypted predictions are checked against ``simulate``). With ``--concrete-ml PYTHON`` the
+same trained weights (saved with ``torch.save``) are compiled by Concrete ML 1.9's
+``compile_torch_model`` in that interpreter right after ours, with the same settings and
+measurements (this file runs there as ``--cml-worker``, importing nothing of ours).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,10 +30,8 @@ from sklearn.model_selection import train_test_split
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from fhe_assistant.ml import compile_torch_model  # noqa: E402
+import torch
+from torch import nn
 
 
 class CNN(nn.Module):
@@ -73,9 +77,10 @@ def train(factory, X, y, epochs: int):
     return model.eval()
 
 
-def run(name: str, epochs: int, execute: int) -> dict:
-    X_train, X_test, y_train, y_test = data()
-    model = train(MODELS[name], X_train, y_train, epochs)
+def measure(model, compile_torch_model, name: str, execute: int, ours: bool,
+            warmup: bool = True) -> dict:
+    """Compile ``model`` with one library's ``compile_torch_model`` and time everything."""
+    X_train, X_test, _, y_test = data()
     with torch.no_grad():
         float_accuracy = float(np.mean(
             model(torch.tensor(X_test, dtype=torch.float32)).numpy().argmax(1) == y_test))
@@ -83,18 +88,23 @@ def run(name: str, epochs: int, execute: int) -> dict:
     module = compile_torch_model(model, X_train, n_bits=6, rounding_threshold_bits=6)
     compile_seconds = time.perf_counter() - start
     simulated = module.forward(X_test, fhe="simulate").argmax(1)
-    row = {"model": name, "float_accuracy": float_accuracy,
+    circuit = module.fhe_circuit
+    row = {"library": "fhe_assistant" if ours else "concrete-ml", "model": name,
+           "float_accuracy": float_accuracy,
            "clear_quantized_accuracy": float(np.mean(module.forward(X_test).argmax(1) == y_test)),
            "simulate_accuracy": float(np.mean(simulated == y_test)),
            "compile_s": compile_seconds,
-           "pbs_per_sample": module.circuit.statistics["programmable_bootstrap_count"],
-           "parameters": module.circuit.statistics["parameters"],
-           "bitwidths": module.bitwidth_and_range_report()}
+           "pbs_per_sample": circuit.statistics["programmable_bootstrap_count"] if ours
+           else circuit.programmable_bootstrap_count,
+           "bitwidths": module.bitwidth_and_range_report() if ours else None}
+    if ours:
+        row["parameters"] = circuit.statistics["parameters"]
     if execute:
         start = time.perf_counter()
-        module.keygen()
+        (module.keygen if ours else circuit.keygen)()
         row["keygen_s"] = time.perf_counter() - start
-        module.forward(X_test[:1], fhe="execute")          # warm-up: numba kernels
+        if warmup:
+            module.forward(X_test[:1], fhe="execute")      # warm-up: kernels, key transfer
         start = time.perf_counter()
         encrypted = module.forward(X_test[1:1 + execute], fhe="execute")
         row["encrypted_s_per_sample"] = (time.perf_counter() - start) / execute
@@ -105,14 +115,49 @@ def run(name: str, epochs: int, execute: int) -> dict:
     return row
 
 
+def concrete_ml_row(python: str, model, name: str, execute: int, warmup: bool) -> dict:
+    """Concrete ML on the same weights, in its own interpreter."""
+    with tempfile.TemporaryDirectory() as folder:
+        weights = Path(folder) / "weights.pt"
+        torch.save(model.state_dict(), weights)
+        output = subprocess.run([python, __file__, "--cml-worker", str(weights), "--models", name,
+                                 "--execute", str(execute)] + ([] if warmup else ["--no-warmup"]),
+                                capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--execute", type=int, default=0, metavar="N")
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--no-warmup", action="store_true",
+                        help="time the first encrypted sample too (kernels cached on disk)")
+    parser.add_argument("--concrete-ml", metavar="PYTHON")
+    parser.add_argument("--cml-execute", type=int, metavar="N",
+                        help="encrypted samples for Concrete ML (default: --execute)")
+    parser.add_argument("--cml-worker", metavar="WEIGHTS", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.cml_worker:
+        from concrete.ml.torch.compile import compile_torch_model
+
+        model = MODELS[arguments.models[0]]()
+        model.load_state_dict(torch.load(arguments.cml_worker))
+        print(json.dumps(measure(model.eval(), compile_torch_model, arguments.models[0],
+                                 arguments.execute, False, not arguments.no_warmup)), flush=True)
+        return
+    from fhe_assistant.ml import compile_torch_model
+
+    X_train, _, y_train, _ = data()
     for name in arguments.models:
-        print(json.dumps(run(name, arguments.epochs, arguments.execute)), flush=True)
+        model = train(MODELS[name], X_train, y_train, arguments.epochs)
+        print(json.dumps(measure(model, compile_torch_model, name, arguments.execute, True,
+                                 not arguments.no_warmup)), flush=True)
+        if arguments.concrete_ml:
+            cml_execute = arguments.execute if arguments.cml_execute is None \
+                else arguments.cml_execute
+            print(json.dumps(concrete_ml_row(arguments.concrete_ml, model, name, cml_execute,
+                                             not arguments.no_warmup)), flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ def make_target(obj, inputset=None, y=None, *, sliders: Mapping | None = None,
             raise TypeError("explore(f, inputset): a decorated function needs its inputset")
         return CompilerTarget(obj, inputset, configuration)
     from .models import is_model, model_target
+    from .torch_target import TorchTarget, is_torch_model
+
+    if is_torch_model(obj):
+        if inputset is None or y is None:
+            raise TypeError("explore(torch_model, X, y): give the data to quantize and score on")
+        return TorchTarget(obj, inputset, y, sliders)
 
     if is_model(obj):
         if inputset is None:
@@ -55,7 +61,9 @@ def explore(obj, inputset=None, y=None, *, sliders: Mapping | None = None,
           ``def build(n_bits=4): ... return compiler.trace(inputset)`` (or returns
           ``(program, inputset)`` or a dict with ``program``, ``inputset``, ``accuracy``);
           ``sliders={"n_bits": (2, 8)}`` sets the ranges;
-        - a built-in model from ``fhe_assistant.ml`` with ``X`` and ``y``.
+        - a built-in model from ``fhe_assistant.ml`` with ``X`` and ``y``;
+        - a ``torch.nn.Module`` or an ONNX model with ``X`` and ``y`` (sliders: n_bits per
+          role and the rounding threshold).
     sliders
         ``{name: (min, max)}`` or ``(min, max, default)`` for a build function.
     accuracy

@@ -5,5 +5,7 @@ a model is compiled.
 """
 from .compile import compile_onnx_model, compile_torch_model
 from .module import QuantizedModule
+from .waterfall import WaterfallStage, accuracy_waterfall
 
-__all__ = ["QuantizedModule", "compile_onnx_model", "compile_torch_model"]
+__all__ = ["QuantizedModule", "WaterfallStage", "accuracy_waterfall", "compile_onnx_model",
+           "compile_torch_model"]

@@ -106,3 +106,18 @@ def test_argmax_tail_and_onnx_file(tmp_path):
     path.write_bytes(export.SerializeToString())
     module = compile_onnx_model(str(path), X, n_bits=8)
     assert np.mean(module.forward(X) == torch_outputs(model, X)) > 0.95
+
+
+def test_accuracy_waterfall_separates_quantization_from_fhe_errors():
+    from fhe_assistant.ml.torch import accuracy_waterfall
+
+    model = seeded(lambda: nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)))
+    y = torch_outputs(model, X).argmax(1)                 # the float model is exact on it
+    module = compile_torch_model(model, X, n_bits=3, rounding_threshold_bits=3, p_error=0.2)
+    stages = accuracy_waterfall(module, X, y, p_error_seed=0)
+    names = [s.name for s in stages]
+    assert names == ["float", "quantized (clear)", "simulated (exact)",
+                     "simulated with FHE errors"]
+    assert stages[0].accuracy == 1.0 and stages[1].accuracy == stages[2].accuracy < 1.0
+    assert stages[3].accuracy < stages[2].accuracy        # p_error=0.2 flips lookups
+    assert module.circuit.simulation_p_error is None      # the module's circuit is unchanged
