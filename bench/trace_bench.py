@@ -95,7 +95,7 @@ def measure_concrete(python: str, samples: int, repeats: int) -> dict | None:
 
 
 def _spread(summary: dict) -> str:
-    return f"{summary['median']:.3f} s ({summary['min']:.3f}–{summary['max']:.3f})"
+    return f"{summary['median']:.3g} s ({summary['min']:.3g}–{summary['max']:.3g})"
 
 
 def render(ours: dict, concrete: dict | None, samples: int, repeats: int) -> str:
