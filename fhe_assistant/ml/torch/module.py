@@ -21,11 +21,13 @@ class QuantizedModule(QuantizedFunction):
     """A quantized torch / ONNX model (see :func:`compile_torch_model`).
 
     ``forward(x, fhe="disable" | "simulate" | "execute")`` runs it on a batch; the clear tail
-    of the model (softmax, argmax) runs after decryption.
+    of the model (softmax, argmax) runs after decryption. Scales are per tensor by default,
+    as in Concrete ML: per-feature input scales folded into weights quantized per output
+    column cost accuracy when features have unequal ranges (digits: 0.963 vs 0.954).
     """
 
     def __init__(self, imported: ImportedModel, n_bits=8, *,
-                 rounding_threshold_bits: int | None = None):
+                 rounding_threshold_bits: int | None = None, per_channel: bool = False):
         names = list(imported.input_names)
 
         def model(*inputs):  # pragma: no cover - never traced: the graph exists already
@@ -34,7 +36,8 @@ class QuantizedModule(QuantizedFunction):
         model.__name__ = imported.graph.name
         model.__signature__ = inspect.Signature(
             [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
-        super().__init__(model, n_bits, rounding_threshold_bits=rounding_threshold_bits)
+        super().__init__(model, n_bits, rounding_threshold_bits=rounding_threshold_bits,
+                         per_channel=per_channel)
         self.imported = imported
         self._shapes = [tuple(s) for s in imported.input_shapes]
 
