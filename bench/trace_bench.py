@@ -28,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from mlp_case import inputset, mlp  # noqa: E402
+from mlp_case import inputset, mlp
 
 STEPS = (("trace_s", "trace + bounds"), ("compile_s", "compile (no keygen)"),
          ("simulate_s", "simulate, one call per sample"))
@@ -99,8 +99,8 @@ def _spread(summary: dict) -> str:
 
 
 def render(ours: dict, concrete: dict | None, samples: int, repeats: int) -> str:
-    lines = [f"MLP-like function (x@W1+b, relu, @W2), inputset of {samples} samples; "
-             f"median (min–max) of {repeats} passes after one warm-up pass, both sides\n",
+    lines = [(f"MLP-like function (x@W1+b, relu, @W2), inputset of {samples} samples; "
+             f"median (min–max) of {repeats} passes after one warm-up pass, both sides\n"),
              "| step | fhe_assistant | concrete-python 2.11 | speed-up (medians) |",
              "|---|---|---|---|"]
     for key, label in STEPS:

@@ -32,9 +32,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import fhe_assistant as fhe  # noqa: E402
-from fhe_assistant.widgets import render  # noqa: E402
-from fhe_assistant.widgets.explore import explore  # noqa: E402
+import fhe_assistant as fhe
+from fhe_assistant.widgets import render
+from fhe_assistant.widgets.explore import explore
 
 GOAL_MS = 200.0
 
