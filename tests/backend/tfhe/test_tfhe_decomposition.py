@@ -41,6 +41,24 @@ def test_level_one_fast_path_equals_generic_loop(base_log):
     assert np.array_equal(decompose(words, base_log, 1), generic)
 
 
+@pytest.mark.parametrize("base_log,level", [(4, 3), (3, 5), (15, 1), (2, 11), (1, 4)])
+def test_digits_are_balanced(base_log, level):
+    """Ties r = B/2 carry by the next digit's sign: E[d] = 0 at every level (a [-B/2, B/2)
+    reading gives −1/2, which biased the keyswitch by −1/2·Σ e_KSK)."""
+    rng = np.random.default_rng(7 * base_log + level)
+    words = rng.integers(0, 2**64, 200_000, dtype=np.uint64)
+    digits = decompose(words, base_log, level).astype(np.float64)
+    half = 2.0 ** (base_log - 1)
+    for j in range(level):
+        standard_error = np.sqrt((4.0**base_log / 12 + 1 / 6) / words.size)
+        assert abs(digits[j].mean()) < 5 * standard_error, (j, digits[j].mean())
+        assert (digits[j] == half).any() and (digits[j] == -half).any()
+    # negating the word negates the digits (balanced and sign-symmetric), off the ties
+    negated = decompose(np.uint64(0) - words, base_log, level)
+    symmetric = np.all(negated == -decompose(words, base_log, level), axis=0)
+    assert symmetric.mean() > 0.99
+
+
 def test_invalid_gadget():
     with pytest.raises(ValueError):
         decompose(np.zeros(3, dtype=np.uint64), 16, 4)

@@ -115,11 +115,6 @@ def test_pre_pbs_noise_variance_matches_model(tfhe_keys, p):
     assert_model_variance(errors, model_pre_pbs_variance(params), f"pre-PBS p={p}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bias: keyswitch digits lie in [-B/2, B/2), so E[d] = -1/2 and the keyswitch adds "
-    "+1/2·Σ(KSK noise), a fixed offset of about 0.1 σ_KS per key (tfhe-rs balances the digits "
-    "with a carry rule so that E[d] = 0); strict, so fixing it turns this into a failure to "
-    "remove the mark"))
 @pytest.mark.parametrize("p", [2, 4])
 def test_keyswitch_noise_mean_is_zero(tfhe_keys, p):
     """Read before the modulus switch, whose rounding noise would hide a small bias."""
