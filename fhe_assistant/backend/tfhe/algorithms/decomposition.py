@@ -43,20 +43,22 @@ def _check(base_log: int, level: int) -> None:
 def decompose_scalar_into(x: np.uint64, base_log: int, level: int, digits: np.ndarray) -> None:
     """Signed digits of one word into ``digits[0:level]`` (level 1 first), int64."""
     total = base_log * level
-    one = np.uint64(1)
-    st = (x + (one << np.uint64(63 - total))) >> np.uint64(64 - total)
+    st = (x + (np.uint64(1) << np.uint64(63 - total))) >> np.uint64(64 - total)
+    up = np.uint64(64 - base_log)
+    down = np.int64(64 - base_log)
     bshift = np.uint64(base_log)
-    sign_shift = np.uint64(base_log - 1)
-    mask = (one << bshift) - one
+    low = -(np.int64(1) << np.int64(base_log - 1))
+    sign_bit = np.uint64(1) << np.uint64(base_log - 1)
     for j in range(level - 1, 0, -1):
-        r = st & mask
-        st >>= bshift
-        carry = (((r - one) | st) & r) >> sign_shift  # r > B/2, or r = B/2 and next d < 0
-        st += carry
-        digits[j] = np.int64(r) - np.int64(carry << bshift)
-    r = st & mask
-    carry = (((r - one) | ((x >> np.uint64(63)) << sign_shift)) & r) >> sign_shift
-    digits[0] = np.int64(r) - np.int64(carry << bshift)
+        d = np.int64(st << up) >> down  # st mod B read as a signed b-bit digit
+        if d == low and (st >> bshift) & sign_bit == 0:  # tie, next digit ≥ 0: no carry
+            d = -low
+        digits[j] = d
+        st = (st - np.uint64(d)) >> bshift
+    d = np.int64(st << up) >> down
+    if d == low and np.int64(x) >= 0:  # the top tie takes x's sign
+        d = -low
+    digits[0] = d
 
 
 @njit(cache=True)
