@@ -99,48 +99,141 @@ def _clear_abs_max(graph: Graph, node_id: int) -> float:
     return float(2 ** _bit_width(node))  # a clear input: its type's bound
 
 
-def _matmul_norm2(graph: Graph, node: Node, norms: dict[int, float]) -> float:
+def _constant_weights(graph: Graph, node_id: int) -> np.ndarray | None:
+    node = graph[node_id]
+    return constant_value(node)[0].astype(np.float64) if node.op is OpKind.CONSTANT else None
+
+
+def _matmul_factors(graph: Graph, node: Node) -> tuple[float, float]:
+    """(independent, correlated) factors of a product with clear weights: per output,
+    Σ w² when the encrypted elements' noises are independent, (Σ |w|)² in the worst case."""
     a, b = node.operands
     encrypted, weights = (a, b) if graph[a].is_encrypted else (b, a)
-    weight_node = graph[weights]
-    if weight_node.op is OpKind.CONSTANT:
-        w = constant_value(weight_node)[0].astype(np.float64)
-        if w.ndim == 1:
-            per_output = np.sum(w ** 2)
-        elif encrypted == a:  # x @ W: sum over W's second-to-last axis
-            per_output = np.max(np.sum(w ** 2, axis=-2))
-        else:  # W @ x: sum over W's last axis
-            per_output = np.max(np.sum(w ** 2, axis=-1))
-        return float(per_output) * norms[encrypted]
-    inner = graph[a].spec.shape[-1] if graph[a].spec.shape else 1
-    return inner * _clear_abs_max(graph, weights) ** 2 * norms[encrypted]
+    w = _constant_weights(graph, weights)
+    if w is None:
+        inner = graph[a].spec.shape[-1] if graph[a].spec.shape else 1
+        bound2 = _clear_abs_max(graph, weights) ** 2
+        return inner * bound2, inner ** 2 * bound2
+    if w.ndim == 1:
+        return float(np.sum(w ** 2)), float(np.sum(np.abs(w))) ** 2
+    axis = -2 if encrypted == a else -1  # x @ W sums over W's rows, W @ x over its columns
+    return (float(np.max(np.sum(w ** 2, axis=axis))),
+            float(np.max(np.sum(np.abs(w), axis=axis))) ** 2)
 
 
-def _propagate(graph: Graph, node: Node, norms: dict[int, float], source: float,
-               lookup_ids) -> float:
-    """Worst squared 2-norm with which one kind of noise source reaches ``node``."""
-    if node.op is OpKind.INPUT:
-        return source
-    if node.id in lookup_ids:
-        return 1.0 - source  # lookups output fresh PBS noise: 1 for the PBS kind, 0 for fresh
+def _conv_factors(graph: Graph, node: Node) -> tuple[float, float]:
+    """One output channel's weights: (Σ w², (Σ |w|)²), the worst channel."""
+    w = _constant_weights(graph, node.operands[1]).reshape(graph[node.operands[1]].spec.shape[0], -1)
+    return float(np.max(np.sum(w ** 2, axis=1))), float(np.max(np.sum(np.abs(w), axis=1))) ** 2
+
+
+_MOVES_KEEPING_ELEMENTS_APART = (OpKind.RESHAPE, OpKind.TRANSPOSE, OpKind.EXPAND_DIMS,
+                                 OpKind.SQUEEZE, OpKind.NEGATIVE, OpKind.ASTYPE,
+                                 OpKind.ROUND_BIT_PATTERN, OpKind.BROADCAST_TO)
+
+
+def _basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in items)
+
+
+class _NoiseWeights:
+    """Worst squared 2-norms with which one kind of noise source (fresh inputs, or lookup
+    outputs) reaches each encrypted node, with the sources kept apart.
+
+    A source is a node (an input, or a lookup) whose elements carry independent noises.
+    Per node and source, ``per_source`` holds the worst element's squared norm of the
+    weights from that source; ``independent`` says whether the node's elements have
+    mutually independent noises (no source element reaches two of them). Adding operands
+    that share a source adds their weights before squaring (Minkowski: (√a + √b)², exact
+    for ``x + x``); a sum, dot, matmul or conv over elements that may be correlated weighs
+    them by (Σ|w|)² instead of Σw². Both are sound upper bounds, equal to the old rule
+    when nothing is shared.
+    """
+
+    def __init__(self, graph: Graph, kind_is_fresh: bool, lookup_ids):
+        self.graph, self.fresh, self.lookup_ids = graph, kind_is_fresh, lookup_ids
+        self.norm2: dict[int, float] = {}
+        self.per_source: dict[int, dict[int, float]] = {}
+
+    def add(self, node: Node, independent: dict[int, bool]) -> None:
+        norm2, per_source = self._rule(node, independent)
+        self.norm2[node.id] = norm2
+        self.per_source[node.id] = {s: min(q, norm2) for s, q in per_source.items()}
+
+    def _scaled(self, operand: int, factor: float) -> tuple[float, dict[int, float]]:
+        return (self.norm2[operand] * factor,
+                {s: q * factor for s, q in self.per_source[operand].items()})
+
+    def _rule(self, node: Node, independent: dict[int, bool]):
+        graph = self.graph
+        if node.op is OpKind.INPUT:
+            return (1.0, {node.id: 1.0}) if self.fresh else (0.0, {})
+        if node.id in self.lookup_ids:  # a lookup outputs fresh PBS noise
+            return (0.0, {}) if self.fresh else (1.0, {node.id: 1.0})
+        encrypted = encrypted_operands(graph, node)
+        if not encrypted:
+            return 0.0, {}
+        if node.op in (OpKind.ADD, OpKind.SUBTRACT):
+            return self._add(encrypted)
+        if node.op is OpKind.MULTIPLY:
+            clear = [o for o in node.operands if o not in encrypted]
+            return self._scaled(encrypted[0], _clear_abs_max(graph, clear[0]) ** 2
+                                if clear else 1.0)
+        pick = 0 if independent[encrypted[0]] else 1
+        if node.op is OpKind.MATMUL:
+            return self._scaled(encrypted[0], _matmul_factors(graph, node)[pick])
+        if node.op is OpKind.CONV:
+            return self._scaled(encrypted[0], _conv_factors(graph, node)[pick])
+        if node.op is OpKind.SUM:
+            summed = graph[encrypted[0]].spec.size // max(node.spec.size, 1)
+            return self._scaled(encrypted[0], float(summed if pick == 0 else summed ** 2))
+        per_source: dict[int, float] = {}
+        for operand in encrypted:  # data movement: each element comes from one operand
+            for s, q in self.per_source[operand].items():
+                per_source[s] = max(per_source.get(s, 0.0), q)
+        return max(self.norm2[o] for o in encrypted), per_source
+
+    def _add(self, encrypted: list[int]):
+        norm2 = sum(self.norm2[o] for o in encrypted)
+        roots: dict[int, list[float]] = {}
+        for operand in encrypted:
+            for s, q in self.per_source[operand].items():
+                roots.setdefault(s, []).append(float(np.sqrt(q)))
+        for values in roots.values():  # 2·Σ_{pairs} √(q_a·q_b) per shared source
+            norm2 += sum(values) ** 2 - sum(v * v for v in values)
+        return norm2, {s: sum(values) ** 2 for s, values in roots.items()}
+
+
+def _sources(weights: tuple[_NoiseWeights, ...], node_id: int) -> set[int]:
+    return set().union(*(w.per_source[node_id] for w in weights))
+
+
+def _independent(graph: Graph, node: Node, weights, independent: dict[int, bool],
+                 lookup_ids) -> bool:
+    """Whether no source element reaches two elements of ``node`` (see _NoiseWeights)."""
+    if node.op is OpKind.INPUT or node.id in lookup_ids or node.spec.size <= 1:
+        return True
     encrypted = encrypted_operands(graph, node)
-    if not encrypted:
-        return 0.0
-    if node.op in (OpKind.ADD, OpKind.SUBTRACT):
-        return sum(norms[o] for o in encrypted)
-    if node.op is OpKind.MULTIPLY:
-        clear = [o for o in node.operands if o not in encrypted]
-        return norms[encrypted[0]] * (_clear_abs_max(graph, clear[0]) ** 2 if clear else 1.0)
-    if node.op is OpKind.MATMUL:
-        return _matmul_norm2(graph, node, norms)
-    if node.op is OpKind.CONV:  # one output channel: sum of its squared weights
-        weights = constant_value(graph[node.operands[1]])[0].astype(np.float64)
-        return float(np.max(np.sum(weights.reshape(weights.shape[0], -1) ** 2, axis=1))) \
-            * norms[encrypted[0]]
-    if node.op is OpKind.SUM:
-        summed = graph[encrypted[0]].spec.size // max(node.spec.size, 1)
-        return summed * norms[encrypted[0]]
-    return max(norms[o] for o in encrypted)
+    joins = node.op in (OpKind.CONCATENATE, OpKind.STACK)
+    if any(not independent[o] or (graph[o].spec.size < node.spec.size and not joins)
+           for o in encrypted):
+        return False  # a correlated or broadcast operand
+    if node.op in (OpKind.MATMUL, OpKind.CONV):
+        return False  # outputs share their inputs
+    if len(encrypted) > 1:  # operands with a common source may reach one element twice
+        seen: set[int] = set()
+        for operand in encrypted:
+            sources = _sources(weights, operand)
+            if seen & sources:
+                return False
+            seen |= sources
+        return node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.CONCATENATE, OpKind.STACK)
+    if node.op is OpKind.INDEX:
+        return _basic_index(node.attrs["index"])
+    return node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.MULTIPLY, OpKind.SUM) \
+        or node.op in _MOVES_KEEPING_ELEMENTS_APART
 
 
 def build_plan(graph: Graph) -> FHEPlan:
@@ -164,11 +257,15 @@ def build_plan(graph: Graph) -> FHEPlan:
             plan.partition_of[node.id] = root
             plan.precision_of_partition[root] = max(plan.precision_of_partition.get(root, 1),
                                                     _bit_width(node))
+    weights = (_NoiseWeights(graph, True, lookup_ids), _NoiseWeights(graph, False, lookup_ids))
+    independent: dict[int, bool] = {}
     for node in graph.nodes:
         if not node.is_encrypted:
             continue
-        plan.fresh_norm2[node.id] = _propagate(graph, node, plan.fresh_norm2, 1.0, lookup_ids)
-        plan.pbs_norm2[node.id] = _propagate(graph, node, plan.pbs_norm2, 0.0, lookup_ids)
+        for kind in weights:
+            kind.add(node, independent)
+        independent[node.id] = _independent(graph, node, weights, independent, lookup_ids)
+    plan.fresh_norm2, plan.pbs_norm2 = weights[0].norm2, weights[1].norm2
     for node_id in sorted(lookup_ids):
         node = graph[node_id]
         operand_id = encrypted_operands(graph, node)[0]
