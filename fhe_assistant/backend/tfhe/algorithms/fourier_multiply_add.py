@@ -43,56 +43,52 @@ def _mac_first(s_re, s_im, g_re, g_im, m):
     return vfnma(si, gi, vmul(sr, gr)), vfma(sr, gi, vmul(si, gr))
 
 
-@njit(cache=True)
-def _mac_block(out, s0, g0, s1, g1, s2, g2, count, assign, lo, hi) -> None:
-    """out[:, lo:hi] (+)= s0⊙g0 [+ s1⊙g1 [+ s2⊙g2]] for ``count`` = 1, 2 or 3 spectra.
+@njit(cache=True, inline="always")
+def _mac_loop(out, terms, count, assign, lo, hi) -> None:
+    """out[:, lo:hi] (+)= s0⊙g0 [+ s1⊙g1 [+ s2⊙g2]], ``terms`` = (s0, g0, s1, g1, s2, g2).
 
-    One loop per case, so that no branch sits in the loop body.
+    Inlined (numba IR) where ``count`` and ``assign`` are constants: LLVM folds the branches,
+    so each case compiles to a loop of its own with no branch in the body.
     """
+    s0, g0, s1, g1, s2, g2 = terms
     out_re = out[0]
     out_im = out[1]
     s0_re, s0_im, g0_re, g0_im = s0[0], s0[1], g0[0], g0[1]
     s1_re, s1_im, g1_re, g1_im = s1[0], s1[1], g1[0], g1[1]
     s2_re, s2_im, g2_re, g2_im = s2[0], s2[1], g2[0], g2[1]
-    if count == 3 and assign:
-        for m in range(lo, hi, 4):
+    for m in range(lo, hi, 4):
+        if assign:
             acc_re, acc_im = _mac_first(s0_re, s0_im, g0_re, g0_im, m)
-            acc_re, acc_im = _mac_step(s1_re, s1_im, g1_re, g1_im, m, acc_re, acc_im)
-            acc_re, acc_im = _mac_step(s2_re, s2_im, g2_re, g2_im, m, acc_re, acc_im)
-            vstore(out_re, m, acc_re)
-            vstore(out_im, m, acc_im)
-    elif count == 3:
-        for m in range(lo, hi, 4):
+        else:
             acc_re, acc_im = _mac_step(s0_re, s0_im, g0_re, g0_im, m, vload(out_re, m),
                                        vload(out_im, m))
+        if count >= 2:
             acc_re, acc_im = _mac_step(s1_re, s1_im, g1_re, g1_im, m, acc_re, acc_im)
+        if count == 3:
             acc_re, acc_im = _mac_step(s2_re, s2_im, g2_re, g2_im, m, acc_re, acc_im)
-            vstore(out_re, m, acc_re)
-            vstore(out_im, m, acc_im)
-    elif count == 2 and assign:
-        for m in range(lo, hi, 4):
-            acc_re, acc_im = _mac_first(s0_re, s0_im, g0_re, g0_im, m)
-            acc_re, acc_im = _mac_step(s1_re, s1_im, g1_re, g1_im, m, acc_re, acc_im)
-            vstore(out_re, m, acc_re)
-            vstore(out_im, m, acc_im)
+        vstore(out_re, m, acc_re)
+        vstore(out_im, m, acc_im)
+
+
+@njit(cache=True)
+def _mac_block(out, s0, g0, s1, g1, s2, g2, count, assign, lo, hi) -> None:
+    """out[:, lo:hi] (+)= s0⊙g0 [+ s1⊙g1 [+ s2⊙g2]] for ``count`` = 1, 2 or 3 spectra
+    (``assign``: overwrite instead of adding), one specialized loop per case."""
+    terms = (s0, g0, s1, g1, s2, g2)
+    if count == 3:
+        if assign:
+            _mac_loop(out, terms, 3, True, lo, hi)
+        else:
+            _mac_loop(out, terms, 3, False, lo, hi)
     elif count == 2:
-        for m in range(lo, hi, 4):
-            acc_re, acc_im = _mac_step(s0_re, s0_im, g0_re, g0_im, m, vload(out_re, m),
-                                       vload(out_im, m))
-            acc_re, acc_im = _mac_step(s1_re, s1_im, g1_re, g1_im, m, acc_re, acc_im)
-            vstore(out_re, m, acc_re)
-            vstore(out_im, m, acc_im)
+        if assign:
+            _mac_loop(out, terms, 2, True, lo, hi)
+        else:
+            _mac_loop(out, terms, 2, False, lo, hi)
     elif assign:
-        for m in range(lo, hi, 4):
-            acc_re, acc_im = _mac_first(s0_re, s0_im, g0_re, g0_im, m)
-            vstore(out_re, m, acc_re)
-            vstore(out_im, m, acc_im)
+        _mac_loop(out, terms, 1, True, lo, hi)
     else:
-        for m in range(lo, hi, 4):
-            acc_re, acc_im = _mac_step(s0_re, s0_im, g0_re, g0_im, m, vload(out_re, m),
-                                       vload(out_im, m))
-            vstore(out_re, m, acc_re)
-            vstore(out_im, m, acc_im)
+        _mac_loop(out, terms, 1, False, lo, hi)
 
 
 @njit(cache=True)
