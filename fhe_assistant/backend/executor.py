@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..core.errors import EvaluationError
+from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from ..interpret.batching import align, align_all, batch_axes
 from ..interpret.convolution import conv_batched
@@ -24,8 +25,9 @@ from ..lowered.fhe_plan import TableLookupPlan
 from ..lowered.program import LoweredProgram
 from .tfhe import encode, make_test_vectors
 
-#: (ciphertexts (m, lwe_size), test vectors (m, N)) -> ciphertexts (m, lwe_size)
-Bootstrapper = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: (ciphertexts (m, source lwe_size), test vectors (m, N), (source, target) partitions)
+#: -> ciphertexts (m, target lwe_size): keyswitch to the target's small key, bootstrap
+Bootstrapper = Callable[[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray]
 
 
 def _as_uint64(value: np.ndarray) -> np.ndarray:
@@ -42,25 +44,32 @@ def trivial(clear: np.ndarray, precision: int, lwe_size: int) -> np.ndarray:
 
 
 class Executor:
-    """Evaluates one lowered program with one parameter set; keys come with each run.
+    """Evaluates one lowered program; keys come with each run.
 
-    ``parameters`` defaults to the program's (tests pass noiseless variants).
+    Each value lives under the big key of its key partition (one with a single parameter
+    set); a lookup keyswitches from its source partition to its target's and bootstraps
+    with the target's keys. ``parameters`` replaces a single-set program's set (tests pass
+    noiseless variants).
     """
 
     def __init__(self, program: LoweredProgram, parameters: TFHEParameters | None = None):
-        parameters = parameters if parameters is not None else program.parameters
         self.program, self.graph, self.plan = program, program.graph, program.plan
-        self.parameters = parameters
+        self.key_set = (program.key_set if parameters is None
+                        else KeySetParameters.single(parameters))
+        self.parameters = self.key_set.partitions[0]
         self.table_source, self.is_static = program.table_source, program.is_static
-        self.lwe_size = parameters.big_lwe_dimension + 1
+        self.lwe_size = self.parameters.big_lwe_dimension + 1  # of partition 0
         self._test_vectors: dict[int, np.ndarray] = {}
+
+    def _lwe_size(self, node_id: int) -> int:
+        return self.key_set.partitions[self.program.key_of(node_id)].big_lwe_dimension + 1
 
     # -- leveled ops -------------------------------------------------------------------------
     def _add_clear(self, node: Node, ciphertexts: np.ndarray, clear: np.ndarray, sign: int):
         rank = len(node.spec.shape)
         ciphertexts = align(ciphertexts, rank)
         body = encode(align(clear, rank)[0], self.plan.precision(node.id))
-        shape = (self.lwe_size,) + tuple(node.spec.shape)
+        shape = (self._lwe_size(node.id),) + tuple(node.spec.shape)
         out = (np.broadcast_to(ciphertexts, shape) if sign > 0
                else np.broadcast_to(np.negative(ciphertexts), shape)).copy()
         out[-1] += np.broadcast_to(body, node.spec.shape)
@@ -96,7 +105,7 @@ class Executor:
                           keepdims=node.attrs.get("keepdims", False), dtype=np.uint64)
         if op in DATA_MOVEMENT_OPS:
             precision = self.plan.precision(node.id)
-            ciphertexts = [o if e else trivial(o, precision, self.lwe_size)
+            ciphertexts = [o if e else trivial(o, precision, self._lwe_size(node.id))
                            for o, e in zip(operands, encrypted)]
             return RULES[op](node, ciphertexts)
         if op is OpKind.ROUND_BIT_PATTERN and node.id in self.plan.folded_roundings:
@@ -111,7 +120,8 @@ class Executor:
         tables = self.table_source(lookup, clear_operands)
         flat = tables.reshape(-1, tables.shape[-1])
         # each lookup reads its own input precision (partition, folded rounding)
-        reading = replace(self.parameters, message_bit_width=lookup.effective_precision)
+        target = self.key_set.partitions[self.program.lookup_keys(lookup.node_id)[1]]
+        reading = replace(target, message_bit_width=lookup.effective_precision)
         vectors = make_test_vectors(flat, reading, lookup.output_precision)
         if self.is_static(lookup):
             self._test_vectors[lookup.node_id] = vectors
@@ -122,14 +132,15 @@ class Executor:
         position = node.operands.index(lookup.operand_id)
         ciphertexts = operands[position]
         shape = tuple(node.spec.shape)
-        ciphertexts = np.broadcast_to(align(ciphertexts, len(shape)), (self.lwe_size,) + shape)
-        flat = np.array(ciphertexts.reshape(self.lwe_size, -1).T, order="C")
+        size_in = self._lwe_size(lookup.read_id)
+        ciphertexts = np.broadcast_to(align(ciphertexts, len(shape)), (size_in,) + shape)
+        flat = np.array(ciphertexts.reshape(size_in, -1).T, order="C")
         if lookup.offset:
             flat[:, -1] += encode(np.array(lookup.offset), lookup.input_precision)
         clear = None if self.is_static(lookup) else operands
         vectors = self._test_vectors_for(lookup, clear)
-        result = bootstrap(flat, vectors)
-        return np.ascontiguousarray(result.T).reshape((self.lwe_size,) + shape)
+        result = bootstrap(flat, vectors, self.program.lookup_keys(node.id))
+        return np.ascontiguousarray(result.T).reshape((result.shape[1],) + shape)
 
     # -- walk ----------------------------------------------------------------------------------
     def run(self, inputs: list[np.ndarray], bootstrap: Bootstrapper,

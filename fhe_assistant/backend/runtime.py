@@ -12,10 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from ..crypto.security import noise_std_log2_mod
 from ..lowered.program import LoweredProgram
 from .executor import Executor
+from .key_sets import (
+    PartitionedEvaluationKeys,
+    PartitionedSecretKeys,
+    generate_partitioned_keys,
+    keyswitch,
+)
 from .tfhe import (
     EvaluationKeys,
     InsecureKeyCache,
@@ -52,6 +59,12 @@ def generate_key_set(parameters: TFHEParameters, seed: int | None = None,
     tag = f"seed-{seed}" if seed is not None else "random"
     return InsecureKeyCache(cache_directory).load_or_generate(parameters, tag,
                                                               make_random(seed))
+
+
+def generate_partitioned_key_set(key_set: KeySetParameters, seed: int | None = None
+                                 ) -> tuple[PartitionedSecretKeys, PartitionedEvaluationKeys]:
+    """Keys of a program with several parameter sets (no on-disk cache for these)."""
+    return generate_partitioned_keys(key_set, make_random(seed))
 
 
 def _encrypt_with_masks(plaintexts: np.ndarray, key: np.ndarray, noise_std_log2: float, random,
@@ -97,26 +110,33 @@ class Runtime:
 
     def __init__(self, program: LoweredProgram):
         self.program = program
-        self.parameters = program.parameters
         self.executor = Executor(program)
         self.last_timings = RunTimings()
 
-    def run(self, evaluation_keys: EvaluationKeys, values: list, on_node=None
+    def run(self, evaluation_keys: EvaluationKeys | PartitionedEvaluationKeys, values: list,
+            on_node=None
             ) -> list[EncryptedValue | np.ndarray]:
         """``values``: one call's arguments, already checked against the program (an
         :class:`EncryptedValue` for each encrypted input, int64 arrays for clear ones)."""
-        graph, parameters = self.program.graph, self.parameters
+        graph, key_set = self.program.graph, self.program.key_set
         inputs = [np.moveaxis(value.ciphertexts, -1, 0) if graph[node_id].is_encrypted
                   else np.asarray(value, dtype=np.int64)[None]
                   for node_id, value in zip(graph.inputs, values)]
         timings = RunTimings()
 
-        def bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray) -> np.ndarray:
+        def bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray,
+                      keys: tuple[int, int]) -> np.ndarray:
+            source, target = keys
+            parameters = key_set.partitions[target]
             start = time.perf_counter()
-            small = keyswitch_batch(ciphertexts, evaluation_keys.keyswitch_key, parameters)
+            if isinstance(evaluation_keys, PartitionedEvaluationKeys):
+                small = keyswitch(ciphertexts, evaluation_keys, key_set, source, target)
+                bootstrap_key = evaluation_keys.bootstrap_keys[target]
+            else:
+                small = keyswitch_batch(ciphertexts, evaluation_keys.keyswitch_key, parameters)
+                bootstrap_key = evaluation_keys.bootstrap_key_fourier
             middle = time.perf_counter()
-            result = bootstrap_batch(small, test_vectors, evaluation_keys.bootstrap_key_fourier,
-                                     parameters)
+            result = bootstrap_batch(small, test_vectors, bootstrap_key, parameters)
             timings.stages["keyswitch"] = timings.stages.get("keyswitch", 0.0) + middle - start
             timings.stages["bootstrap"] = timings.stages.get("bootstrap", 0.0) + \
                 time.perf_counter() - middle
@@ -133,6 +153,7 @@ class Runtime:
             if not node.is_encrypted:
                 results.append(output[0])
                 continue
+            parameters = key_set.partitions[self.program.key_of(node_id)]
             results.append(EncryptedValue(np.ascontiguousarray(np.moveaxis(output, 0, -1)),
                                           self.program.plan.precision(node_id),
                                           node.spec.dtype.is_signed, parameters.fingerprint()))

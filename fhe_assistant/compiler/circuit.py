@@ -5,9 +5,13 @@ import numpy as np
 
 from ..core import progress
 from ..core.errors import CompilationError, InputError
+from ..crypto.multi_optimizer import optimize_multi
+from ..crypto.multi_result import MultiOptimizationResult
 from ..crypto.optimizer import optimize
 from ..crypto.result import OptimizationResult
 from ..ir.printer import node_reference
+from ..lowered.key_partitions import partition_lookups, partitioned_requirements
+from ..lowered.parameter_assignment import ParameterAssignment
 from ..lowered.program import LoweredProgram
 from .configuration import Configuration
 from .lowered_view import format_lowered, node_costs
@@ -15,17 +19,30 @@ from .pipeline import ProgramAnalysis
 from .program import FHEProgram
 from .requirements import circuit_requirements
 from .simulation import simulate_fhe
+from .strategy import ParameterSelectionStrategy
 
 
-def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
-                      ) -> OptimizationResult:
-    """Run the optimizer; an unsatisfiable request names the widest lookup and its line."""
-    requirements = circuit_requirements(analysis.lowered, analysis.plan)
+def vars_of(keyswitch) -> dict:
+    return {"source": keyswitch.source, "target": keyswitch.target,
+            "base_log": keyswitch.base_log, "level": keyswitch.level}
+
+
+def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
+    """Run the optimizer: ``(result, assignment)``. MULTI gives each lookup precision its own
+    set when the circuit has several; an unsatisfiable request names the widest lookup."""
+    strategy = ParameterSelectionStrategy.parse(configuration.parameter_selection_strategy)
+    plan, graph = analysis.plan, analysis.lowered
+    partitioning = partition_lookups(plan, multi=strategy is ParameterSelectionStrategy.MULTI)
     try:
-        return optimize(requirements, p_error=configuration.p_error,
-                        global_p_error=configuration.global_p_error)
+        if partitioning.partition_count == 1:
+            result = optimize(circuit_requirements(graph, plan), p_error=configuration.p_error,
+                              global_p_error=configuration.global_p_error)
+            return result, ParameterAssignment.single(plan, result)
+        result = optimize_multi(partitioned_requirements(graph, plan, partitioning),
+                                p_error=configuration.p_error,
+                                global_p_error=configuration.global_p_error)
+        return result, ParameterAssignment.multi(plan, partitioning, result)
     except CompilationError as error:
-        plan, graph = analysis.plan, analysis.lowered
         culprits = []
         if plan.lookups:
             widest = max(plan.lookups.values(), key=lambda lookup: lookup.effective_precision)
@@ -41,13 +58,14 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration
 class Circuit(FHEProgram):
     """A program that passed the compatibility check, with its TFHE parameters."""
 
-    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration,
-                 optimization: OptimizationResult | None = None):
+    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration):
         super().__init__(analysis, configuration)
-        self.optimization = optimization or choose_parameters(analysis, configuration)
-        self.parameters = self.optimization.parameters
+        self.optimization: OptimizationResult | MultiOptimizationResult
+        self.optimization, self.assignment = choose_parameters(analysis, configuration)
+        #: the only parameter set, or the widest partition's when there are several
+        self.parameters = self.assignment.widest
         self.program = LoweredProgram.build(analysis.lowered, analysis.plan, self.parameters,
-                                            analysis.lowered_bounds)
+                                            analysis.lowered_bounds, self.assignment)
         self._simulation_random = np.random.default_rng(configuration.insecure_keygen_seed)
         self._server = None
         self._client = None
@@ -62,13 +80,18 @@ class Circuit(FHEProgram):
                        doc="Error probability of one table lookup with the chosen parameters.")
     global_p_error = property(lambda self: self.optimization.global_p_error,
                               doc="Probability that some lookup of one run is wrong.")
+    parameter_sets = property(lambda self: self.assignment.key_set.partitions,
+                              doc="Every parameter set (one per lookup precision with MULTI).")
 
     def simulate(self, *args):
         """Run on clear integers exactly as the encrypted run computes (wrap-around included)."""
         inputs, batched = self._batched(args)
+        lookups = self.assignment.lookups
+        p_errors = ({i: a.p_error for i, a in lookups.items()}
+                    if self.configuration.simulate_pbs_errors else None)
         outputs = simulate_fhe(self.program, self.analysis.lowered_bounds, inputs,
-                               self.simulation_p_error, self._simulation_random,
-                               self.optimization.noise.pre_pbs)
+                               p_errors, self._simulation_random,
+                               {i: a.pre_pbs_log2_std for i, a in lookups.items()})
         return self._unbatch(outputs, batched)
 
     # -- deployment: one Server, one Client, sharing this circuit's keys -----------------------
@@ -155,21 +178,20 @@ class Circuit(FHEProgram):
     @property
     def lowered(self) -> str:
         """The program after lowering: leveled ops, keyswitches and bootstraps."""
-        return format_lowered(self.analysis.lowered, self.analysis.plan, self.optimization)
+        return format_lowered(self.analysis.lowered, self.analysis.plan, self.assignment)
 
     def cost_table(self):
         import pandas as pd
 
         return pd.DataFrame(node_costs(self.analysis.lowered, self.analysis.plan,
-                                       self.optimization))
+                                       self.assignment))
 
     @property
     def statistics(self) -> dict:
-        from ..backend.tfhe import key_sizes
-
+        """Counts, parameters, error rates, predicted time and key sizes (bytes in memory);
+        with several parameter sets, ``parameter_sets`` and per-set ``…[i]_bytes`` keys."""
         plan = self.analysis.plan
-        sizes = key_sizes(self.parameters)
-        return {
+        stats = {
             "programmable_bootstrap_count": plan.pbs_count,
             "key_switch_count": plan.pbs_count,
             "table_lookup_nodes": len(plan.lookups),
@@ -178,14 +200,35 @@ class Circuit(FHEProgram):
             "p_error": self.optimization.p_error,
             "global_p_error": self.optimization.global_p_error,
             "complexity": self.optimization.complexity,
-            "predicted_seconds": plan.pbs_count * self.optimization.seconds_per_pbs,
-            **{f"{name}_bytes": size for name, size in sizes.items()},
+            "predicted_seconds": self.assignment.predicted_seconds(plan),
         }
+        if self.assignment.is_single:
+            from ..backend.tfhe import key_sizes
+
+            sizes = key_sizes(self.parameters)
+        else:
+            from ..backend.key_sets import partitioned_key_sizes
+
+            key_set = self.assignment.key_set
+            sizes = partitioned_key_sizes(key_set)
+            stats["parameter_sets"] = [p.as_dict() for p in key_set.partitions]
+            stats["keyswitches"] = [vars_of(k) for k in key_set.keyswitches]
+            stats["lookup_parameter_sets"] = {
+                node_id: f"{a.source}->{a.target}"
+                for node_id, a in self.assignment.lookups.items()}
+        stats.update({f"{name}_bytes": size for name, size in sizes.items()})
+        return stats
 
     def __str__(self) -> str:
         text = super().__str__()
         p = self.parameters
-        if p.lwe_dimension:
+        if not self.assignment.is_single:
+            sets = "; ".join(f"n={q.lwe_dimension} k={q.glwe_dimension} N={q.polynomial_size} "
+                             f"({q.message_bit_width}-bit)" for q in self.parameter_sets)
+            summary = (f"// TFHE: {len(self.parameter_sets)} parameter sets: {sets}; "
+                       f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
+                       f"global_p_error={self.global_p_error:.2g}")
+        elif p.lwe_dimension:
             summary = (f"// TFHE: n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
                        f"pbs={p.decomposition_base_log}/{p.decomposition_level_count} "
                        f"ks={p.ks_decomposition_base_log}/{p.ks_decomposition_level_count}, "

@@ -18,6 +18,10 @@ class Configuration:
         ``global_p_error`` is used when ``p_error`` is None).
     maximum_tlu_bit_width
         Widest table-lookup input accepted by the compatibility check.
+    parameter_selection_strategy
+        ``"multi"`` (default): one parameter set per lookup precision, with keyswitches
+        between them; ``"mono"``: one set, sized for the widest lookup
+        (:class:`ParameterSelectionStrategy`, Concrete's option).
     simulate_pbs_errors
         ``simulate`` injects off-by-one table-lookup errors at the per-PBS probability the
         chosen parameters imply, so the accuracy cost of ``p_error`` is visible.
@@ -42,6 +46,7 @@ class Configuration:
     p_error: float | None = None
     global_p_error: float | None = 1e-5
     maximum_tlu_bit_width: int = DEFAULT_MAXIMUM_TLU_BIT_WIDTH
+    parameter_selection_strategy: object = "multi"
     simulate_pbs_errors: bool = False
     insecure_key_cache_location: str | None = None
     insecure_keygen_seed: int | None = None

@@ -9,6 +9,7 @@ per-PBS error probability of the chosen parameters.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -62,15 +63,16 @@ def simulate_exact(graph: Graph, bounds: dict[int, Bounds], inputs: list[np.ndar
 
 
 def simulate_fhe(program: LoweredProgram, bounds: dict[int, Bounds],
-                 inputs: list[np.ndarray], p_error: float | None = None,
+                 inputs: list[np.ndarray], p_error: float | Mapping[int, float] | None = None,
                  random: np.random.Generator | None = None,
-                 pre_pbs_noise_log2: float | None = None):
+                 pre_pbs_noise_log2: float | Mapping[int, float] | None = None):
     """FHE-faithful evaluation of a lowered graph.
 
     ``p_error`` injects lookup errors; lookups with a folded rounding instead get the
     pre-bootstrap noise (log2 σ, modular) added to their unrounded input, which reproduces
-    approximate rounding near ties as the encrypted run does it. ``bounds``: the measured
-    bounds of the lowered graph (values leaving them are warned about).
+    approximate rounding near ties as the encrypted run does it. Both are one number, or
+    one per lookup node id (several parameter sets). ``bounds``: the measured bounds of the
+    lowered graph (values leaving them are warned about).
     """
     graph, plan = program.graph, program.plan
     watcher = RangeWatcher(bounds)
@@ -78,10 +80,12 @@ def simulate_fhe(program: LoweredProgram, bounds: dict[int, Bounds],
     unrounded: dict[int, np.ndarray] = {}   # inputs of folded roundings, for noisy rounding
     for lookup in plan.lookups.values():
         noise = None
-        if p_error and lookup.lsbs_removed and pre_pbs_noise_log2 is not None:
-            noise = 2.0 ** (pre_pbs_noise_log2 - (63 - lookup.input_precision))
+        lookup_p_error = _of_lookup(p_error, lookup.node_id)
+        pre_pbs = _of_lookup(pre_pbs_noise_log2, lookup.node_id)
+        if lookup_p_error and lookup.lsbs_removed and pre_pbs is not None:
+            noise = 2.0 ** (pre_pbs - (63 - lookup.input_precision))
             unrounded[lookup.read_id] = None
-        overrides[lookup.node_id] = _lookup_rule(program, lookup, p_error, random,
+        overrides[lookup.node_id] = _lookup_rule(program, lookup, lookup_p_error, random,
                                                  noise, unrounded)
 
     def hook(node, value):
@@ -98,6 +102,10 @@ def simulate_fhe(program: LoweredProgram, bounds: dict[int, Bounds],
     outputs = evaluate_graph(graph, inputs, hook=hook, overrides=overrides)
     watcher.warn(graph)
     return outputs
+
+
+def _of_lookup(value, node_id: int):
+    return value.get(node_id) if isinstance(value, Mapping) else value
 
 
 def _lookup_rule(program: LoweredProgram, lookup: TableLookupPlan, p_error, random,

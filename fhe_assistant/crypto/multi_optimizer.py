@@ -159,8 +159,9 @@ def _result(requirements, state: State, cost: float, mono_cost: float, target: f
             calibration: CostCalibration) -> MultiOptimizationResult:
     choices, edges = state
     constraints = requirements.constraints
-    p_errors = tuple(float(p_error_from_variance(_constraint_variance(c, state), c.precision))
-                     for c in constraints)
+    variances = [_constraint_variance(c, state) for c in constraints]
+    p_errors = tuple(float(p_error_from_variance(v, c.precision))
+                     for c, v in zip(constraints, variances))
     log_ok = sum(c.count * math.log1p(-p) for c, p in zip(constraints, p_errors))
     partitions = []
     for index, choice in enumerate(choices):
@@ -204,6 +205,7 @@ def _result(requirements, state: State, cost: float, mono_cost: float, target: f
         for (s, t), ks in sorted(edges.items()) if s != t)
     return MultiOptimizationResult(
         partitions=tuple(partitions), keyswitches=cross, constraint_p_errors=p_errors,
+        constraint_log2_std=tuple(float(log2_std(v)) for v in variances),
         p_error=max(p_errors, default=0.0), global_p_error=float(-np.expm1(log_ok)),
         target_p_error=target, complexity=float(cost), mono_complexity=float(mono_cost),
         requirements=requirements)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .key_set import KeySetParameters, KeyswitchParameters
 from .parameters import TFHEParameters
 from .partitioned import PartitionedRequirements
 
@@ -59,8 +60,9 @@ class MultiOptimizationResult:
         One :class:`PartitionResult` per partition, in the requirements' order.
     keyswitches
         The cross-partition keyswitching keys (source ≠ target) the circuit uses.
-    constraint_p_errors
-        Achieved failure probability of each requirement constraint, in order.
+    constraint_p_errors, constraint_log2_std
+        Achieved failure probability and noise (log2 σ, modular: at a lookup's input
+        after its modulus switch, or at an output) of each requirement constraint, in order.
     p_error, global_p_error, target_p_error
         Worst single operation, whole run, and the per-operation bound enforced.
     complexity, mono_complexity
@@ -70,6 +72,7 @@ class MultiOptimizationResult:
     partitions: tuple[PartitionResult, ...]
     keyswitches: tuple[CrossKeyswitch, ...]
     constraint_p_errors: tuple[float, ...]
+    constraint_log2_std: tuple[float, ...]
     p_error: float
     global_p_error: float
     target_p_error: float
@@ -80,6 +83,43 @@ class MultiOptimizationResult:
     @property
     def parameter_sets(self) -> tuple[TFHEParameters, ...]:
         return tuple(partition.parameters for partition in self.partitions)
+
+    @property
+    def predicted_seconds(self) -> float:
+        """Single-thread time of one run's keyswitches and bootstraps (cost model)."""
+        from .cost import CostKind, predict_seconds
+
+        pbs = sum(p.pbs_count * p.pbs_complexity for p in self.partitions)
+        ks = sum(count * self.keyswitch_complexity(s, t)
+                 for (s, t), count in self.requirements.keyswitch_counts.items())
+        return float(predict_seconds(pbs, CostKind.PBS) + predict_seconds(ks, CostKind.KEYSWITCH))
+
+    @property
+    def seconds_per_pbs(self) -> float:
+        """Mean predicted KS + PBS time per lookup element (for per-lookup cost tables)."""
+        return self.predicted_seconds / max(1, sum(p.pbs_count for p in self.partitions))
+
+    def key_set(self) -> KeySetParameters:
+        """The parameters to generate keys from: every partition and every used KSK."""
+        used = self.requirements.keyswitch_counts
+        keyswitches = []
+        for (source, target) in sorted(used):
+            if source == target:
+                own = self.partitions[target].parameters
+                keyswitches.append(KeyswitchParameters(
+                    source, target, own.ks_decomposition_base_log,
+                    own.ks_decomposition_level_count))
+            else:
+                cross = self.keyswitch(source, target)
+                keyswitches.append(KeyswitchParameters(source, target, cross.base_log,
+                                                       cross.level))
+        return KeySetParameters(self.parameter_sets, tuple(keyswitches))
+
+    def keyswitch_complexity(self, source: int, target: int) -> float:
+        """Cost of one keyswitch source → target (the target's own KSK when equal)."""
+        if source == target:
+            return self.partitions[target].ks_complexity
+        return self.keyswitch(source, target).complexity
 
     def keyswitch(self, source: int, target: int) -> CrossKeyswitch | None:
         """The cross keyswitch source → target, or None (same partition, or unused)."""

@@ -10,11 +10,19 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..core.errors import InputError
 from .noise import per_op_p_error
 
 DEFAULT_GLOBAL_P_ERROR = 1e-5
+
+
+class DecryptionCount(Protocol):
+    """Requirements of one or several parameter sets: how many operations share the budget."""
+
+    @property
+    def decryption_count(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ class CircuitRequirements:
 
 
 def target_p_error(
-    requirements: CircuitRequirements, p_error: float | None, global_p_error: float | None
+    requirements: DecryptionCount, p_error: float | None, global_p_error: float | None
 ) -> float:
     """The per-operation failure bound the search enforces on every lookup and output.
 

@@ -46,7 +46,7 @@ class Client:
                              "ClientSpecs.deserialize(...))")
         self.specs = client_specs
         self.compress_input_ciphertexts = compress_input_ciphertexts
-        self._keys = Keys(client_specs.parameters, keyset_cache_directory)
+        self._keys = Keys(client_specs.parameters, keyset_cache_directory, client_specs.key_set)
 
     @staticmethod
     def from_circuit(circuit) -> Client:
@@ -66,7 +66,7 @@ class Client:
 
     @keys.setter
     def keys(self, keys: Keys) -> None:
-        if keys.parameters != self.specs.parameters:
+        if keys.parameters != self.specs.parameters or keys.key_set != self.specs.key_set:
             raise InputError("these keys were made for other parameters than the client specs")
         self._keys = keys
 
@@ -99,18 +99,20 @@ class Client:
         from ..backend.runtime import encrypt_argument
 
         compress = self.compress_input_ciphertexts if compress is None else compress
-        parameters, keys = self.specs.parameters, self._keys
+        keys = self._keys
         values = []
         for array, spec in zip(arrays, self.specs.inputs):
             if array is None or not spec.is_encrypted:
                 values.append(None if array is None else Value(array))
                 continue
+            parameters = self.specs.parameters_of(spec)
+            secret = self._secret_of(spec.key)
             seed = masks = None
             if compress:
                 seed = keys.random.uniform_uint64(SEED_BYTES // 8).tobytes()
                 masks = expand_masks(seed, array.size, parameters.big_lwe_dimension)
             inner = encrypt_argument(array, spec.precision, spec.is_signed, parameters,
-                                     keys.secret, keys.random, masks)
+                                     secret, keys.random, masks)
             values.append(Value(inner, keys.key_id, seed))
         return values[0] if len(values) == 1 else tuple(values)
 
@@ -120,23 +122,29 @@ class Client:
             results = tuple(results[0])
         from ..backend.runtime import decrypt_value
 
-        fingerprint = self.specs.fingerprint
+        partitions = {p.fingerprint(): (index, p) for index, p in enumerate(
+            self.specs.key_set.partitions if self.specs.key_set else (self.specs.parameters,))}
         clears = []
         for result in results:
             value = result if isinstance(result, Value) else Value(result)
             if not value.is_encrypted:
                 clear = value.clear
             else:
-                if value.fingerprint != fingerprint or \
-                        value.lwe_size != self.specs.parameters.big_lwe_dimension + 1:
+                index, parameters = partitions.get(value.fingerprint, (None, None))
+                if parameters is None or value.lwe_size != parameters.big_lwe_dimension + 1:
                     raise InputError("this value was made for other parameters than this "
                                      "client's")
                 if value.key_id is not None and value.key_id != self._keys.key_id:
                     raise InputError("this value was encrypted under another key set than "
                                      "this client's: it cannot be decrypted")
-                clear = decrypt_value(value.encrypted, self._keys.secret)
+                clear = decrypt_value(value.encrypted, self._secret_of(index))
             clears.append(clear.item() if clear.ndim == 0 else clear)
         return clears[0] if len(clears) == 1 else tuple(clears)
+
+    def _secret_of(self, partition: int):
+        """The secret keys of one key partition (the only ones with one parameter set)."""
+        secret = self._keys.secret
+        return secret if self.specs.key_set is None else secret.partitions[partition]
 
     def __repr__(self) -> str:
         return f"Client({self.specs})"

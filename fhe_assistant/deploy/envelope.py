@@ -4,7 +4,8 @@ Layout (all integers little-endian)::
 
     offset  size  field
     0       4     magic  b"FHEA"
-    4       2     format version (uint16)            -- this reader: 1
+    4       2     format version (uint16)            -- this reader: 1 and 2 (2: artifacts of
+                  programs with several parameter sets; single-set artifacts are still 1)
     6       2     kind (uint16): 1 client specs, 2 key set (secret), 3 evaluation keys,
                   4 value, 5 server program
     8       4     metadata length M (uint32)
@@ -40,7 +41,8 @@ import numpy as np
 from .errors import SerializationError
 
 MAGIC = b"FHEA"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version read; version 2 adds key sets (several parameter sets)
+WRITTEN_VERSION = 1  # single-set artifacts keep version 1 (older readers load them)
 _PREFIX = struct.Struct("<4sHHIQ")
 PREFIX_SIZE = _PREFIX.size            # 20
 DIGEST_SIZE = 32
@@ -76,7 +78,7 @@ class Envelope:
     kind: Kind
     metadata: dict
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
-    version: int = FORMAT_VERSION
+    version: int = WRITTEN_VERSION
 
 
 def _dtype_name(array: np.ndarray) -> str:
@@ -87,7 +89,7 @@ def _dtype_name(array: np.ndarray) -> str:
 
 
 def encode_envelope(kind: Kind, metadata: dict, arrays: dict[str, np.ndarray] | None = None,
-                    version: int = FORMAT_VERSION) -> bytes:
+                    version: int = WRITTEN_VERSION) -> bytes:
     """Serialize ``metadata`` (JSON-able) and ``arrays`` into one envelope."""
     sections, chunks, offset = [], [], 0
     for name, array in (arrays or {}).items():

@@ -44,6 +44,7 @@ from ..core.errors import InputError
 from .envelope import HEADER_SIZE, split_envelopes
 from .errors import SerializationError
 from .http_guard import Guard, read_tokens
+from .key_set_format import partitioned_shapes
 from .key_store import KeyStore
 from .keys import EvaluationKeys, evaluation_key_shapes
 from .server import Server
@@ -64,16 +65,19 @@ def _count(shape) -> int:
 
 
 def _expected_input_bytes(server: Server) -> int:
-    lwe_size = server.parameters.big_lwe_dimension + 1
-    return sum(HEADER_SIZE + _SLACK + 8 * _count(spec.shape) * (lwe_size if spec.is_encrypted
-                                                                   else 1)
-               for spec in server.client_specs.inputs)
+    specs = server.client_specs
+    return sum(HEADER_SIZE + _SLACK + 8 * _count(spec.shape) * (
+        specs.parameters_of(spec).big_lwe_dimension + 1 if spec.is_encrypted else 1)
+        for spec in specs.inputs)
 
 
 def key_set_bytes(server: Server) -> int:
-    """Bytes of one key set's arrays, from the shapes and dtypes the parameters imply."""
-    return sum(_ITEMSIZE[name] * _count(shape)
-               for name, shape in evaluation_key_shapes(server.parameters).items())
+    """Bytes of one key set's arrays, from the shapes and dtypes the parameters imply (every
+    partition's keys for a program with several parameter sets)."""
+    key_set = server.client_specs.key_set
+    shapes = (evaluation_key_shapes(server.parameters) if key_set is None
+              else partitioned_shapes(key_set))
+    return sum(_ITEMSIZE[name.split(".")[0]] * _count(shape) for name, shape in shapes.items())
 
 
 class ServerState:

@@ -37,10 +37,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.errors import InputError
+from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from .envelope import Kind, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
-from .specs import check_fingerprint, parameters_from_json, parameters_to_json
+from .key_set_format import (
+    FOURIER_LAYOUT,
+    key_set_cache_path,
+    key_set_id_of,
+    key_set_metadata,
+    partitioned_sections,
+    read_key_set,
+    read_key_set_evaluation,
+    secret_sections,
+    widest,
+)
+from .specs import (
+    KEY_SET_FORMAT_VERSION,
+    check_fingerprint,
+    parameters_from_json,
+    parameters_to_json,
+)
 
 if TYPE_CHECKING:  # the TFHE core loads numba: imported where keys are made
     from ..backend.tfhe import EvaluationKeys as _TFHEEvaluationKeys
@@ -60,7 +77,6 @@ def key_id_of(parameters: TFHEParameters, secret_keys: SecretKeys) -> str:
     return digest.hexdigest()[:32]
 
 
-FOURIER_LAYOUT = "kernel-order-1"
 
 
 def evaluation_key_shapes(parameters: TFHEParameters) -> dict[str, tuple[int, ...]]:
@@ -165,21 +181,32 @@ def write_private(path, data: bytes) -> None:
 class EvaluationKeys:
     """The public keys a server needs to run a program (bootstrap and keyswitch keys)."""
 
-    __slots__ = ("inner", "key_id", "parameters")
+    __slots__ = ("inner", "key_id", "key_set", "parameters")
     _WHAT = Kind.EVALUATION_KEYS.label
 
-    def __init__(self, parameters: TFHEParameters, key_id: str, inner: _TFHEEvaluationKeys):
+    def __init__(self, parameters: TFHEParameters, key_id: str, inner: _TFHEEvaluationKeys,
+                 key_set: KeySetParameters | None = None):
         self.parameters, self.key_id, self.inner = parameters, key_id, inner
+        self.key_set = key_set  # several parameter sets: inner is PartitionedEvaluationKeys
 
     @property
     def fingerprint(self) -> str:
-        return self.parameters.fingerprint()
+        return self.parameters.fingerprint() if self.key_set is None \
+            else self.key_set.fingerprint()
+
+    def _sections(self) -> dict[str, np.ndarray]:
+        return (_evaluation_sections(self.inner) if self.key_set is None
+                else partitioned_sections(self.inner))
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in _evaluation_sections(self.inner).values())
+        return sum(a.nbytes for a in self._sections().values())
 
     def serialize(self) -> bytes:
+        if self.key_set is not None:
+            metadata = key_set_metadata(self.key_set, self.key_id)
+            return encode_envelope(Kind.EVALUATION_KEYS, metadata, self._sections(),
+                                   version=KEY_SET_FORMAT_VERSION)
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.fingerprint, "key_id": self.key_id,
                     "has_pbs": self.parameters.lwe_dimension > 0,
@@ -190,6 +217,9 @@ class EvaluationKeys:
     def deserialize(data: bytes) -> EvaluationKeys:
         what = EvaluationKeys._WHAT
         envelope = decode_envelope(data, Kind.EVALUATION_KEYS)
+        if "key_set" in envelope.metadata:
+            key_set, key_id, inner = read_key_set_evaluation(envelope, what)
+            return EvaluationKeys(widest(key_set), key_id, inner, key_set)
         parameters, key_id = _read_header(envelope.metadata, what)
         if set(envelope.arrays) != set(evaluation_key_shapes(parameters)):
             raise SerializationError(f"corrupted {what}: unexpected sections")
@@ -210,13 +240,19 @@ class Keys:
     parameters : TFHEParameters
     cache_directory : str, optional
         INSECURE on-disk key cache (the secret key in the clear), shared with
-        ``Configuration(insecure_key_cache_location=...)``: for tests and notebooks only.
+        ``Configuration(insecure_key_cache_location=...)``: for tests and notebooks only
+        (programs with one parameter set).
+    key_set : KeySetParameters, optional
+        A program with several parameter sets: the keys of every partition (``parameters``
+        is then its widest set); ``secret`` is a ``PartitionedSecretKeys``.
     """
 
     _WHAT = Kind.KEY_SET.label
 
-    def __init__(self, parameters: TFHEParameters, cache_directory: str | None = None):
+    def __init__(self, parameters: TFHEParameters, cache_directory: str | None = None,
+                 key_set: KeySetParameters | None = None):
         self.parameters = parameters
+        self.key_set = key_set
         self.cache_directory = cache_directory
         self._secret: SecretKeys | None = None
         self._evaluation: EvaluationKeys | None = None
@@ -235,19 +271,38 @@ class Keys:
         """
         if self.are_generated and not force:
             return
+        if self.key_set is not None:
+            self._generate_key_set(seed, encryption_seed)
+            return
         from ..backend.runtime import generate_key_set
 
         keys = generate_key_set(self.parameters, seed, self.cache_directory)
         self.assign(*keys, encryption_seed=encryption_seed)
+
+    def _generate_key_set(self, seed: int | None, encryption_seed: int | None) -> None:
+        """Several parameter sets: draw every partition's keys (or read the INSECURE cache)."""
+        path = key_set_cache_path(self.cache_directory, self.key_set, seed)
+        if path is not None and os.path.exists(path):
+            with open(path, "rb") as file:
+                cached = Keys.deserialize(file.read())
+            self._secret, self._evaluation = cached._secret, cached._evaluation
+            self._random = _tfhe()[1].make_random(encryption_seed)
+            return
+        from ..backend.runtime import generate_partitioned_key_set
+
+        self.assign(*generate_partitioned_key_set(self.key_set, seed),
+                    encryption_seed=encryption_seed)
+        if path is not None:
+            write_private(path, self.serialize())
 
     def assign(self, secret_keys: SecretKeys, evaluation_keys: _TFHEEvaluationKeys,
                encryption_seed: int | None = None) -> None:
         """Adopt keys generated or loaded elsewhere."""
         _, rng = _tfhe()
         self._secret = secret_keys
-        self._evaluation = EvaluationKeys(self.parameters,
-                                          key_id_of(self.parameters, secret_keys),
-                                          evaluation_keys)
+        key_id = (key_id_of(self.parameters, secret_keys) if self.key_set is None
+                  else key_set_id_of(self.key_set, secret_keys))
+        self._evaluation = EvaluationKeys(self.parameters, key_id, evaluation_keys, self.key_set)
         self._random = rng.make_random(encryption_seed)
 
     def _require(self) -> None:
@@ -278,6 +333,10 @@ class Keys:
     def serialize(self) -> bytes:
         """The whole key set, secret key included: keep these bytes private."""
         self._require()
+        if self.key_set is not None:
+            arrays = {**secret_sections(self._secret), **self._evaluation._sections()}
+            return encode_envelope(Kind.KEY_SET, key_set_metadata(self.key_set, self.key_id),
+                                   arrays, version=KEY_SET_FORMAT_VERSION)
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.parameters.fingerprint(), "key_id": self.key_id,
                     "has_pbs": self.parameters.lwe_dimension > 0,
@@ -291,6 +350,13 @@ class Keys:
     def deserialize(data: bytes, cache_directory: str | None = None) -> Keys:
         what = Keys._WHAT
         envelope = decode_envelope(data, Kind.KEY_SET)
+        if "key_set" in envelope.metadata:
+            key_set, key_id, secret_keys, inner = read_key_set(envelope, what)
+            keys = Keys(widest(key_set), cache_directory, key_set)
+            keys._secret = secret_keys
+            keys._evaluation = EvaluationKeys(keys.parameters, key_id, inner, key_set)
+            keys._random = _tfhe()[1].make_random()
+            return keys
         parameters, key_id = _read_header(envelope.metadata, what)
         arrays = envelope.arrays
         n, k, size = (parameters.lwe_dimension, parameters.glwe_dimension,
@@ -327,7 +393,7 @@ class Keys:
         """Replace this key set by the one saved at ``path`` (same parameters required)."""
         with open(path, "rb") as file:
             loaded = Keys.deserialize(file.read())
-        if loaded.parameters != self.parameters:
+        if loaded.parameters != self.parameters or loaded.key_set != self.key_set:
             raise SerializationError(f"the keys in {os.fspath(path)!r} were made for other "
                                      f"parameters ({loaded.parameters.fingerprint()}) than this "
                                      f"client's ({self.parameters.fingerprint()})")

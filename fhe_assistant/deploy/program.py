@@ -19,6 +19,7 @@ import numpy as np
 
 from ..core.bounds import Bounds
 from ..lowered.program import DEFAULT_KEY_SET, LoweredProgram
+from .assignment_format import decode_assignment, encode_assignment
 from .envelope import Kind, decode_envelope, encode_envelope
 from .errors import SerializationError
 from .graph_format import (
@@ -32,7 +33,12 @@ from .graph_format import (
     encode_plan,
     encode_value,
 )
-from .specs import check_fingerprint, parameters_from_json, parameters_to_json
+from .specs import (
+    KEY_SET_FORMAT_VERSION,
+    check_fingerprint,
+    parameters_from_json,
+    parameters_to_json,
+)
 
 _WHAT = Kind.SERVER_PROGRAM.label
 
@@ -47,7 +53,7 @@ class Program(LoweredProgram):
         if isinstance(program, Program):
             return program
         return Program(program.graph, program.plan, program.parameter_sets,
-                       program.operand_bounds, program.tables)
+                       program.operand_bounds, program.tables, program.assignment)
 
     # -- format --------------------------------------------------------------------------------
     def serialize(self) -> bytes:
@@ -59,21 +65,33 @@ class Program(LoweredProgram):
             name = f"t{node_id}"
             arrays.arrays[name] = table
             table_sections.append([node_id, name])
-        metadata = {"parameters": parameters_to_json(self.parameters),
-                    "fingerprint": self.parameters.fingerprint(), "graph": graph,
+        parameters = self.parameters if self.assignment is None else self.assignment.widest
+        metadata = {"parameters": parameters_to_json(parameters),
+                    "fingerprint": self.key_set.fingerprint(), "graph": graph,
                     "plan": encode_plan(self.plan), "tables": table_sections,
                     "operand_bounds": [[i, encode_value(b.min, arrays), encode_value(b.max, arrays)]
                                        for i, b in bounds.items()]}
-        return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays)
+        if self.assignment is None:
+            return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays)
+        metadata.update(encode_assignment(self.assignment))
+        return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays,
+                               version=KEY_SET_FORMAT_VERSION)
 
     @staticmethod
     def deserialize(data: bytes) -> Program:
         envelope = decode_envelope(data, Kind.SERVER_PROGRAM)
         metadata, arrays = envelope.metadata, ArrayTable(envelope.arrays)
         parameters = parameters_from_json(metadata.get("parameters"), _WHAT)
-        check_fingerprint(parameters, metadata.get("fingerprint"), _WHAT)
         graph = decode_graph(metadata.get("graph"), arrays, _WHAT)
         plan = decode_plan(metadata.get("plan"), graph, _WHAT)
+        assignment = None
+        if "assignment" in metadata:
+            assignment = decode_assignment(metadata, plan, _WHAT)
+            if metadata.get("fingerprint") != assignment.key_set.fingerprint():
+                raise SerializationError(f"corrupted {_WHAT}: the key-set fingerprint does not "
+                                         f"match")
+        else:
+            check_fingerprint(parameters, metadata.get("fingerprint"), _WHAT)
         try:
             tables = {int(i): arrays.get(name, _WHAT) for i, name in metadata["tables"]}
             bounds = {int(i): Bounds(decode_value(low, arrays, _WHAT),
@@ -81,17 +99,20 @@ class Program(LoweredProgram):
                       for i, low, high in metadata["operand_bounds"]}
         except (KeyError, TypeError, ValueError, OverflowError):
             raise SerializationError(f"corrupted {_WHAT}: malformed table list") from None
-        program = Program(graph, plan, {DEFAULT_KEY_SET: parameters}, bounds, tables)
+        sets = ({DEFAULT_KEY_SET: parameters} if assignment is None
+                else dict(enumerate(assignment.key_set.partitions)))
+        program = Program(graph, plan, sets, bounds, tables, assignment)
         program._check()
         return program
 
     def _check(self) -> None:
-        size = self.parameters.polynomial_size
         for lookup in self.plan.lookups.values():
             node = self.graph[lookup.node_id]
+            size = self.key_set.partitions[self.lookup_keys(lookup.node_id)[1]].polynomial_size
             if (2 << lookup.effective_precision) > size:
                 raise SerializationError(f"corrupted {_WHAT}: {describe(node)} reads "
-                                         f"{lookup.effective_precision} bits, too many for N={size}")
+                                         f"{lookup.effective_precision} bits, too many for "
+                                         f"N={size}")
             table = self.tables.get(lookup.node_id)
             if table is None:
                 if self.is_static(lookup):

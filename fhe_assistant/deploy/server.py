@@ -82,11 +82,14 @@ def specs_of(program: Program) -> ClientSpecs:
                                                        f"result, which cannot be exchanged")
         return ArgumentSpec(name, tuple(node.spec.shape), node.is_encrypted,
                             plan.precision(node_id) if node.is_encrypted else 0,
-                            node.spec.dtype.bit_width, node.spec.dtype.is_signed)
+                            node.spec.dtype.bit_width, node.spec.dtype.is_signed,
+                            program.key_of(node_id) if node.is_encrypted else 0)
 
     inputs = tuple(spec(i, str(graph[i].attrs["name"])) for i in graph.inputs)
     outputs = tuple(spec(o, f"output_{k}") for k, o in enumerate(graph.outputs))
-    return ClientSpecs(program.parameters, inputs, outputs)
+    if program.assignment is None:
+        return ClientSpecs(program.parameters, inputs, outputs)
+    return ClientSpecs(program.assignment.widest, inputs, outputs, program.key_set)
 
 
 def _as_values(values) -> tuple:
@@ -122,7 +125,8 @@ class Server:
 
     @property
     def parameters(self):
-        return self.program.parameters
+        """The parameter set (the widest one when the program has several)."""
+        return self.client_specs.parameters
 
     # -- artifact --------------------------------------------------------------------------------
     def serialize_program(self) -> bytes:
@@ -169,10 +173,11 @@ class Server:
         if not isinstance(evaluation_keys, EvaluationKeys):
             raise InputError("evaluation_keys must be fhe_assistant.EvaluationKeys (from "
                              "client.evaluation_keys or EvaluationKeys.deserialize)")
-        if evaluation_keys.parameters != self.parameters:
+        if evaluation_keys.parameters != self.parameters or \
+                evaluation_keys.key_set != self.client_specs.key_set:
             raise InputError(f"the evaluation keys were made for other parameters "
                              f"({evaluation_keys.fingerprint}) than this program's "
-                             f"({self.parameters.fingerprint()})")
+                             f"({self.client_specs.fingerprint})")
         return evaluation_keys
 
     def check_arguments(self, values, evaluation_keys: EvaluationKeys) -> list:
@@ -181,10 +186,10 @@ class Server:
         if len(values) != len(specs):
             raise InputError(f"expected {len(specs)} value(s) "
                              f"({', '.join(s.name for s in specs)}), got {len(values)}")
-        fingerprint = self.parameters.fingerprint()
-        lwe_size = self.parameters.big_lwe_dimension + 1
         inputs = []
         for value, spec in zip(values, specs):
+            parameters = self.client_specs.parameters_of(spec)
+            fingerprint, lwe_size = parameters.fingerprint(), parameters.big_lwe_dimension + 1
             if not isinstance(value, Value):
                 value = Value(value)
             where = "argument"

@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..core.dtypes import Integer
+from ..core.errors import InputError
 from ..core.values import ValueSpec
+from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
@@ -59,6 +61,36 @@ def parameters_from_json(data, what: str) -> TFHEParameters:
     return parameters
 
 
+#: files of programs with several parameter sets; single-set files stay at version 1
+KEY_SET_FORMAT_VERSION = 2
+_MAX_PARTITIONS = 64
+
+
+def key_set_to_json(key_set: KeySetParameters) -> dict:
+    return key_set.as_dict()
+
+
+def key_set_from_json(data, what: str) -> KeySetParameters:
+    """Rebuild a key set, each parameter set checked as :func:`parameters_from_json` does."""
+    if not isinstance(data, dict) or sorted(data) != ["keyswitches", "partitions"] \
+            or not isinstance(data["partitions"], list) \
+            or not isinstance(data["keyswitches"], list) \
+            or not 1 <= len(data["partitions"]) <= _MAX_PARTITIONS \
+            or len(data["keyswitches"]) > _MAX_PARTITIONS ** 2:
+        raise SerializationError(f"corrupted {what}: malformed key set")
+    partitions = [parameters_from_json(p, what) for p in data["partitions"]]
+    for entry in data["keyswitches"]:
+        if not isinstance(entry, list) or len(entry) != 4 or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in entry) \
+                or not (1 <= entry[2] and 1 <= entry[3] and entry[2] * entry[3] <= 64):
+            raise SerializationError(f"corrupted {what}: malformed keyswitch {entry!r:.60}")
+    try:
+        return KeySetParameters.from_dict({"partitions": [p.as_dict() for p in partitions],
+                                           "keyswitches": data["keyswitches"]})
+    except InputError as error:
+        raise SerializationError(f"corrupted {what}: {error}") from None
+
+
 def check_fingerprint(parameters: TFHEParameters, fingerprint, what: str) -> str:
     require_hex({"fingerprint": fingerprint}, "fingerprint", 16, what)
     if fingerprint != parameters.fingerprint():
@@ -85,6 +117,7 @@ class ArgumentSpec:
     precision: int          # partition precision (0 for clear values)
     bit_width: int
     is_signed: bool
+    key: int = 0            # key partition whose big key encrypts it (several parameter sets)
 
     @property
     def value_spec(self) -> ValueSpec:
@@ -106,7 +139,7 @@ class ArgumentSpec:
     def to_json(self) -> dict:
         return {"name": self.name, "shape": list(self.shape), "encrypted": self.is_encrypted,
                 "precision": self.precision, "bit_width": self.bit_width,
-                "is_signed": self.is_signed}
+                "is_signed": self.is_signed, **({"key": self.key} if self.key else {})}
 
     @staticmethod
     def from_json(data, what: str) -> ArgumentSpec:
@@ -118,7 +151,8 @@ class ArgumentSpec:
             is_encrypted=require(data, "encrypted", bool, what),
             precision=require(data, "precision", int, what),
             bit_width=require(data, "bit_width", int, what),
-            is_signed=require(data, "is_signed", bool, what))
+            is_signed=require(data, "is_signed", bool, what),
+            key=require(data, "key", int, what) if "key" in data else 0)
         if not 1 <= spec.bit_width <= 64 or not 0 <= spec.precision <= 16 or (
                 spec.is_encrypted and spec.precision < 1):
             raise SerializationError(f"corrupted {what}: bad precision or bit width for "
@@ -131,16 +165,24 @@ class ClientSpecs:
     """What a client needs to encrypt arguments and decrypt results, and nothing else.
 
     ``parameters`` are the TFHE parameters of the key set, ``inputs`` and ``outputs`` one
-    :class:`ArgumentSpec` each, in the program's order.
+    :class:`ArgumentSpec` each, in the program's order. ``key_set`` is set for a program
+    with several parameter sets (one per lookup precision); ``parameters`` is then its
+    widest set and each argument's ``key`` names the partition that encrypts it.
     """
 
     parameters: TFHEParameters
     inputs: tuple[ArgumentSpec, ...]
     outputs: tuple[ArgumentSpec, ...]
+    key_set: KeySetParameters | None = None
 
     @property
     def fingerprint(self) -> str:
-        return self.parameters.fingerprint()
+        return self.parameters.fingerprint() if self.key_set is None \
+            else self.key_set.fingerprint()
+
+    def parameters_of(self, spec: ArgumentSpec) -> TFHEParameters:
+        """The parameter set whose big key encrypts this argument."""
+        return self.parameters if self.key_set is None else self.key_set.partitions[spec.key]
 
     @property
     def input_names(self) -> list[str]:
@@ -151,7 +193,10 @@ class ClientSpecs:
                     "fingerprint": self.fingerprint,
                     "inputs": [spec.to_json() for spec in self.inputs],
                     "outputs": [spec.to_json() for spec in self.outputs]}
-        return encode_envelope(Kind.CLIENT_SPECS, metadata)
+        if self.key_set is None:
+            return encode_envelope(Kind.CLIENT_SPECS, metadata)
+        metadata["key_set"] = key_set_to_json(self.key_set)
+        return encode_envelope(Kind.CLIENT_SPECS, metadata, version=KEY_SET_FORMAT_VERSION)
 
     @staticmethod
     def deserialize(data: bytes) -> ClientSpecs:
@@ -161,14 +206,23 @@ class ClientSpecs:
     @staticmethod
     def from_json(metadata: dict, what: str = _WHAT) -> ClientSpecs:
         parameters = parameters_from_json(metadata.get("parameters"), what)
-        check_fingerprint(parameters, metadata.get("fingerprint"), what)
+        key_set = key_set_from_json(metadata["key_set"], what) if "key_set" in metadata else None
+        if key_set is None:
+            check_fingerprint(parameters, metadata.get("fingerprint"), what)
+        elif metadata.get("fingerprint") != key_set.fingerprint():
+            raise SerializationError(f"corrupted {what}: the key-set fingerprint does not match")
         inputs, outputs = metadata.get("inputs"), metadata.get("outputs")
         if not isinstance(inputs, list) or not isinstance(outputs, list) or not outputs:
             raise SerializationError(f"corrupted {what}: missing input or output specs")
         if len(inputs) > 1024 or len(outputs) > 1024:
             raise SerializationError(f"corrupted {what}: more than 1024 inputs or outputs")
-        return ClientSpecs(parameters, tuple(ArgumentSpec.from_json(i, what) for i in inputs),
-                           tuple(ArgumentSpec.from_json(o, what) for o in outputs))
+        specs = ClientSpecs(parameters, tuple(ArgumentSpec.from_json(i, what) for i in inputs),
+                            tuple(ArgumentSpec.from_json(o, what) for o in outputs), key_set)
+        count = 1 if key_set is None else len(key_set.partitions)
+        if any(not 0 <= spec.key < count for spec in specs.inputs + specs.outputs):
+            raise SerializationError(f"corrupted {what}: an argument names a key partition "
+                                     f"outside 0..{count - 1}")
+        return specs
 
     def save(self, path) -> None:
         with open(path, "wb") as file:

@@ -8,8 +8,10 @@ to the tracer, the analyses or the user's Python function.
 |------------------|----------------------------------------------------------------------|
 | ``graph``        | the lowered graph, bit widths assigned (what runs)                   |
 | ``plan``         | partitions, precisions, table lookups, noise norms (:mod:`.fhe_plan`) |
-| ``parameter_sets`` | key-set id → TFHE parameters; today one set, id 0 (room for one   |
-|                  | set per partition)                                                   |
+| ``parameter_sets`` | key partition → TFHE parameters: one set, id 0 (MONO), or one per  |
+|                  | lookup-precision partition (MULTI)                                   |
+| ``assignment``   | MULTI only: keyswitches, which big key holds each node, each lookup's |
+|                  | partitions and noise (:mod:`.parameter_assignment`)                  |
 | ``operand_bounds`` | measured ranges of lookup operands (to tabulate dynamic lookups)   |
 | ``tables``       | static lookups' tables, by node id (computed on first use, or read   |
 |                  | from a file)                                                         |
@@ -23,10 +25,12 @@ from functools import cached_property
 import numpy as np
 
 from ..core.bounds import Bounds
+from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from ..interpret.walk import constant_value
 from ..ir.graph import Graph
 from .fhe_plan import FHEPlan, TableLookupPlan
+from .parameter_assignment import ParameterAssignment
 from .tables import is_static, tabulate
 
 #: the key set of a program compiled with one parameter set
@@ -40,25 +44,53 @@ class LoweredProgram:
     parameter_sets: Mapping[int, TFHEParameters]
     operand_bounds: Mapping[int, Bounds] = field(default_factory=dict)
     stored_tables: Mapping[int, np.ndarray] | None = None   # as read from a file
+    assignment: ParameterAssignment | None = None   # several parameter sets (MULTI)
 
     @staticmethod
     def build(graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
-              bounds: Mapping[int, Bounds]) -> LoweredProgram:
-        """The record of a freshly compiled graph, with one parameter set.
+              bounds: Mapping[int, Bounds], assignment: ParameterAssignment | None = None
+              ) -> LoweredProgram:
+        """The record of a freshly compiled graph, with one parameter set, or with the
+        ``assignment`` of several (then ``parameters`` is ignored).
 
         ``bounds`` are the measured bounds of the lowered graph; the record keeps those of
         lookup operands (they clip a table's domain where the function fails outside them).
         """
         operands = {lookup.operand_id for lookup in plan.lookups.values()}
-        return LoweredProgram(graph, plan, {DEFAULT_KEY_SET: parameters},
-                              {i: bounds[i] for i in sorted(operands) if i in bounds})
+        if assignment is not None and assignment.is_single:
+            parameters, assignment = assignment.key_set.partitions[0], None
+        sets = ({DEFAULT_KEY_SET: parameters} if assignment is None
+                else dict(enumerate(assignment.key_set.partitions)))
+        return LoweredProgram(graph, plan, sets,
+                              {i: bounds[i] for i in sorted(operands) if i in bounds},
+                              assignment=assignment)
+
+    # -- key sets: which parameter set each node and lookup uses --------------------------------
+    @property
+    def key_set(self) -> KeySetParameters:
+        """Every parameter set and keyswitching key of the program."""
+        if self.assignment is not None:
+            return self.assignment.key_set
+        return KeySetParameters.single(self.parameters)
+
+    def key_of(self, node_id: int) -> int:
+        """The partition whose big key holds ``node_id``'s ciphertext (0 with one set)."""
+        return 0 if self.assignment is None else self.assignment.key_of(self.plan, node_id)
+
+    def lookup_keys(self, node_id: int) -> tuple[int, int]:
+        """(source, target): the lookup keyswitches from the source partition's big key to
+        the target's small key and bootstraps with the target's keys."""
+        if self.assignment is None:
+            return (0, 0)
+        lookup = self.assignment.lookups[node_id]
+        return lookup.source, lookup.target
 
     @property
     def parameters(self) -> TFHEParameters:
-        """The parameter set of a single-key-set program (every program today)."""
+        """The parameter set of a single-key-set program (MONO, or MULTI with one precision)."""
         if len(self.parameter_sets) != 1:
-            raise NotImplementedError("this backend runs programs with one parameter set; "
-                                      f"this one has {len(self.parameter_sets)}")
+            raise NotImplementedError(f"this program has {len(self.parameter_sets)} parameter "
+                                      f"sets (one per lookup precision): use key_set")
         return next(iter(self.parameter_sets.values()))
 
     def is_static(self, lookup: TableLookupPlan) -> bool:

@@ -29,7 +29,7 @@ def test_measured_error_rate_matches_the_reported_p_error():
     rng = np.random.default_rng(2026)
     compiler = fhe.compiler({"x": "encrypted"})(weighted_chain)
     circuit = compiler.compile([rng.integers(0, 4, ELEMENTS) for _ in range(8)], p_error=0.1,
-                               insecure_keygen_seed=5)
+                               insecure_keygen_seed=5, parameter_selection_strategy="mono")
     needs, noise = circuit.optimization.requirements, circuit.optimization.noise
     assert needs.max_norm2_into_pbs ** 2 == 25 and needs.pbs_input_from_pbs
     promised = circuit.p_error

@@ -16,7 +16,8 @@ from fhe_assistant.backend.tfhe import decode, encode
 POLYNOMIAL_SIZE = 2048
 
 
-def emulated_bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray) -> np.ndarray:
+def emulated_bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray, keys=(0, 0)
+                       ) -> np.ndarray:
     """What a noiseless PBS computes: TV[φ̃] for φ̃ < N, else −TV[φ̃ − N]."""
     n = test_vectors.shape[1]
     phases = ciphertexts[:, -1]

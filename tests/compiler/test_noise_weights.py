@@ -22,6 +22,8 @@ MATRIX = np.array([[1, -2], [3, 0], [0, 1], [2, 2]])
 
 
 def requirements(function, inputset, **configuration):
+    """The single-set summary (MONO): what one parameter set for the whole circuit must meet."""
+    configuration.setdefault("parameter_selection_strategy", "mono")
     names = list(inspect.signature(function).parameters)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fhe.OutOfRangeWarning)

@@ -182,3 +182,25 @@ def test_bad_partitioned_requirements(build):
 def test_bad_p_error():
     with pytest.raises(InputError):
         optimize_multi(INDEPENDENT, p_error=2.0)
+
+
+def test_key_set_lists_every_used_keyswitch_and_only_those():
+    key_set = optimize_multi(CHAINED, p_error=1e-5).key_set()
+    assert [(k.source, k.target, k.base_log, k.level) for k in key_set.keyswitches] == [
+        (0, 0, 3, 4), (0, 1, 2, 9)]
+    shape = key_set.keyswitch_shape(0, 1)
+    assert (shape.big_lwe_dimension, shape.lwe_dimension,
+            shape.ks_decomposition_level_count) == (1536, 893, 9)
+    again = type(key_set).from_dict(key_set.as_dict())
+    assert again == key_set and again.fingerprint() == key_set.fingerprint()
+    single = optimize(CHAINED.merged())
+    assert type(key_set).single(single.parameters).fingerprint() == single.parameters.fingerprint()
+
+
+@pytest.mark.parametrize("data", [{}, {"partitions": [{"x": 1}], "keyswitches": []},
+                                  {"partitions": [], "keyswitches": []}])
+def test_malformed_key_set_is_refused(data):
+    from fhe_assistant.crypto.key_set import KeySetParameters
+
+    with pytest.raises(InputError):
+        KeySetParameters.from_dict(data)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fhe_assistant.deploy import Client, HTTPClient, RemoteError, Value
-from fhe_assistant.deploy.envelope import Kind, decode_envelope, encode_envelope
+from fhe_assistant.deploy.envelope import FORMAT_VERSION, Kind, decode_envelope, encode_envelope
 
 from .conftest import SEED, ServeProcess, expected
 
@@ -89,7 +89,7 @@ def _fuzz_cases(client, server, rng):
     cases.append(("seeded, bad seed", encode_envelope(
         Kind.VALUE, {**seeded_meta, "mask_seed": "00"}, {"bodies": np.zeros((), np.uint64)}),
         400, "mask_seed"))
-    for version in (2, 3, 255, 65535):
+    for version in (FORMAT_VERSION + 1, FORMAT_VERSION + 2, 255, 65535):
         cases.append(("newer version", encode_envelope(Kind.VALUE, meta, arrays, version=version),
                       400, "newer"))
     for shape in ((1,), (2,), (3, 1)):

@@ -23,7 +23,8 @@ KNOWN_TAGS = {"$float", "$tuple", "$dict", "$intdict", "$slice", "$ellipsis", "$
               "$scalar_type", "$array", "$ufunc", "$bounds", "$graph", "$dropped"}
 
 
-def emulated_bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray) -> np.ndarray:
+def emulated_bootstrap(ciphertexts: np.ndarray, test_vectors: np.ndarray, keys=(0, 0)
+                       ) -> np.ndarray:
     """What a noiseless PBS computes: TV[φ̃] for φ̃ < N, else −TV[φ̃ − N]."""
     n = test_vectors.shape[1]
     shift = np.uint64(64 - int(np.log2(2 * n)) - 1)
