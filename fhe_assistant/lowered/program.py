@@ -89,8 +89,9 @@ class LoweredProgram:
     def parameters(self) -> TFHEParameters:
         """The parameter set of a single-key-set program (MONO, or MULTI with one precision)."""
         if len(self.parameter_sets) != 1:
-            raise NotImplementedError(f"this program has {len(self.parameter_sets)} parameter "
-                                      f"sets (one per lookup precision): use key_set")
+            raise NotImplementedError(f"parameters names the set of a program with one parameter "
+                                      f"set; this one has {len(self.parameter_sets)} (one per "
+                                      f"lookup precision): use key_set")
         return next(iter(self.parameter_sets.values()))
 
     def is_static(self, lookup: TableLookupPlan) -> bool:
