@@ -99,3 +99,14 @@ def test_notebooks_are_saved_with_a_kernelspec_and_without_widget_views():
         for cell in code_cells(notebook):
             for output in cell.get("outputs", []):
                 assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
+
+
+@pytest.mark.slow
+def test_05_torch_models():
+    pytest.importorskip("torch")
+    texts = run("05_torch_models.ipynb")
+    assert "float accuracy: 0.9" in texts[0]
+    assert "{'conv': {'bitwidth'" in texts[1] and "@ layer Relu" in texts[1]
+    assert "simulated with FHE errors" in texts[2]
+    assert "FHE-compatible" in texts[3] and "layer conv" in texts[3]
+    assert re.search(r"encrypted prediction: (\d)  simulated: \1", texts[4])
