@@ -85,7 +85,7 @@ MUTANTS = [
            ((r"_clear_abs_max\(graph, clear\[0\]\) \*\* 2", "_clear_abs_max(graph, clear[0])"),),
            ("tests/compiler/test_noise_weights.py",)),
     Mutant("sum-weight", "sum ignores how many elements it adds",
-           ((r"float\(summed if pick == 0 else summed \*\* 2\)", "1.0"),),
+           ((r"factors = \(float\(summed\), float\(summed\) \*\* 2\)", "factors = (1.0, 1.0)"),),
            ("tests/compiler/test_noise_weights.py",)),
 ]
 

@@ -145,11 +145,12 @@ class _NoiseWeights:
     A source is a node (an input, or a lookup) whose elements carry independent noises.
     Per node and source, ``per_source`` holds the worst element's squared norm of the
     weights from that source; ``independent`` says whether the node's elements have
-    mutually independent noises (no source element reaches two of them). Adding operands
-    that share a source adds their weights before squaring (Minkowski: (√a + √b)², exact
-    for ``x + x``); a sum, dot, matmul or conv over elements that may be correlated weighs
-    them by (Σ|w|)² instead of Σw². Both are sound upper bounds, equal to the old rule
-    when nothing is shared.
+    mutually independent noises; ``reach`` (from :func:`_reach`) bounds how many of a
+    node's elements one source element reaches. Adding operands that share a source adds
+    their weights before squaring (Minkowski: (√a + √b)², exact for ``x + x``); a sum, dot,
+    matmul or conv over elements of reach r weighs them by min(r·Σw², (Σ|w|)²) (Cauchy–
+    Schwarz over the ≤ r terms of each source element) instead of Σw². Both are sound
+    upper bounds, equal to the old rule when nothing is shared (r = 1).
     """
 
     def __init__(self, graph: Graph, kind_is_fresh: bool, lookup_ids):
@@ -157,8 +158,8 @@ class _NoiseWeights:
         self.norm2: dict[int, float] = {}
         self.per_source: dict[int, dict[int, float]] = {}
 
-    def add(self, node: Node, independent: dict[int, bool]) -> None:
-        norm2, per_source = self._rule(node, independent)
+    def add(self, node: Node, reach: dict[int, int]) -> None:
+        norm2, per_source = self._rule(node, reach)
         self.norm2[node.id] = norm2
         self.per_source[node.id] = {s: min(q, norm2) for s, q in per_source.items()}
 
@@ -166,7 +167,7 @@ class _NoiseWeights:
         return (self.norm2[operand] * factor,
                 {s: q * factor for s, q in self.per_source[operand].items()})
 
-    def _rule(self, node: Node, independent: dict[int, bool]):
+    def _rule(self, node: Node, reach: dict[int, int]):
         graph = self.graph
         if node.op is OpKind.INPUT:
             return (1.0, {node.id: 1.0}) if self.fresh else (0.0, {})
@@ -181,14 +182,17 @@ class _NoiseWeights:
             clear = [o for o in node.operands if o not in encrypted]
             return self._scaled(encrypted[0], _clear_abs_max(graph, clear[0]) ** 2
                                 if clear else 1.0)
-        pick = 0 if independent[encrypted[0]] else 1
+        factors = None
         if node.op is OpKind.MATMUL:
-            return self._scaled(encrypted[0], _matmul_factors(graph, node)[pick])
-        if node.op is OpKind.CONV:
-            return self._scaled(encrypted[0], _conv_factors(graph, node)[pick])
-        if node.op is OpKind.SUM:
+            factors = _matmul_factors(graph, node)
+        elif node.op is OpKind.CONV:
+            factors = _conv_factors(graph, node)
+        elif node.op is OpKind.SUM:
             summed = graph[encrypted[0]].spec.size // max(node.spec.size, 1)
-            return self._scaled(encrypted[0], float(summed if pick == 0 else summed ** 2))
+            factors = (float(summed), float(summed) ** 2)
+        if factors is not None:  # independent terms: Σw²; r-fold shared: ≤ r·Σw², (Σ|w|)²
+            return self._scaled(encrypted[0], min(reach[encrypted[0]] * factors[0],
+                                                  factors[1]))
         per_source: dict[int, float] = {}
         for operand in encrypted:  # data movement: each element comes from one operand
             for s, q in self.per_source[operand].items():
@@ -210,30 +214,49 @@ def _sources(weights: tuple[_NoiseWeights, ...], node_id: int) -> set[int]:
     return set().union(*(w.per_source[node_id] for w in weights))
 
 
-def _independent(graph: Graph, node: Node, weights, independent: dict[int, bool],
-                 lookup_ids) -> bool:
-    """Whether no source element reaches two elements of ``node`` (see _NoiseWeights)."""
-    if node.op is OpKind.INPUT or node.id in lookup_ids or node.spec.size <= 1:
-        return True
+def _fan_out(graph: Graph, node: Node, encrypted: int) -> int:
+    """How many outputs of a matmul or conv one element of its encrypted operand reaches."""
+    if node.op is OpKind.CONV:
+        weights = graph[node.operands[1]].spec.shape
+        return weights[0] * int(np.prod(weights[2:], dtype=np.int64))
+    a, b = node.operands
+    clear = graph[b if encrypted == a else a].spec.shape
+    if len(graph[encrypted].spec.shape) > 2 or len(clear) > 2:
+        return node.spec.size  # batched products: no finer bound kept
+    if len(clear) == 1:
+        return 1  # a dot with a vector: each element reaches one output
+    return clear[-1] if encrypted == a else clear[-2]  # x @ W: W's columns; W @ x: its rows
+
+
+def _reach(graph: Graph, node: Node, weights, reach: dict[int, int], lookup_ids) -> int:
+    """A bound on how many of ``node``'s elements one source element reaches (1: the
+    elements' noises are independent; see _NoiseWeights)."""
+    size = max(node.spec.size, 1)
+    if node.op is OpKind.INPUT or node.id in lookup_ids or size == 1:
+        return 1
     encrypted = encrypted_operands(graph, node)
     joins = node.op in (OpKind.CONCATENATE, OpKind.STACK)
-    if any(not independent[o] or (graph[o].spec.size < node.spec.size and not joins)
-           for o in encrypted):
-        return False  # a correlated or broadcast operand
-    if node.op in (OpKind.MATMUL, OpKind.CONV):
-        return False  # outputs share their inputs
+    operand_reach = [reach[o] * (1 if joins else max(size // max(graph[o].spec.size, 1), 1))
+                     for o in encrypted]  # a broadcast operand reaches every copy
     if len(encrypted) > 1:  # operands with a common source may reach one element twice
         seen: set[int] = set()
+        shared = False
         for operand in encrypted:
             sources = _sources(weights, operand)
-            if seen & sources:
-                return False
+            shared = shared or bool(seen & sources)
             seen |= sources
-        return node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.CONCATENATE, OpKind.STACK)
-    if node.op is OpKind.INDEX:
-        return _basic_index(node.attrs["index"])
-    return node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.MULTIPLY, OpKind.SUM) \
-        or node.op in _MOVES_KEEPING_ELEMENTS_APART
+        known = node.op in (OpKind.ADD, OpKind.SUBTRACT) or joins
+        result = (sum if shared else max)(operand_reach) if known else size
+    elif node.op in (OpKind.MATMUL, OpKind.CONV):
+        result = operand_reach[0] * _fan_out(graph, node, encrypted[0])
+    elif node.op is OpKind.INDEX:
+        result = operand_reach[0] if _basic_index(node.attrs["index"]) else size
+    elif node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.MULTIPLY, OpKind.SUM) \
+            or node.op in _MOVES_KEEPING_ELEMENTS_APART:
+        result = operand_reach[0]
+    else:
+        result = size
+    return min(result, size)
 
 
 def build_plan(graph: Graph) -> FHEPlan:
@@ -258,13 +281,13 @@ def build_plan(graph: Graph) -> FHEPlan:
             plan.precision_of_partition[root] = max(plan.precision_of_partition.get(root, 1),
                                                     _bit_width(node))
     weights = (_NoiseWeights(graph, True, lookup_ids), _NoiseWeights(graph, False, lookup_ids))
-    independent: dict[int, bool] = {}
+    reach: dict[int, int] = {}
     for node in graph.nodes:
         if not node.is_encrypted:
             continue
         for kind in weights:
-            kind.add(node, independent)
-        independent[node.id] = _independent(graph, node, weights, independent, lookup_ids)
+            kind.add(node, reach)
+        reach[node.id] = _reach(graph, node, weights, reach, lookup_ids)
     plan.fresh_norm2, plan.pbs_norm2 = weights[0].norm2, weights[1].norm2
     for node_id in sorted(lookup_ids):
         node = graph[node_id]
