@@ -25,7 +25,7 @@ from .specs import key_set_from_json
 if TYPE_CHECKING:  # the TFHE core loads numba: imported where keys are made
     from ..backend.key_sets import PartitionedEvaluationKeys, PartitionedSecretKeys
 
-#: the bootstrapping keys' spectra layout (as :data:`deploy.keys.FOURIER_LAYOUT`)
+#: the bootstrapping keys' spectra layout (also read by :mod:`deploy.evaluation_key_format`)
 FOURIER_LAYOUT = "kernel-order-1"
 
 

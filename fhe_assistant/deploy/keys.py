@@ -41,8 +41,13 @@ from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from .envelope import Kind, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
+from .evaluation_key_format import (
+    evaluation_key_shapes,
+    evaluation_metadata,
+    evaluation_sections,
+    read_evaluation,
+)
 from .key_set_format import (
-    FOURIER_LAYOUT,
     key_set_cache_path,
     key_set_id_of,
     key_set_metadata,
@@ -75,80 +80,6 @@ def key_id_of(parameters: TFHEParameters, secret_keys: SecretKeys) -> str:
     digest.update(np.ascontiguousarray(secret_keys.lwe_key, dtype=np.uint64).tobytes())
     digest.update(np.ascontiguousarray(secret_keys.glwe_key, dtype=np.uint64).tobytes())
     return digest.hexdigest()[:32]
-
-
-
-
-def evaluation_key_shapes(parameters: TFHEParameters) -> dict[str, tuple[int, ...]]:
-    n, k, size = parameters.lwe_dimension, parameters.glwe_dimension, parameters.polynomial_size
-    if n == 0:
-        return {}
-    level = parameters.decomposition_level_count
-    return {"bootstrap_key_fourier": (n, k + 1, (k + 1) * level, 2, size // 2),
-            "keyswitch_key": (k * size, parameters.ks_decomposition_level_count, n + 1)}
-
-
-def _evaluation_metadata(parameters: TFHEParameters) -> dict:
-    return {"fourier_layout": FOURIER_LAYOUT} if parameters.lwe_dimension > 0 else {}
-
-
-def _evaluation_sections(inner: _TFHEEvaluationKeys) -> dict[str, np.ndarray]:
-    if inner.bootstrap_key_fourier is None:
-        return {}
-    return {"bootstrap_key_fourier": inner.bootstrap_key_fourier,
-            "keyswitch_key": inner.keyswitch_key}
-
-
-def _read_evaluation(arrays: dict, parameters: TFHEParameters, metadata: dict,
-                     what: str) -> _TFHEEvaluationKeys:
-    shapes = evaluation_key_shapes(parameters)
-    dtypes = {"bootstrap_key_fourier": np.float64, "keyswitch_key": np.uint32}
-    layout = metadata.get("fourier_layout")
-    if shapes and layout is None:  # written before the kernel order: natural complex spectra
-        k, level = parameters.glwe_dimension, parameters.decomposition_level_count
-        shapes["bootstrap_key_fourier"] = (parameters.lwe_dimension, level, k + 1, k + 1,
-                                           parameters.polynomial_size // 2)
-        dtypes["bootstrap_key_fourier"] = np.complex128
-        dtypes["keyswitch_key"] = np.uint64
-    elif shapes and layout != FOURIER_LAYOUT:
-        raise SerializationError(f"this {what} stores its bootstrapping key in the layout "
-                                 f"{layout!r}, which this fhe_assistant does not know "
-                                 f"(it writes {FOURIER_LAYOUT!r}): upgrade fhe_assistant")
-    for name, shape in shapes.items():
-        array = arrays.get(name)
-        if array is None or array.shape != shape or array.dtype != dtypes[name]:
-            raise SerializationError(f"corrupted {what}: {name} does not have the shape {shape} "
-                                     f"the parameters imply")
-    if shapes:
-        _check_spectra(arrays["bootstrap_key_fourier"], parameters.polynomial_size, what)
-    tfhe_keys, _ = _tfhe()
-    if not shapes:
-        return tfhe_keys.EvaluationKeys(None, None)
-    bootstrap_key = arrays["bootstrap_key_fourier"]
-    keyswitch_key = arrays["keyswitch_key"]
-    if layout is None:
-        from ..backend.tfhe import ggsw_from_natural_order, round_to_top_half
-
-        keyswitch_key = round_to_top_half(keyswitch_key)
-        try:
-            bootstrap_key = ggsw_from_natural_order(bootstrap_key)
-        except ValueError as error:  # a polynomial size the kernels cannot transform
-            raise SerializationError(f"cannot convert the bootstrapping key of this {what} "
-                                     f"to the current layout: {error}") from None
-    return tfhe_keys.EvaluationKeys(bootstrap_key, keyswitch_key)
-
-
-def _check_spectra(spectra: np.ndarray, polynomial_size: int, what: str) -> None:
-    """A bootstrapping key's spectra are finite and bounded: each is the unnormalized
-    transform of N torus words (|word| ≤ 2**63 as signed integers), so |part| ≤ N·2**63."""
-    parts = spectra.view(np.float64) if spectra.dtype == np.complex128 else spectra
-    if not np.isfinite(parts).all():
-        raise SerializationError(f"corrupted {what}: the bootstrapping key holds NaN or "
-                                 f"infinite values")
-    bound = polynomial_size * 2.0**63
-    if parts.size and np.abs(parts).max() > bound:
-        raise SerializationError(f"corrupted {what}: the bootstrapping key holds values "
-                                 f"beyond ±N·2**63 = ±{bound:.3g}")
 
 
 def _read_header(metadata: dict, what: str) -> tuple[TFHEParameters, str]:
@@ -195,7 +126,7 @@ class EvaluationKeys:
             else self.key_set.fingerprint()
 
     def _sections(self) -> dict[str, np.ndarray]:
-        return (_evaluation_sections(self.inner) if self.key_set is None
+        return (evaluation_sections(self.inner) if self.key_set is None
                 else partitioned_sections(self.inner))
 
     @property
@@ -210,8 +141,8 @@ class EvaluationKeys:
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.fingerprint, "key_id": self.key_id,
                     "has_pbs": self.parameters.lwe_dimension > 0,
-                    **_evaluation_metadata(self.parameters)}
-        return encode_envelope(Kind.EVALUATION_KEYS, metadata, _evaluation_sections(self.inner))
+                    **evaluation_metadata(self.parameters)}
+        return encode_envelope(Kind.EVALUATION_KEYS, metadata, evaluation_sections(self.inner))
 
     @staticmethod
     def deserialize(data: bytes) -> EvaluationKeys:
@@ -224,7 +155,7 @@ class EvaluationKeys:
         if set(envelope.arrays) != set(evaluation_key_shapes(parameters)):
             raise SerializationError(f"corrupted {what}: unexpected sections")
         return EvaluationKeys(parameters, key_id,
-                              _read_evaluation(envelope.arrays, parameters, envelope.metadata,
+                              read_evaluation(envelope.arrays, parameters, envelope.metadata,
                                                what))
 
     def __repr__(self) -> str:
@@ -340,10 +271,10 @@ class Keys:
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.parameters.fingerprint(), "key_id": self.key_id,
                     "has_pbs": self.parameters.lwe_dimension > 0,
-                    **_evaluation_metadata(self.parameters)}
+                    **evaluation_metadata(self.parameters)}
         arrays = {"lwe_key_bits": np.packbits(self._secret.lwe_key.astype(np.uint8)),
                   "glwe_key_bits": np.packbits(self._secret.glwe_key.reshape(-1).astype(np.uint8)),
-                  **_evaluation_sections(self._evaluation.inner)}
+                  **evaluation_sections(self._evaluation.inner)}
         return encode_envelope(Kind.KEY_SET, metadata, arrays)
 
     @staticmethod
@@ -380,7 +311,7 @@ class Keys:
         keys = Keys(parameters, cache_directory)
         keys._secret = secret_keys
         keys._evaluation = EvaluationKeys(parameters, key_id,
-                                          _read_evaluation(arrays, parameters,
+                                          read_evaluation(arrays, parameters,
                                                            envelope.metadata, what))
         keys._random = rng.make_random()
         return keys
