@@ -4,6 +4,9 @@ The API mirrors ``concrete.fhe``: ``import fhe_assistant as fhe`` then
 ``@fhe.compiler({"x": "encrypted"})``, ``.compile(inputset)``, ``circuit.simulate(...)``.
 """
 from .compiler import Circuit, Compiler, Configuration, FHEProgram, compiler
+from .compiler.options import (ApproximateRoundingConfig, BitwiseStrategy, ComparisonStrategy,
+                               Exactness, MinMaxStrategy, MultiParameterStrategy,
+                               MultivariateStrategy, ParameterSelectionStrategy, SecurityLevel)
 from .core.dtypes import Float, Integer
 from .core.errors import (CompilationError, EvaluationError, FHEAssistantError, InputError,
                           OutOfRangeWarning, TracingError)
@@ -88,5 +91,7 @@ __all__ = [
     "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
     "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
     "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value", "quantize",
-    "QuantizedFunction", "conv", "maxpool",
+    "QuantizedFunction", "conv", "maxpool", "ApproximateRoundingConfig", "BitwiseStrategy", "ComparisonStrategy",
+    "Exactness", "MinMaxStrategy", "MultiParameterStrategy", "MultivariateStrategy",
+    "ParameterSelectionStrategy", "SecurityLevel",
 ]

@@ -13,6 +13,7 @@ from ..ir.printer import node_reference
 from ..lowered.key_partitions import partition_lookups, partitioned_requirements
 from ..lowered.parameter_assignment import ParameterAssignment
 from ..lowered.program import LoweredProgram
+from .concrete_circuit import ConcreteCircuitAPI
 from .configuration import Configuration
 from .lowered_view import format_lowered, node_costs
 from .pipeline import ProgramAnalysis
@@ -55,7 +56,7 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
         raise CompilationError(f"{error}\n  " + "\n  ".join(culprits), [str(error)]) from error
 
 
-class Circuit(FHEProgram):
+class Circuit(FHEProgram, ConcreteCircuitAPI):
     """A program that passed the compatibility check, with its TFHE parameters."""
 
     def __init__(self, analysis: ProgramAnalysis, configuration: Configuration):

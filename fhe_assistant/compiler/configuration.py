@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from .options import ConcreteOptions
+
 #: The widest table lookup the backend runs by default (see the README for larger ones).
 DEFAULT_MAXIMUM_TLU_BIT_WIDTH = 8
 
 
 @dataclass(frozen=True)
-class Configuration:
+class Configuration(ConcreteOptions):
     """Options of ``compile``; unknown keyword arguments are an error.
+
+    Every option of ``concrete.fhe.Configuration`` is accepted too (see ``ConcreteOptions``
+    for which of them have an effect here).
 
     Parameters
     ----------
