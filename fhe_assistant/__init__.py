@@ -12,7 +12,12 @@ from .core.errors import (CompilationError, EvaluationError, FHEAssistantError, 
                           OutOfRangeWarning, TracingError)
 from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
 from .quantization import QuantizedFunction, quantize
-from .tracing import LookupTable, conv, maxpool, round_bit_pattern, univariate
+from .tracing import LookupTable, conv, maxpool, univariate
+from .compilation.utils import inputset
+from .extensions import (bits, hint, identity, if_then_else, refresh, relu, round_bit_pattern,
+                         truncate_bit_pattern)
+from .tracing.typing import *  # noqa: F401,F403 - fhe.uint4, fhe.int6, fhe.tensor …
+from .tracing.typing import ANNOTATIONS as _ANNOTATIONS
 
 __version__ = "0.1.0"
 
@@ -91,7 +96,9 @@ __all__ = [
     "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
     "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
     "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value", "quantize",
-    "QuantizedFunction", "conv", "maxpool", "ApproximateRoundingConfig", "BitwiseStrategy", "ComparisonStrategy",
+    "QuantizedFunction", "conv", "maxpool", "ApproximateRoundingConfig", "BitwiseStrategy",
+    "ComparisonStrategy",
     "Exactness", "MinMaxStrategy", "MultiParameterStrategy", "MultivariateStrategy",
-    "ParameterSelectionStrategy", "SecurityLevel",
+    "ParameterSelectionStrategy", "SecurityLevel", "inputset", "bits", "hint", "identity",
+    "if_then_else", "refresh", "relu", "truncate_bit_pattern", "tensor", *_ANNOTATIONS,
 ]

@@ -19,7 +19,7 @@ from ..interpret.convolution import conv_batched
 from ..interpret.interpreter import constant_value
 from ..interpret.rules import RULES, _matmul_operands
 from ..ir.node import Node
-from ..ir.ops import DATA_MOVEMENT_OPS, OpKind
+from ..ir.ops import DATA_MOVEMENT_OPS, RUNTIME_INDEX_OPERANDS, OpKind
 from ..ir.printer import node_error
 from ..lowered.fhe_plan import TableLookupPlan
 from ..lowered.program import LoweredProgram
@@ -105,8 +105,10 @@ class Executor:
                           keepdims=node.attrs.get("keepdims", False), dtype=np.uint64)
         if op in DATA_MOVEMENT_OPS:
             precision = self.plan.precision(node.id)
-            ciphertexts = [o if e else trivial(o, precision, self._lwe_size(node.id))
-                           for o, e in zip(operands, encrypted)]
+            clear_from = RUNTIME_INDEX_OPERANDS.get(op, len(operands))  # indices stay clear
+            ciphertexts = [o if e or i >= clear_from
+                           else trivial(o, precision, self._lwe_size(node.id))
+                           for i, (o, e) in enumerate(zip(operands, encrypted))]
             return RULES[op](node, ciphertexts)
         if op is OpKind.ROUND_BIT_PATTERN and node.id in self.plan.folded_roundings:
             return operands[0]

@@ -52,6 +52,12 @@ class OpKind(Enum):
     CONCATENATE = "concatenate"
     STACK = "stack"
     INDEX = "index"
+    # Concrete's extensions (clear rules in interpret/extension_rules.py)
+    EXTRACT_BITS = "extract_bit_pattern"        # attrs["bits"]: int or slice (fhe.bits)
+    TRUNCATE_BIT_PATTERN = "truncate_bit_pattern"  # attrs["lsbs_to_remove"]
+    ASSIGN = "assign"                   # x[index] = v, static index: attrs["index"]
+    DYNAMIC_INDEX = "dynamic_index"     # x[i, …] with clear run-time indices: attrs["index"]
+    DYNAMIC_ASSIGN = "dynamic_assign"   # x[i, …] = v with clear run-time indices
 
     def __str__(self) -> str:
         return self.value
@@ -60,15 +66,21 @@ class OpKind(Enum):
 #: Ops that act on ciphertexts without a bootstrap when every non-encrypted operand is clear.
 LINEAR_OPS = frozenset({
     OpKind.ADD, OpKind.SUBTRACT, OpKind.NEGATIVE, OpKind.MULTIPLY, OpKind.MATMUL, OpKind.SUM,
-    OpKind.CONV, OpKind.RESHAPE, OpKind.TRANSPOSE, OpKind.EXPAND_DIMS, OpKind.SQUEEZE, OpKind.BROADCAST_TO,
-    OpKind.CONCATENATE, OpKind.STACK, OpKind.INDEX,
+    OpKind.CONV, OpKind.RESHAPE, OpKind.TRANSPOSE, OpKind.EXPAND_DIMS, OpKind.SQUEEZE,
+    OpKind.BROADCAST_TO, OpKind.CONCATENATE, OpKind.STACK, OpKind.INDEX, OpKind.ASSIGN,
+    OpKind.DYNAMIC_INDEX, OpKind.DYNAMIC_ASSIGN,
 })
 
 #: Ops that only move data: bounds of the output are those of the input.
 DATA_MOVEMENT_OPS = frozenset({
     OpKind.RESHAPE, OpKind.TRANSPOSE, OpKind.EXPAND_DIMS, OpKind.SQUEEZE, OpKind.BROADCAST_TO,
-    OpKind.CONCATENATE, OpKind.STACK, OpKind.INDEX,
+    OpKind.CONCATENATE, OpKind.STACK, OpKind.INDEX, OpKind.ASSIGN, OpKind.DYNAMIC_INDEX,
+    OpKind.DYNAMIC_ASSIGN,
 })
+
+#: Data-movement ops whose operands after the first ``RUNTIME_INDEX_START`` are clear run-time
+#: indices: they stay clear integers when the moved values are ciphertexts.
+RUNTIME_INDEX_OPERANDS = {OpKind.DYNAMIC_INDEX: 1, OpKind.DYNAMIC_ASSIGN: 2}
 
 #: Elementwise ops whose operands broadcast against each other.
 ELEMENTWISE_OPS = frozenset({
@@ -76,7 +88,8 @@ ELEMENTWISE_OPS = frozenset({
     OpKind.FLOOR_DIVIDE, OpKind.REMAINDER, OpKind.LESS, OpKind.LESS_EQUAL, OpKind.EQUAL,
     OpKind.NOT_EQUAL, OpKind.GREATER, OpKind.GREATER_EQUAL, OpKind.MAXIMUM, OpKind.MINIMUM,
     OpKind.ABSOLUTE, OpKind.CLIP, OpKind.WHERE, OpKind.ROUND_BIT_PATTERN, OpKind.UFUNC,
-    OpKind.ASTYPE, OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE, OpKind.TLU,
+    OpKind.ASTYPE, OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE, OpKind.TLU, OpKind.EXTRACT_BITS,
+    OpKind.TRUNCATE_BIT_PATTERN,
 })
 
 #: Ops that are always a table lookup when their single encrypted operand is encrypted.

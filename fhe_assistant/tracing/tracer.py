@@ -43,6 +43,9 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
     #: so it installs itself here when imported (``fhe_assistant.tracing`` imports it) rather
     #: than being imported from here.
     numpy_api = None
+    #: The module that traces ``x[i] = v`` and run-time indices (:mod:`.assignment`), set
+    #: the same way.
+    assignment_api = None
 
     def __init__(self, context: TraceContext, node_id: int):
         self._context = context
@@ -133,12 +136,12 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
             yield self[i]
 
     def __setitem__(self, index, value):
-        raise TracingError("assigning into a traced array (x[i] = v) is not supported",
-                           user_location(),
-                           hint="build the result with np.concatenate / np.stack / np.where")
+        self.assignment_api.trace_assignment(self, index, value)
 
     # -- methods users call ----------------------------------------------------------------
     def __getitem__(self, index):
+        if self.assignment_api.has_runtime_index(index):
+            return self.assignment_api.trace_dynamic_index(self, index)
         return self.numpy_api.trace_index(self._context, self, index)
 
     def reshape(self, *shape, **kwargs):

@@ -111,7 +111,8 @@ def unsupported_encrypted_ops(graph: Graph) -> list[tuple[Node, str]]:
         if not node.is_encrypted or node.op in (OpKind.INPUT, OpKind.CONSTANT):
             continue
         encrypted = encrypted_operands(graph, node)
-        if node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.CONCATENATE, OpKind.STACK):
+        if node.op in (OpKind.ADD, OpKind.SUBTRACT, OpKind.CONCATENATE, OpKind.STACK,
+                       OpKind.ASSIGN, OpKind.DYNAMIC_ASSIGN):
             continue
         if len(encrypted) >= 2 and node.op not in LOWERABLE_BIVARIATE:
             problems.append((node, f"{node.label} of {len(encrypted)} encrypted values is not "

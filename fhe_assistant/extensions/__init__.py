@@ -1,0 +1,13 @@
+"""Concrete's extensions (``concrete.fhe.extensions``): the FHE-specific functions users call
+inside traced functions.
+
+Each one traces to ops whose clear rule lives in ``interpret/`` and that lower to leveled
+ops or table lookups like any other op.
+"""
+from ..tracing.extensions import LookupTable, univariate
+from .bits import bits
+from .rounding import round_bit_pattern, truncate_bit_pattern
+from .simple import hint, identity, if_then_else, refresh, relu
+
+__all__ = ["LookupTable", "bits", "hint", "identity", "if_then_else", "refresh", "relu",
+           "round_bit_pattern", "truncate_bit_pattern", "univariate"]
