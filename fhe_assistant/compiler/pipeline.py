@@ -28,6 +28,7 @@ from ..transforms.fusion import (
     fusion_problems,
 )
 from ..transforms.lowering import lower_bivariate, unsupported_encrypted_ops
+from ..transforms.packing import pack_bivariate
 
 #: set to 1 to verify every pass of every compilation (the test suite does)
 VERIFY_ENVIRONMENT_VARIABLE = "FHE_ASSISTANT_VERIFY_PASSES"
@@ -108,6 +109,10 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
                        lambda g: fuse_float_subgraphs_mapped(g, strict=False))
     unchained = passes.run("lower bivariate ops", fused, lower_bivariate)
     unchained_bounds = measure_bounds(unchained, inputset)
+    packed = pack_bivariate(unchained, unchained_bounds, maximum_tlu_bit_width)
+    if packed is not None:  # ops of two encrypted values need their operands' bounds
+        unchained = passes.run("pack ops of two encrypted values", unchained, lambda g: packed)
+        unchained_bounds = measure_bounds(unchained, inputset)
     fused_to_unchained = compose(passes.since("lower bivariate ops"))
     fused_bounds = {old: unchained_bounds[new] for old, new in fused_to_unchained.items()
                     if new in unchained_bounds}

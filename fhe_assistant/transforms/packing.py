@@ -1,0 +1,156 @@
+"""Lowering of the remaining ops on two encrypted values, once their bounds are measured.
+
+A table lookup reads one encrypted value, so an elementwise op ``f(x, y)`` of two encrypted
+integers (``x & y``, ``x << y``, ``x // y``, ``fhe.multivariate`` …) is rewritten as Concrete's
+*promoted* strategies do:
+
+| case                                   | becomes                                              |
+|----------------------------------------|------------------------------------------------------|
+| ``bx + by`` ≤ the lookup limit          | ``g((x − x_min)·2^by + (y − y_min))``: one lookup    |
+| ``&``, ``|``, ``^`` of wider unsigned    | per chunk of c bits: ``xk``, ``yk`` (one lookup each), |
+|                                        | ``hk(xk·2^c + yk)`` (one lookup), summed (chunked)    |
+
+``bx``, ``by`` are the bit widths of the operands' measured ranges (``x − x_min``). Values
+outside the inputset's range are outside the tables, as in Concrete.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.bounds import Bounds
+from ..core.dtypes import UNMEASURED_INTEGER
+from ..core.values import ValueSpec
+from ..interpret.rules import RULES
+from ..ir.graph import Graph
+from ..ir.node import Node
+from ..ir.ops import ELEMENTWISE_OPS, LINEAR_OPS, OpKind
+from .rewrite import GraphCopier
+
+_BITWISE = {np.bitwise_and, np.bitwise_or, np.bitwise_xor}
+
+
+def _range_width(bounds: Bounds) -> int:
+    return max(1, int(int(bounds.max) - int(bounds.min)).bit_length())
+
+
+def packable_nodes(graph: Graph) -> list[Node]:
+    """Elementwise, non-linear integer nodes with exactly two encrypted operands."""
+    found = []
+    for node in graph.nodes:
+        if node.op not in ELEMENTWISE_OPS or node.op in LINEAR_OPS or node.spec.is_float:
+            continue
+        encrypted = [o for o in node.operands if graph[o].is_encrypted]
+        if len(encrypted) == 2 and len(node.operands) == 2 \
+                and all(graph[o].spec.is_integer for o in node.operands):
+            found.append(node)
+    return found
+
+
+class _Packer:
+    def __init__(self, copier: GraphCopier, node: Node):
+        self.graph, self.node = copier.target, node
+        self.location = node.location
+
+    def _spec(self, shape) -> ValueSpec:
+        return ValueSpec(UNMEASURED_INTEGER, tuple(shape), True)
+
+    def constant(self, value: int) -> int:
+        array = np.asarray(value, dtype=np.int64)
+        return self.graph.add(OpKind.CONSTANT, [], ValueSpec(UNMEASURED_INTEGER, (), False),
+                              {"value": array}, self.location).id
+
+    def binary(self, op: OpKind, a: int, b: int) -> int:
+        shape = np.broadcast_shapes(self.graph[a].spec.shape, self.graph[b].spec.shape)
+        encrypted = self.graph[a].is_encrypted or self.graph[b].is_encrypted
+        return self.graph.add(op, [a, b], ValueSpec(UNMEASURED_INTEGER, shape, encrypted), {},
+                              self.location).id
+
+    def lookup(self, a: int, function, name: str) -> int:
+        function.__name__ = name
+        return self.graph.add(OpKind.UNIVARIATE, [a], self._spec(self.graph[a].spec.shape),
+                              {"function": function}, self.location).id
+
+    def shifted(self, a: int, low: int, scale: int) -> int:
+        if low:
+            a = self.binary(OpKind.SUBTRACT, a, self.constant(low))
+        if scale != 1:
+            a = self.binary(OpKind.MULTIPLY, a, self.constant(scale))
+        return a
+
+    def broadcast(self, a: int) -> int:
+        shape = tuple(self.node.spec.shape)
+        if tuple(self.graph[a].spec.shape) == shape:
+            return a
+        return self.graph.add(OpKind.BROADCAST_TO, [a], self._spec(shape), {"shape": shape},
+                              self.location).id
+
+
+def _evaluate(node: Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The node's own clear rule on two batched operand values."""
+    with np.errstate(all="ignore"):
+        return np.asarray(RULES[node.op](node, [x, y]))
+
+
+def _promoted(packer: _Packer, x: int, y: int, bx: Bounds, by: Bounds) -> int:
+    node = packer.node
+    width_y = _range_width(by)
+    x_low, y_low, mask = int(bx.min), int(by.min), (1 << width_y) - 1
+
+    def packed_function(p):
+        p = np.asarray(p, dtype=np.int64)
+        return _evaluate(node, (p >> width_y) + x_low, (p & mask) + y_low)
+
+    packed = packer.binary(OpKind.ADD, packer.shifted(x, x_low, 1 << width_y),
+                           packer.shifted(y, y_low, 1))
+    return packer.lookup(packed, packed_function, f"{node.label}_packed")
+
+
+def _chunked_bitwise(packer: _Packer, x: int, y: int, width: int, chunk: int) -> int:
+    ufunc = packer.node.attrs["ufunc"]
+    mask = (1 << chunk) - 1
+    total = None
+    for start in range(0, width, chunk):
+        def take(v, start=start):
+            return (np.asarray(v, dtype=np.int64) >> start) & mask
+
+        def combine(p, start=start):
+            p = np.asarray(p, dtype=np.int64)
+            return ufunc(p >> chunk, p & mask).astype(np.int64) << start
+
+        xk = packer.lookup(x, take, f"bits_{start}_{start + chunk}")
+        yk = packer.lookup(y, take, f"bits_{start}_{start + chunk}")
+        packed = packer.binary(OpKind.ADD, packer.shifted(xk, 0, 1 << chunk), yk)
+        part = packer.lookup(packed, combine, f"{ufunc.__name__}_chunk")
+        total = part if total is None else packer.binary(OpKind.ADD, total, part)
+    return total
+
+
+def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: int
+                   ) -> tuple[Graph, dict[int, int]] | None:
+    """Rewrite packable nodes; None when there is nothing to rewrite.
+
+    Nodes whose operands are too wide for one lookup (and are not chunkable bitwise ops) are
+    kept: the compatibility check reports them.
+    """
+    nodes = {n.id for n in packable_nodes(graph)}
+    if not nodes:
+        return None
+    copier = GraphCopier(graph)
+    for node in graph.nodes:
+        if node.id not in nodes or any(o not in bounds for o in node.operands):
+            copier.copy(node)
+            continue
+        (x, y), (bx, by) = node.operands, [bounds[o] for o in node.operands]
+        packer = _Packer(copier, node)
+        mx, my = copier.mapping[x], copier.mapping[y]
+        ufunc = node.attrs.get("ufunc") if node.op is OpKind.UFUNC else None
+        if _range_width(bx) + _range_width(by) <= maximum_bit_width:
+            result = _promoted(packer, mx, my, bx, by)
+        elif ufunc in _BITWISE and bx.min >= 0 and by.min >= 0 and maximum_bit_width >= 2:
+            width = max(int(bx.max).bit_length(), int(by.max).bit_length(), 1)
+            result = _chunked_bitwise(packer, mx, my, width, maximum_bit_width // 2)
+        else:
+            copier.copy(node)
+            continue
+        copier.mapping[node.id] = packer.broadcast(result)
+    return copier.finish(), dict(copier.mapping)
