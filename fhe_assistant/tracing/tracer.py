@@ -177,7 +177,8 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
         return np.squeeze(self, axis=axis)
 
     def copy(self):
-        return self
+        """A new tracer of the same value (so that ``y = x.copy(); y[0] = v`` leaves ``x``)."""
+        return Tracer(self._context, self._node_id)
 
     def round(self, decimals=0):
         return np.round(self, decimals)

@@ -1,0 +1,140 @@
+"""Concrete's extensions against numpy (clear rules, trace and compile + simulate)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fhe_assistant as fhe
+from fhe_assistant.interpret.extension_rules import extract_bits, truncate_bits
+
+from ..support import check_against_numpy, clr, enc
+
+
+def _reference_bits(value: int, index) -> int:
+    """Bits from Python's int: the specification of fhe.bits, one value at a time."""
+    if isinstance(index, int):
+        return (value >> index) & 1
+    start, step = index.start or 0, index.step or 1
+    stop = index.stop if index.stop is not None else (63 if step > 0 else -1)
+    return sum(((value >> bit) & 1) << k for k, bit in enumerate(range(start, stop, step)))
+
+
+BIT_INDICES = [0, 1, 3, 7, 30, slice(1, 3), slice(None, 3), slice(1, 6, 2), slice(3, 1, -1),
+               slice(2, None, -1), slice(30, 32)]
+
+
+@pytest.mark.parametrize("index", BIT_INDICES, ids=str)
+def test_extract_bits_rule_matches_python_ints(index):
+    values = np.arange(-64, 256)
+    expected = [_reference_bits(int(v), index) for v in values]
+    np.testing.assert_array_equal(extract_bits(values, index), expected)
+
+
+def test_extract_bits_refuses_open_slices_of_negative_values():
+    with pytest.raises(ValueError, match="stop is None"):
+        extract_bits(np.array([-3]), slice(1, None))
+
+
+@pytest.mark.parametrize("lsbs", [0, 1, 2, 3])
+def test_truncate_rule_is_floor_to_a_multiple(lsbs):
+    values = np.arange(-40, 40)
+    np.testing.assert_array_equal(truncate_bits(values, lsbs),
+                                  np.floor(values / 2 ** lsbs).astype(np.int64) * 2 ** lsbs)
+
+
+@pytest.mark.parametrize("index", [2, slice(0, 2), slice(1, 4), slice(2, 0, -1)], ids=str)
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_bits_of_encrypted_values(index, shape):
+    check_against_numpy(lambda x: fhe.bits(x)[index], [enc(shape, 0, 15)])
+
+
+@pytest.mark.parametrize("lsbs", [1, 2])
+@pytest.mark.parametrize("low", [0, -8])
+def test_truncate_bit_pattern_encrypted(lsbs, low):
+    check_against_numpy(lambda x: fhe.truncate_bit_pattern(x, lsbs) + 1, [enc((2,), low, 7)])
+
+
+@pytest.mark.parametrize("low", [0, -8])
+def test_relu_refresh_identity_hint(low):
+    check_against_numpy(lambda x: fhe.relu(fhe.refresh(fhe.identity(fhe.hint(x, bit_width=5)))),
+                        [enc((3,), low, 7)])
+
+
+def test_if_then_else_is_numpy_where():
+    check_against_numpy(lambda c, x, y: fhe.if_then_else(c, x, y),
+                        [enc((2,), 0, 1), enc((2,), 0, 7), enc((2,), -3, 3)])
+
+
+@pytest.mark.parametrize("name,function", [
+    ("and", lambda x, y: x & y), ("or", lambda x, y: x | y), ("xor", lambda x, y: x ^ y),
+    ("lshift", lambda x, y: x << y), ("rshift", lambda x, y: x >> y),
+    ("floordiv", lambda x, y: x // (y + 1)), ("pow", lambda x, y: x ** y),
+])
+@pytest.mark.parametrize("x_shape,y_shape", [((), ()), ((2,), ()), ((3, 2), (2,))])
+def test_two_encrypted_operands_packed(name, function, x_shape, y_shape):
+    check_against_numpy(function, [enc(x_shape, 0, 7), enc(y_shape, 0, 3)])
+
+
+@pytest.mark.parametrize("name,function", [
+    ("and", lambda x, y: x & y), ("or", lambda x, y: x | y), ("xor", lambda x, y: x ^ y)])
+def test_wide_bitwise_ops_by_chunks(name, function):
+    circuit, _ = check_against_numpy(function, [enc((2,), 0, 63), enc((2,), 0, 31)])
+    assert circuit.analysis.plan.max_lookup_precision <= 8
+
+
+def test_too_wide_operands_are_reported():
+    compiler = fhe.compiler({"x": "encrypted", "y": "encrypted"})(lambda x, y: x << y)
+    with pytest.raises(fhe.CompilationError):
+        compiler.compile([(x, y) for x in (0, 255) for y in (0, 7)])
+
+
+@pytest.mark.parametrize("function,params", [
+    (lambda x: _assigned(x, 1, 5), [enc((4,), 0, 7)]),
+    (lambda x, v: _assigned(x, slice(1, 3), v), [enc((4,), 0, 7), enc((), -2, 3)]),
+    (lambda x, v: _assigned(x, (0, slice(None)), v), [enc((2, 3), 0, 7), clr((3,), 0, 9)]),
+    (lambda x, v: _assigned(x, 1, v), [clr((3,), 0, 7), enc((), 0, 3)]),
+])
+def test_static_assignment(function, params):
+    check_against_numpy(function, params)
+
+
+def _assigned(x, index, value):
+    x = x.copy()
+    x[index] = value
+    return x
+
+
+@pytest.mark.parametrize("function,params", [
+    (lambda x, i: x[i], [enc((5,), 0, 7), clr((), -5, 4)]),
+    (lambda x, i: x[i, 1:], [enc((3, 4), 0, 7), clr((), 0, 2)]),
+    (lambda x, i, j: x[i, ..., j], [enc((3, 2, 4), 0, 7), clr((), -3, 2), clr((), 0, 3)]),
+    (lambda x, i, v: _assigned(x, i, v), [enc((5,), 0, 7), clr((), -5, 4), enc((), 0, 9)]),
+    (lambda x, i: _assigned(x, (i, 0), 3), [enc((3, 2), 0, 7), clr((), 0, 2)]),
+])
+def test_run_time_indices(function, params):
+    check_against_numpy(function, params)
+
+
+def test_encrypted_index_is_refused():
+    compiler = fhe.compiler({"x": "encrypted", "i": "encrypted"})(lambda x, i: x[i])
+    with pytest.raises(fhe.TracingError, match="encrypted value"):
+        compiler.compile([(np.arange(3), 1)])
+
+
+@pytest.mark.parametrize("index,message", [
+    (slice(1.5, 3), "non integer start"), (slice(-2, 3), "negative start"),
+    (slice(1, 3, 0), "zero step"), (slice(None, None, -1), "without providing the start"),
+    (-1, "from the back"), (2.5, "not an integer or a slice"),
+])
+def test_bad_bit_indices(index, message):
+    with pytest.raises(ValueError, match=message):
+        fhe.bits(100)[index]
+
+
+def test_bad_inputs_of_extensions():
+    with pytest.raises(ValueError, match="not an integer"):
+        fhe.bits(3.2)[0]
+    with pytest.raises(TypeError):
+        fhe.truncate_bit_pattern(2.5, 1)
+    with pytest.raises(ValueError):
+        fhe.hint(3, bit_width=0)
