@@ -125,18 +125,45 @@ def _chunked_bitwise(packer: _Packer, x: int, y: int, width: int, chunk: int) ->
     return total
 
 
+def _is_clear_constant_at_most_zero(graph: Graph, node_id: int) -> bool:
+    node = graph[node_id]
+    return node.op is OpKind.CONSTANT and bool(np.all(np.asarray(node.attrs["value"]) <= 0))
+
+
+def nonnegative_relus(graph: Graph, bounds: dict[int, Bounds]) -> set[int]:
+    """``maximum(x, c)`` with ``c <= 0`` on an encrypted ``x`` measured non-negative: ``x``.
+
+    (Concrete's ``relu`` of an unsigned value is the value: no lookup, at any width.)
+    """
+    found = set()
+    for node in graph.nodes:
+        if node.op is not OpKind.MAXIMUM or not node.is_encrypted or len(node.operands) != 2:
+            continue
+        x, c = node.operands if graph[node.operands[0]].is_encrypted else node.operands[::-1]
+        if graph[x].is_encrypted and _is_clear_constant_at_most_zero(graph, c) \
+                and x in bounds and bounds[x].min >= 0:
+            found.add(node.id)
+    return found
+
+
 def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: int
                    ) -> tuple[Graph, dict[int, int]] | None:
-    """Rewrite packable nodes; None when there is nothing to rewrite.
+    """Rewrite packable nodes (and drop relus of non-negative values); None when there is
+    nothing to rewrite.
 
     Nodes whose operands are too wide for one lookup (and are not chunkable bitwise ops) are
     kept: the compatibility check reports them.
     """
     nodes = {n.id for n in packable_nodes(graph)}
-    if not nodes:
+    relus = nonnegative_relus(graph, bounds)
+    if not nodes and not relus:
         return None
     copier = GraphCopier(graph)
     for node in graph.nodes:
+        if node.id in relus:
+            x = next(o for o in node.operands if graph[o].is_encrypted)
+            copier.mapping[node.id] = _Packer(copier, node).broadcast(copier.mapping[x])
+            continue
         if node.id not in nodes or any(o not in bounds for o in node.operands):
             copier.copy(node)
             continue

@@ -138,3 +138,8 @@ def test_bad_inputs_of_extensions():
         fhe.truncate_bit_pattern(2.5, 1)
     with pytest.raises(ValueError):
         fhe.hint(3, bit_width=0)
+
+
+def test_relu_of_a_non_negative_value_needs_no_lookup():
+    circuit, _ = check_against_numpy(lambda x: fhe.relu(x) + 100, [enc((2,), 0, 2 ** 12 - 1)])
+    assert not circuit.analysis.plan.lookups
