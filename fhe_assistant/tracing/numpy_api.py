@@ -268,6 +268,15 @@ _FUNCTION_HINTS = {
 }
 
 
+def _register_reductions() -> None:
+    from .reductions import REDUCTION_FUNCTIONS
+
+    FUNCTIONS.update(REDUCTION_FUNCTIONS)
+
+
+_register_reductions()
+
+
 def trace_function(context: TraceContext, func, args, kwargs):
     handler = FUNCTIONS.get(func)
     if handler is None:

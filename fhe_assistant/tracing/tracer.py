@@ -167,6 +167,12 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
     def sum(self, axis=None, keepdims=False, **kwargs):
         return np.sum(self, axis=axis, keepdims=keepdims, **kwargs)
 
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
     def dot(self, other):
         return np.dot(self, other)
 

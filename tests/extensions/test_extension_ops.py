@@ -143,3 +143,15 @@ def test_bad_inputs_of_extensions():
 def test_relu_of_a_non_negative_value_needs_no_lookup():
     circuit, _ = check_against_numpy(lambda x: fhe.relu(x) + 100, [enc((2,), 0, 2 ** 12 - 1)])
     assert not circuit.analysis.plan.lookups
+
+
+@pytest.mark.parametrize("reduce", [np.max, np.min], ids=["max", "min"])
+@pytest.mark.parametrize("shape,axis,keepdims", [
+    ((5,), None, False), ((3, 4), 0, False), ((3, 4), 1, True), ((2, 3, 2), (0, 2), False),
+    ((2, 3), -1, False), ((), None, False)])
+def test_min_max_reductions(reduce, shape, axis, keepdims):
+    check_against_numpy(lambda x: reduce(x, axis=axis, keepdims=keepdims), [enc(shape, -4, 3)])
+
+
+def test_min_max_methods():
+    check_against_numpy(lambda x: x.max(axis=0) - x.min(), [enc((3, 2), 0, 7)])
