@@ -93,3 +93,12 @@ class TraceContext:
             return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
         except ValueError:
             return max(shapes, key=len)
+
+
+#: The contexts of the traces under way, innermost last (``fhe.zeros`` needs the current one).
+ACTIVE_CONTEXTS: list[TraceContext] = []
+
+
+def current_context() -> TraceContext | None:
+    """The trace under way, or None outside tracing."""
+    return ACTIVE_CONTEXTS[-1] if ACTIVE_CONTEXTS else None

@@ -10,7 +10,7 @@ from ..core.errors import InputError, TracingError
 from ..core.location import SourceLocation, notebook_cell
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
-from .context import TraceContext, spec_of_array
+from .context import ACTIVE_CONTEXTS, TraceContext, spec_of_array
 from .tracer import Tracer, as_operand
 
 ENCRYPTION_STATUSES = ("encrypted", "clear")
@@ -68,7 +68,11 @@ def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.
         spec = spec_of_array(np.asarray(sample), statuses[name] == "encrypted")
         node = context.add_node(OpKind.INPUT, [], {"name": name, "index": index}, location, spec)
         arguments.append(Tracer(context, node.id))
-    result = function(*arguments)
+    ACTIVE_CONTEXTS.append(context)
+    try:
+        result = function(*arguments)
+    finally:
+        ACTIVE_CONTEXTS.remove(context)
     results = result if isinstance(result, tuple) else (result,)
     graph = context.graph
     for value in results:

@@ -155,3 +155,24 @@ def test_min_max_reductions(reduce, shape, axis, keepdims):
 
 def test_min_max_methods():
     check_against_numpy(lambda x: x.max(axis=0) - x.min(), [enc((3, 2), 0, 7)])
+
+
+def _constants_program(x, y):
+    z = fhe.zeros((3,))
+    z[0] = x
+    z[2] = x + y
+    return z + fhe.ones(3) + fhe.array([x, y, 1]) + fhe.zero() + fhe.one() \
+        + fhe.zeros_like(z) + fhe.ones_like(x)
+
+
+def test_encrypted_constants_and_array():
+    check_against_numpy(_constants_program, [enc((), 0, 3), clr((), 0, 3)])
+
+
+def test_constants_outside_tracing_are_numpy_values():
+    assert fhe.zero() == 0 and fhe.one() == 1
+    np.testing.assert_array_equal(fhe.zeros((2, 2)), np.zeros((2, 2)))
+    np.testing.assert_array_equal(fhe.array([1, 2]), np.array([1, 2]))
+    with pytest.raises(ValueError):
+        compiler = fhe.compiler({"x": "encrypted"})(lambda x: fhe.array([x, [x, x]]))
+        compiler.compile(range(3))
