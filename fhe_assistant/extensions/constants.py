@@ -19,7 +19,7 @@ def _encrypted_constant(value: np.ndarray):
     context = current_context()
     if context is None:
         return value if value.ndim else value.item()
-    node = context.add_node(OpKind.CONSTANT, [], {"value": value},
+    node = context.add_node(OpKind.CONSTANT, [], {"value": value, "trivial": True},
                             spec=ValueSpec(UNMEASURED_INTEGER, value.shape, True))
     return wrap(context, node)
 

@@ -24,7 +24,7 @@ from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, LINEAR_OPS, OpKind
-from .rewrite import GraphCopier
+from ..ir.rewrite import GraphCopier
 
 _BITWISE = {np.bitwise_and, np.bitwise_or, np.bitwise_xor}
 
