@@ -75,7 +75,11 @@ def _assign(node, args):
 
 def resolve_index(index: tuple, runtime: list) -> tuple:
     """Replace the run-time positions (``RuntimeIndex(k)``) by the k-th clear index value."""
-    return tuple(int(runtime[e.position]) if isinstance(e, RuntimeIndex) else e for e in index)
+    def value(e):
+        array = np.asarray(runtime[e.position], dtype=np.int64)
+        return int(array) if array.ndim == 0 else array
+
+    return tuple(value(e) if isinstance(e, RuntimeIndex) else e for e in index)
 
 
 class RuntimeIndex:
@@ -98,9 +102,9 @@ class RuntimeIndex:
 
 def _runtime_values(node, indices: list[np.ndarray]) -> list[np.ndarray]:
     for value in indices:
-        if value.shape[1:] != ():
-            raise EvaluationError(f"%{node.id} = {node.op.value}: run-time indices are scalars, "
-                                  f"got shape {value.shape[1:]}")
+        if value.dtype.kind not in "iu":
+            raise EvaluationError(f"%{node.id} = {node.op.value}: run-time indices are "
+                                  f"integers, got {value.dtype}")
     return indices
 
 

@@ -201,7 +201,12 @@ def _lookup_table(node, args):
 def _univariate(node, args):
     function = node.attrs["function"]
     with np.errstate(all="ignore"):
-        result = np.asarray(function(args[0]))
+        try:
+            result = np.asarray(function(args[0]))
+        except ValueError as error:  # `v if v > 0 else 0`: a function of one scalar
+            if "truth value" not in str(error):
+                raise
+            result = np.asarray(np.vectorize(function)(args[0]))
     result = _as_int(np.broadcast_to(result, args[0].shape)) if result.shape != args[0].shape \
         else _as_int(result)
     _guard_integer_function(node, function, [args[0]], result)

@@ -26,8 +26,8 @@ def _split_runtime(tracer: Tracer, index, location) -> tuple[tuple, list[int]]:
                 raise TracingError("indexing with an encrypted value is not supported",
                                    location, hint="use a clear index, or a LookupTable over "
                                                   "the values")
-            if item.shape != () or item.node.spec.is_float:
-                raise TracingError(f"a run-time index must be a clear integer scalar, got "
+            if item.node.spec.is_float:
+                raise TracingError(f"a run-time index must be a clear integer, got "
                                    f"{item.node.spec}", location)
             runtime_positions.append(position)
             operands.append(item._node_id)

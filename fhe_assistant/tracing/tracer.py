@@ -186,6 +186,12 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
         """A new tracer of the same value (so that ``y = x.copy(); y[0] = v`` leaves ``x``)."""
         return Tracer(self._context, self._node_id)
 
+    def __round__(self, ndigits=None):
+        """Python's ``round``: to the nearest integer (an integer value) without ``ndigits``."""
+        if ndigits is None:
+            return np.round(self).astype(np.int64)
+        return np.round(self, ndigits)
+
     def round(self, decimals=0):
         return np.round(self, decimals)
 

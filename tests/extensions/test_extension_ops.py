@@ -176,3 +176,16 @@ def test_constants_outside_tracing_are_numpy_values():
     with pytest.raises(ValueError):
         compiler = fhe.compiler({"x": "encrypted"})(lambda x: fhe.array([x, [x, x]]))
         compiler.compile(range(3))
+
+
+@pytest.mark.parametrize("function,params", [
+    (lambda x, i: x[i, 1], [enc((3, 4), 0, 7), clr((2, 2), -3, 2)]),
+    (lambda x, i: _assigned(x, i, 5), [enc((5,), 0, 7), clr((2,), -5, 4)]),
+])
+def test_run_time_index_tensors(function, params):
+    check_against_numpy(function, params)
+
+
+def test_python_round_and_scalar_univariate_functions():
+    check_against_numpy(lambda x: round(np.sqrt(x)) + fhe.univariate(lambda v: v if v > 2 else 0)(x),
+                        [enc((), 0, 7)])
