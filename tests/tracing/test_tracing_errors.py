@@ -209,12 +209,12 @@ def test_shape_and_argument_mistakes(expression, part):
     assert raised.value.hint
 
 
-def test_assigning_into_a_traced_array():
+def test_assigning_out_of_bounds_into_a_traced_array():
     def f(x):
-        x[0] = 1
+        x[7] = 1
         return x
 
-    _expect(f, "x[0] = 1", "assigning", hint_parts=("np.where",))
+    _expect(f, "x[7] = 1", "out of bounds", hint_parts=("indices",))
 
 
 def test_mixing_traced_values_into_a_list_constant():
