@@ -64,6 +64,15 @@ class _Builder:
         return self.graph.add(op, [a], self._spec(np.shape(shape), self.graph[a].is_encrypted),
                               attrs, self.location).id
 
+    def select(self, condition, value):
+        """``where(condition, value, 0)``."""
+        zero = self.graph.add(OpKind.CONSTANT, [], ValueSpec(TRACE_INTEGER, (), False),
+                              {"value": np.asarray(0, dtype=np.int64)}, self.location).id
+        shape = np.broadcast_shapes(self.graph[condition].spec.shape,
+                                    self.graph[value].spec.shape)
+        return self.graph.add(OpKind.WHERE, [condition, value, zero], self._spec(shape), {},
+                              self.location).id
+
     def multiply_encrypted(self, a, b):
         total = self.binary(OpKind.ADD, a, b)
         difference = self.binary(OpKind.SUBTRACT, a, b)
@@ -147,7 +156,9 @@ def lower_bivariate(graph: Graph) -> tuple[Graph, dict[int, int]]:
             condition, x, y = operands
             difference = builder.binary(OpKind.SUBTRACT, x, y)
             if graph[node.operands[0]].is_encrypted:
-                selected = builder.multiply_encrypted(condition, difference) \
+                # where(c, d, 0) of two encrypted values: packed into one lookup once bounds
+                # are known (transforms/packing.py)
+                selected = builder.select(condition, difference) \
                     if copier.target[difference].is_encrypted else \
                     builder.binary(OpKind.MULTIPLY, condition, difference)
             else:

@@ -9,6 +9,10 @@ integers (``x & y``, ``x << y``, ``x // y``, ``fhe.multivariate`` …) is rewrit
 | ``bx + by`` ≤ the lookup limit          | ``g((x − x_min)·2^by + (y − y_min))``: one lookup    |
 | ``&``, ``|``, ``^`` of wider unsigned    | per chunk of c bits: ``xk``, ``yk`` (one lookup each), |
 |                                        | ``hk(xk·2^c + yk)`` (one lookup), summed (chunked)    |
+| ``where(c, d, 0)`` too wide to pack     | ``(c != 0)·d`` by the square trick (two lookups)      |
+
+Other operands of the node must be constants (``where(c, d, 0)`` from the lowering of
+``np.where`` with an encrypted condition is one).
 
 ``bx``, ``by`` are the bit widths of the operands' measured ranges (``x − x_min``). Values
 outside the inputset's range are outside the tables, as in Concrete.
@@ -20,11 +24,13 @@ import numpy as np
 from ..core.bounds import Bounds
 from ..core.dtypes import UNMEASURED_INTEGER
 from ..core.values import ValueSpec
+from ..interpret.interpreter import constant_value
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import ELEMENTWISE_OPS, LINEAR_OPS, OpKind
 from ..ir.rewrite import GraphCopier
+from .lowering import _Builder as Builder
 
 _BITWISE = {np.bitwise_and, np.bitwise_or, np.bitwise_xor}
 
@@ -40,7 +46,9 @@ def packable_nodes(graph: Graph) -> list[Node]:
         if node.op not in ELEMENTWISE_OPS or node.op in LINEAR_OPS or node.spec.is_float:
             continue
         encrypted = [o for o in node.operands if graph[o].is_encrypted]
-        if len(encrypted) == 2 and len(node.operands) == 2 \
+        others_constant = all(graph[o].is_encrypted or graph[o].op is OpKind.CONSTANT
+                              for o in node.operands)
+        if len(encrypted) == 2 and others_constant \
                 and all(graph[o].spec.is_integer for o in node.operands):
             found.append(node)
     return found
@@ -85,20 +93,30 @@ class _Packer:
                               self.location).id
 
 
-def _evaluate(node: Node, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The node's own clear rule on two batched operand values."""
-    with np.errstate(all="ignore"):
-        return np.asarray(RULES[node.op](node, [x, y]))
+def _evaluator(graph: Graph, node: Node):
+    """The node's own clear rule as a function of its two encrypted operands' values (its
+    other operands are constants)."""
+    positions = [i for i, o in enumerate(node.operands) if graph[o].is_encrypted]
+    constants = [None if graph[o].is_encrypted else constant_value(graph[o])
+                 for o in node.operands]
+
+    def evaluate(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        operands = list(constants)
+        operands[positions[0]], operands[positions[1]] = x, y
+        with np.errstate(all="ignore"):
+            return np.asarray(RULES[node.op](node, operands))
+
+    return evaluate
 
 
-def _promoted(packer: _Packer, x: int, y: int, bx: Bounds, by: Bounds) -> int:
+def _promoted(packer: _Packer, x: int, y: int, bx: Bounds, by: Bounds, evaluate) -> int:
     node = packer.node
     width_y = _range_width(by)
     x_low, y_low, mask = int(bx.min), int(by.min), (1 << width_y) - 1
 
     def packed_function(p):
         p = np.asarray(p, dtype=np.int64)
-        return _evaluate(node, (p >> width_y) + x_low, (p & mask) + y_low)
+        return evaluate((p >> width_y) + x_low, (p & mask) + y_low)
 
     packed = packer.binary(OpKind.ADD, packer.shifted(x, x_low, 1 << width_y),
                            packer.shifted(y, y_low, 1))
@@ -154,7 +172,8 @@ def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: i
     Nodes whose operands are too wide for one lookup (and are not chunkable bitwise ops) are
     kept: the compatibility check reports them.
     """
-    nodes = {n.id for n in packable_nodes(graph)}
+    nodes = {n.id for n in packable_nodes(graph) if all(o in bounds for o in n.operands
+                                                         if graph[o].is_encrypted)}
     relus = nonnegative_relus(graph, bounds)
     if not nodes and not relus:
         return None
@@ -164,18 +183,22 @@ def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: i
             x = next(o for o in node.operands if graph[o].is_encrypted)
             copier.mapping[node.id] = _Packer(copier, node).broadcast(copier.mapping[x])
             continue
-        if node.id not in nodes or any(o not in bounds for o in node.operands):
+        if node.id not in nodes:
             copier.copy(node)
             continue
-        (x, y), (bx, by) = node.operands, [bounds[o] for o in node.operands]
+        x, y = [o for o in node.operands if graph[o].is_encrypted]
+        bx, by = bounds[x], bounds[y]
         packer = _Packer(copier, node)
         mx, my = copier.mapping[x], copier.mapping[y]
         ufunc = node.attrs.get("ufunc") if node.op is OpKind.UFUNC else None
         if _range_width(bx) + _range_width(by) <= maximum_bit_width:
-            result = _promoted(packer, mx, my, bx, by)
+            result = _promoted(packer, mx, my, bx, by, _evaluator(graph, node))
         elif ufunc in _BITWISE and bx.min >= 0 and by.min >= 0 and maximum_bit_width >= 2:
             width = max(int(bx.max).bit_length(), int(by.max).bit_length(), 1)
             result = _chunked_bitwise(packer, mx, my, width, maximum_bit_width // 2)
+        elif node.op is OpKind.WHERE and node.operands[0] == x:  # c * d with the square trick
+            condition = packer.binary(OpKind.NOT_EQUAL, mx, packer.constant(0))
+            result = Builder(copier, node.location).multiply_encrypted(condition, my)
         else:
             copier.copy(node)
             continue

@@ -189,3 +189,13 @@ def test_run_time_index_tensors(function, params):
 def test_python_round_and_scalar_univariate_functions():
     check_against_numpy(lambda x: round(np.sqrt(x)) + fhe.univariate(lambda v: v if v > 2 else 0)(x),
                         [enc((), 0, 7)])
+
+
+@pytest.mark.parametrize("function,params", [
+    (lambda c, x: np.where(c, x, 3), [enc((2,), 0, 1), enc((2,), -4, 3)]),
+    (lambda c, x, y: fhe.if_then_else(c > 2, x, y), [enc((3,), 0, 5), enc((), 0, 7),
+                                                      enc((3,), -2, 2)]),
+    (lambda c, x: np.where(c, x, 0), [enc((), 0, 3), enc((2,), 0, 100)]),
+])
+def test_where_with_an_encrypted_condition(function, params):
+    check_against_numpy(function, params)
