@@ -58,6 +58,10 @@ class FHEProgram:
         outputs = simulate_exact(self.analysis.lowered, self.analysis.lowered_bounds, inputs)
         return self._unbatch(outputs, batched)
 
+    def __call__(self, *args):
+        """Evaluate the traced graph on clear values (Concrete's ``Graph.__call__``)."""
+        return self.simulate(*args)
+
     def check(self) -> None:
         """Raise one error listing every node that prevents compilation."""
         report = self.analysis.compatibility

@@ -199,3 +199,41 @@ def test_python_round_and_scalar_univariate_functions():
 ])
 def test_where_with_an_encrypted_condition(function, params):
     check_against_numpy(function, params)
+
+
+MAXPOOL_CASES = [
+    ((1, 1, 6), {"kernel_shape": (3,)}), ((1, 2, 7), {"kernel_shape": (3,), "strides": (2,)}),
+    ((2, 1, 4, 5), {"kernel_shape": (2, 2)}),
+    ((1, 2, 5, 6), {"kernel_shape": (3, 2), "strides": (2, 1), "dilations": (1, 2)}),
+    ((1, 1, 5, 5), {"kernel_shape": (3, 3), "pads": (1, 1, 1, 1)}),
+    ((1, 1, 3, 4, 4), {"kernel_shape": (2, 2, 2), "strides": (1, 2, 2)}),
+]
+
+
+def _torch_maxpool(x, kernel_shape, strides=None, pads=None, dilations=None):
+    torch = pytest.importorskip("torch")
+    dims = len(kernel_shape)
+    pool = {1: torch.nn.functional.max_pool1d, 2: torch.nn.functional.max_pool2d,
+            3: torch.nn.functional.max_pool3d}[dims]
+    result = pool(torch.from_numpy(np.asarray(x, dtype=np.float64)), kernel_shape,
+                  strides or (1,) * dims, (pads or (0,) * 2 * dims)[:dims], dilations or (1,) * dims)
+    return result.numpy().astype(np.int64)
+
+
+@pytest.mark.parametrize("shape,options", MAXPOOL_CASES, ids=str)
+def test_maxpool_against_torch(shape, options):
+    x = np.random.default_rng(1).integers(-8, 8, shape)
+    np.testing.assert_array_equal(fhe.maxpool(x, **options), _torch_maxpool(x, **options))
+    check_against_numpy(lambda v: fhe.maxpool(v, **options), [enc(shape, -4, 3)], n_inputset=16)
+
+
+@pytest.mark.parametrize("shape,options,error", [
+    ((3, 3), {"kernel_shape": ()}, ValueError), ((1, 1, 4, 4), {"kernel_shape": "2"}, TypeError),
+    ((1, 1, 4, 4), {"kernel_shape": (2,)}, ValueError),
+    ((1, 1, 4, 4), {"kernel_shape": (2, 2), "pads": (1, 0, 0, 1)}, NotImplementedError),
+    ((1, 1, 4, 4), {"kernel_shape": (2, 2), "ceil_mode": 1}, NotImplementedError),
+    ((1, 1, 4, 4), {"kernel_shape": (2, 2), "auto_pad": "YES"}, ValueError),
+])
+def test_maxpool_bad_arguments(shape, options, error):
+    with pytest.raises(error):
+        fhe.maxpool(np.zeros(shape, dtype=np.int64), **options)
