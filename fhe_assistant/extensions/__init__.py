@@ -7,10 +7,11 @@ ops or table lookups like any other op.
 from ..tracing.extensions import LookupTable, univariate
 from .bits import bits
 from .constants import array, one, ones, ones_like, zero, zeros, zeros_like
+from .multivariate import multivariate
 from .pooling import maxpool
 from .rounding import round_bit_pattern, truncate_bit_pattern
 from .simple import hint, identity, if_then_else, refresh, relu
 
 __all__ = ["LookupTable", "array", "bits", "one", "ones", "ones_like", "zero", "zeros",
-           "zeros_like", "hint", "identity", "maxpool", "if_then_else", "refresh", "relu",
+           "zeros_like", "hint", "identity", "maxpool", "multivariate", "if_then_else", "refresh", "relu",
            "round_bit_pattern", "truncate_bit_pattern", "univariate"]

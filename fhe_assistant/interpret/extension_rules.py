@@ -155,3 +155,28 @@ def _dynamic_assign(node, args):
         target = _samples_last(args[0], batch)
     result = _per_sample(node, target, indices, apply)
     return np.moveaxis(result, -1, 0)
+
+
+@rule(OpKind.DYNAMIC_TLU)
+def _dynamic_tlu(node, args):
+    """``table[x]`` per sample: the table is a clear 1-D value known at run time."""
+    table, index = broadcast_batch(args)
+    size = table.shape[1]
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise EvaluationError(f"%{node.id} = dynamic_tlu: indices {int(index.min())}.."
+                              f"{int(index.max())} are outside a table of {size} entries")
+    flat = index.reshape(index.shape[0], -1)
+    return np.take_along_axis(table, np.mod(flat, size), axis=1).reshape(index.shape)
+
+
+@rule(OpKind.MULTIVARIATE)
+def _multivariate(node, args):
+    """``function(*values)`` elementwise, the values broadcast against each other."""
+    rank = len(node.spec.shape)
+    operands = [v.reshape((v.shape[0],) + (1,) * (rank - v.ndim + 1) + v.shape[1:])
+                for v in args]
+    with np.errstate(all="ignore"):
+        result = np.asarray(node.attrs["function"](*operands))
+    shape = np.broadcast_shapes(*(o.shape for o in operands))
+    result = np.broadcast_to(result, shape)
+    return result.astype(np.int64) if result.dtype.kind in "bu" else result

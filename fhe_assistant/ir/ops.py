@@ -58,6 +58,8 @@ class OpKind(Enum):
     ASSIGN = "assign"                   # x[index] = v, static index: attrs["index"]
     DYNAMIC_INDEX = "dynamic_index"     # x[i, …] with clear run-time indices: attrs["index"]
     DYNAMIC_ASSIGN = "dynamic_assign"   # x[i, …] = v with clear run-time indices
+    DYNAMIC_TLU = "dynamic_tlu"         # table[x]: a clear run-time table, an encrypted index
+    MULTIVARIATE = "multivariate"       # attrs["function"] of several values (fhe.multivariate)
 
     def __str__(self) -> str:
         return self.value
@@ -89,7 +91,7 @@ ELEMENTWISE_OPS = frozenset({
     OpKind.NOT_EQUAL, OpKind.GREATER, OpKind.GREATER_EQUAL, OpKind.MAXIMUM, OpKind.MINIMUM,
     OpKind.ABSOLUTE, OpKind.CLIP, OpKind.WHERE, OpKind.ROUND_BIT_PATTERN, OpKind.UFUNC,
     OpKind.ASTYPE, OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE, OpKind.TLU, OpKind.EXTRACT_BITS,
-    OpKind.TRUNCATE_BIT_PATTERN,
+    OpKind.TRUNCATE_BIT_PATTERN, OpKind.MULTIVARIATE,
 })
 
 #: Ops that are always a table lookup when their single encrypted operand is encrypted.

@@ -48,8 +48,15 @@ def has_runtime_index(index) -> bool:
 
 
 def trace_dynamic_index(tracer: Tracer, index) -> Tracer:
-    """``x[..., y, ...]`` with ``y`` a clear parameter (or a value computed from them)."""
+    """``x[..., y, ...]`` with ``y`` a clear parameter (or a value computed from them); or
+    ``table[x]`` with a clear 1-D ``table`` and an encrypted ``x``: one lookup."""
     location = user_location()
+    if isinstance(index, Tracer) and index.is_encrypted and not tracer.is_encrypted \
+            and tracer.ndim == 1 and not index.node.spec.is_float:
+        context = tracer._context
+        node = context.add_node(OpKind.DYNAMIC_TLU, [tracer._node_id, index._node_id], {},
+                                location)
+        return wrap(context, node)
     normalized, operands = _split_runtime(tracer, index, location)
     context = tracer._context
     node = context.add_node(OpKind.DYNAMIC_INDEX, [tracer._node_id, *operands],

@@ -34,6 +34,12 @@ CASES = {
     "zeros_array": (_zeros_then_assign, {"x": "encrypted", "i": "clear"},
                     [(0, 3, ()), (-3, 2, ())]),
     "max_reduction": (lambda x: np.max(x), {"x": "encrypted"}, [(0, 3, (3,))]),
+    "maxpool": (lambda x: fhe.maxpool(x, kernel_shape=(2,)), {"x": "encrypted"},
+                [(0, 3, (1, 1, 3))]),
+    "multivariate": (lambda x, y: fhe.multivariate(lambda a, b: a * b + a)(x, y),
+                     {"x": "encrypted", "y": "encrypted"}, [(0, 3, (2,)), (0, 1, ())]),
+    "clear_table": (lambda x, t: t[x], {"x": "encrypted", "t": "clear"},
+                    [(0, 3, (2,)), (-4, 4, (4,))]),
 }
 
 

@@ -237,3 +237,20 @@ def test_maxpool_against_torch(shape, options):
 def test_maxpool_bad_arguments(shape, options, error):
     with pytest.raises(error):
         fhe.maxpool(np.zeros(shape, dtype=np.int64), **options)
+
+
+def _x_if_y_else_zero(x, y):
+    return np.where(y, x, 0)
+
+
+@pytest.mark.parametrize("params", [
+    [enc((), 0, 7), enc((), 0, 1)], [enc((2,), -4, 3), enc((), 0, 1)],
+    [enc((), 0, 7), clr((2,), 0, 1)]])
+def test_multivariate(params):
+    check_against_numpy(lambda x, y: fhe.multivariate(_x_if_y_else_zero)(x, y), params)
+
+
+@pytest.mark.parametrize("x_range", [(0, 7), (-4, 3)])
+def test_clear_table_indexed_by_an_encrypted_value(x_range):
+    check_against_numpy(lambda x, table: table[x] + 1,
+                        [enc((2,), *x_range), clr((8,), -20, 20)])
