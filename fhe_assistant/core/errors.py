@@ -29,6 +29,10 @@ class TracingError(FHEAssistantError):
         super().__init__(text)
 
 
+class TracingValueError(TracingError, ValueError):
+    """A bad value given to an op while tracing (Concrete raises ``ValueError`` there)."""
+
+
 class InputError(FHEAssistantError, ValueError):
     """Bad arguments, inputsets or encryption-status dicts."""
 

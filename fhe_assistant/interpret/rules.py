@@ -191,9 +191,13 @@ def _astype(node, args):
 def _lookup_table(node, args):
     table = node.attrs["table"]
     index = args[0]
-    if index.size and (index.min() < -len(table) or index.max() >= len(table)):
+    size = table.shape[-1]
+    if index.size and (index.min() < -size or index.max() >= size):
         raise node_error(EvaluationError, node, f"is indexed with {int(index.min())}.."
-                         f"{int(index.max())} but the table has {len(table)} entries")
+                         f"{int(index.max())} but the table has {size} entries")
+    if table.ndim > 1:  # one table per element (a LookupTable of LookupTables)
+        tables = np.broadcast_to(table, index.shape + (size,))
+        return np.take_along_axis(tables, np.mod(index, size)[..., None], axis=-1)[..., 0]
     return table[index]
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..core.errors import TracingError
+from ..core.errors import TracingError, TracingValueError
 from ..core.location import user_location
 from ..ir.ops import OpKind
 from .tracer import Tracer, wrap
@@ -18,18 +18,33 @@ class LookupTable:
     """
 
     def __init__(self, table):
-        array = np.asarray(table)
+        multi = _multi_table(table)
+        if multi is not None:  # a nested list of LookupTables: one table per element
+            self.table = multi
+            return
+        try:
+            array = np.asarray(table)
+        except ValueError:
+            array = np.asarray([], dtype=object)
         if array.ndim != 1 or array.size == 0:
-            raise TracingError(f"a LookupTable needs a non-empty 1-D table, got shape "
-                               f"{array.shape}", user_location(),
-                               hint="give one entry per input value: fhe.LookupTable([t0, t1, …])")
+            raise TracingValueError(f"LookupTable cannot be constructed with {table!r}: it needs "
+                                    f"a non-empty 1-D table, got shape {array.shape}",
+                                    user_location(), hint="give one entry per input value: "
+                                                          "fhe.LookupTable([t0, t1, …])")
         if array.dtype.kind not in "iub":
-            raise TracingError(f"LookupTable entries must be integers, got {array.dtype}",
-                               user_location(), hint="round the table: np.round(t).astype(int)")
+            raise TracingValueError(f"LookupTable cannot be constructed with {table!r}: its "
+                                    f"entries must be integers, got {array.dtype}",
+                                    user_location(),
+                                    hint="round the table: np.round(t).astype(int)")
         self.table = array.astype(np.int64)
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``()`` for one table, the element shape for a table of tables."""
+        return self.table.shape[:-1]
+
     def __len__(self) -> int:
-        return len(self.table)
+        return self.table.shape[-1]
 
     def __getitem__(self, key):
         if isinstance(key, Tracer):
@@ -40,10 +55,43 @@ class LookupTable:
             context = key._context
             node = context.add_node(OpKind.LOOKUP_TABLE, [key._node_id], {"table": self.table})
             return wrap(context, node)
-        return self.table[np.asarray(key)]
+        index = np.asarray(key)
+        if index.dtype.kind == "b":  # a comparison's result is a 0/1 index, not a mask
+            index = index.astype(np.int64)
+        if index.dtype.kind not in "iu":
+            raise ValueError(f"LookupTable cannot be looked up with {key}")
+        if self.table.ndim == 1:
+            return self.table[index]
+        if index.shape != self.shape:
+            raise ValueError(f"LookupTable of shape {self.shape} cannot be looked up with {key}")
+        return np.take_along_axis(self.table, index[..., None], axis=-1)[..., 0]
 
     def __repr__(self) -> str:
         return f"LookupTable({self.table.tolist()})"
+
+
+def _multi_table(table) -> np.ndarray | None:
+    """Tables of nested lists of LookupTables stacked as ``(*shape, size)``, else None."""
+    def leaves(value):
+        if isinstance(value, LookupTable):
+            return [value]
+        if isinstance(value, (list, tuple)) and value:
+            return [leaf for item in value for leaf in leaves(item)]
+        return [None]
+
+    found = leaves(table)
+    if not found or any(leaf is None or leaf.table.ndim != 1 for leaf in found):
+        return None
+    if len({len(leaf) for leaf in found}) != 1:
+        raise TracingValueError(f"LookupTable cannot be constructed with {table!r}: the "
+                                f"tables of a multi-table need the same size", user_location())
+
+    def stack(value):
+        if isinstance(value, LookupTable):
+            return value.table
+        return np.stack([stack(item) for item in value])
+
+    return stack(table)
 
 
 def univariate(function: Callable) -> Callable:

@@ -254,3 +254,28 @@ def test_multivariate(params):
 def test_clear_table_indexed_by_an_encrypted_value(x_range):
     check_against_numpy(lambda x, table: table[x] + 1,
                         [enc((2,), *x_range), clr((8,), -20, 20)])
+
+
+def test_table_of_tables_applies_one_table_per_element():
+    square = fhe.LookupTable([i * i for i in range(4)])
+    cube = fhe.LookupTable([i * i * i for i in range(4)])
+    table = fhe.LookupTable([[square, cube], [cube, square], [square, cube]])
+    x = np.arange(6).reshape(3, 2) % 4
+    expected = np.array([[x[0, 0] ** 2, x[0, 1] ** 3], [x[1, 0] ** 3, x[1, 1] ** 2],
+                         [x[2, 0] ** 2, x[2, 1] ** 3]])
+    np.testing.assert_array_equal(table[x], expected)
+    check_against_numpy(lambda v: table[v], [enc((3, 2), 0, 3)])
+
+
+def test_lookup_table_errors_are_value_errors():
+    for bad in ([], [[0, 1], [2, 3]], ["abc", 3.2]):
+        with pytest.raises(ValueError, match="cannot be constructed"):
+            fhe.LookupTable(bad)
+    with pytest.raises(ValueError, match="cannot be looked up with 1.1"):
+        fhe.LookupTable([1, 2])[1.1]
+
+
+def test_lookup_table_indexed_by_a_comparison():
+    table = fhe.LookupTable([10, 5])
+    assert table[np.int64(7) > 5] == 5
+    check_against_numpy(lambda x: table[x > 5], [enc((3,), 0, 9)])
