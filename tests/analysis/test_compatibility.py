@@ -148,16 +148,17 @@ def test_encrypted_product_that_fits_int64_is_exact():
 
 
 def test_unsupported_encrypted_operation_is_reported():
+    """Two encrypted operands too wide to pack into one lookup (8 + 8 bits)."""
     @fhe.compiler({"x": "encrypted", "y": "encrypted"})
     def f(x, y):
         return x // (y + 1)
 
-    program = f.trace([(0, 0), (7, 3)])
+    program = f.trace([(0, 0), (255, 254)])
     assert [issue.kind for issue in program.compatibility.issues] == ["unsupported-op"]
     assert "floor_divide of 2 encrypted values" in str(program.compatibility)
     assert program.simulate(7, 3) == 7 // 4
     with pytest.raises(fhe.CompilationError, match="floor_divide of 2 encrypted values"):
-        f.compile([(0, 0), (7, 3)])
+        f.compile([(0, 0), (255, 254)])
 
 
 def test_float_output_is_reported():
