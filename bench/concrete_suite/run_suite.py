@@ -120,7 +120,8 @@ def run_file(root: Path, file: str, timeout: int) -> dict:
                 lines = [line[1:].strip() for line in (child.text or "").splitlines()
                          if line.startswith("E ")]
                 message = lines[-1] if lines else message
-            record["tests"][name] = (outcome, message.splitlines()[0][:300] if message else "")
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            record["tests"][name] = (outcome, " | ".join(lines[:2])[:400])
     return record
 
 
@@ -154,6 +155,28 @@ def table(summaries: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def causes(records: list[dict]) -> str:
+    """Every test that did not pass, grouped by the first line of its error (digits → N)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        for name, (outcome, message) in record["tests"].items():
+            if outcome in ("failed", "error"):
+                first, _, second = message.partition(" | ")
+                key = second if "cannot be compiled" in first and second else first
+                key = re.sub(r"^- %\d+ at [^:]+:\d+: ", "", key.replace("fhe_assistant.core."
+                                                                       "errors.", ""))
+                key = re.sub(r"\d+", "N", key)
+                groups[key[:160]].append(f"{record['file'].removeprefix('tests/')}::{name}")
+        if record["timed_out"]:
+            groups["file timed out"].append(record["file"])
+    lines = []
+    for key, tests in sorted(groups.items(), key=lambda item: -len(item[1])):
+        lines.append(f"- **{len(tests)}** × `{key}`")
+        lines.append("  <details><summary>tests</summary>\n\n  " + "<br>".join(tests)
+                     + "\n  </details>")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("selections", nargs="*", default=["execution"],
@@ -168,6 +191,8 @@ def main() -> None:
                         help="Helpers.configuration() returns fhe.Configuration() instead of "
                              "Concrete's options (only to compare with the issue's first count)")
     parser.add_argument("--json", type=Path, help="write every test's outcome here")
+    parser.add_argument("--causes", action="store_true",
+                        help="also print the failing tests grouped by their error")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="concrete_suite_"))
@@ -182,6 +207,8 @@ def main() -> None:
     total = sum(s["tests"] for s in summaries)
     passed = sum(s["passed"] for s in summaries)
     print(f"\n{passed} / {total} passed ({100 * passed / max(total, 1):.1f} %)")
+    if args.causes:
+        print("\n" + causes(records))
     if args.json:
         args.json.write_text(json.dumps({"records": records, "summaries": summaries}, indent=1))
     shutil.rmtree(workdir, ignore_errors=True)
