@@ -14,7 +14,7 @@ from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
 from .quantization import QuantizedFunction, quantize
 from .tracing import LookupTable, conv, maxpool, univariate
 from .compilation.utils import inputset
-from .extensions import maxpool, multivariate
+from .extensions import AutoRounder, AutoTruncator, maxpool, multivariate
 from .extensions import (array, bits, hint, identity, if_then_else, one, ones, ones_like, refresh,
                          relu, round_bit_pattern, truncate_bit_pattern, zero, zeros, zeros_like)
 from .tracing.typing import *  # noqa: F401,F403 - fhe.uint4, fhe.int6, fhe.tensor …
@@ -102,5 +102,5 @@ __all__ = [
     "Exactness", "MinMaxStrategy", "MultiParameterStrategy", "MultivariateStrategy",
     "ParameterSelectionStrategy", "SecurityLevel", "inputset", "bits", "hint", "identity",
     "if_then_else", "refresh", "relu", "truncate_bit_pattern", "tensor", "array", "one", "ones",
-    "ones_like", "zero", "zeros", "zeros_like", "maxpool", "multivariate", *_ANNOTATIONS,
+    "ones_like", "zero", "zeros", "zeros_like", "maxpool", "multivariate", "AutoRounder", "AutoTruncator", *_ANNOTATIONS,
 ]

@@ -33,6 +33,14 @@ class Compiler:
             (configuration or Configuration())
 
     def _analyze(self, inputset, configuration: Configuration):
+        if configuration.auto_adjust_rounders or configuration.auto_adjust_truncators:
+            from ..extensions.auto_adjust import AutoRounder, AutoTruncator
+
+            inputset = list(inputset)
+            for kind, wanted in ((AutoRounder, configuration.auto_adjust_rounders),
+                                 (AutoTruncator, configuration.auto_adjust_truncators)):
+                if wanted:
+                    kind.adjust(self.function, inputset)
         batches = stack_inputset(inputset, list(self.statuses))
         return analyze(self.function, self.statuses, batches,
                        configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains,

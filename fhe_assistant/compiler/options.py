@@ -117,7 +117,7 @@ IGNORED_OPTIONS = (
     "optimize_tlu_based_on_original_bit_width", "range_restriction", "keyset_restriction",
     "auto_schedule_run", "security_level", "optim_lsbs_with_lut", "composable",
     "relu_on_bits_threshold", "relu_on_bits_chunk_size", "if_then_else_chunk_size",
-    "shifts_with_promotion", "auto_adjust_rounders", "auto_adjust_truncators",
+    "shifts_with_promotion",
     "fhe_simulation", "fhe_execution", "simulate_encrypt_run_decrypt",
     "detect_overflow_in_simulation",
 )
@@ -137,7 +137,8 @@ class ConcreteOptions:
     Those with an effect here: ``enable_unsafe_features`` and ``use_insecure_key_cache`` (the
     key cache needs both, as in Concrete), the four ``*_strategy_preference`` lists (validated
     and kept; the lowering picks the first strategy it implements), ``rounding_exactness``
-    (the default of ``round_bit_pattern``), ``dynamic_indexing_check_out_of_bounds`` and
+    (the default of ``round_bit_pattern``), ``auto_adjust_rounders`` and ``auto_adjust_truncators``
+    (``AutoRounder.adjust`` before tracing), ``dynamic_indexing_check_out_of_bounds`` and
     ``dynamic_assignment_check_out_of_bounds``. Every name in ``IGNORED_OPTIONS`` is accepted
     and has no effect.
     """

@@ -5,6 +5,7 @@ Each one traces to ops whose clear rule lives in ``interpret/`` and that lower t
 ops or table lookups like any other op.
 """
 from ..tracing.extensions import LookupTable, univariate
+from .auto_adjust import AutoRounder, AutoTruncator
 from .bits import bits
 from .constants import array, one, ones, ones_like, zero, zeros, zeros_like
 from .multivariate import multivariate
@@ -12,6 +13,6 @@ from .pooling import maxpool
 from .rounding import round_bit_pattern, truncate_bit_pattern
 from .simple import hint, identity, if_then_else, refresh, relu
 
-__all__ = ["LookupTable", "array", "bits", "one", "ones", "ones_like", "zero", "zeros",
+__all__ = ["AutoRounder", "AutoTruncator", "LookupTable", "array", "bits", "one", "ones", "ones_like", "zero", "zeros",
            "zeros_like", "hint", "identity", "maxpool", "multivariate", "if_then_else", "refresh", "relu",
            "round_bit_pattern", "truncate_bit_pattern", "univariate"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compiler.options import Exactness
+from .auto_adjust import AutoAdjuster
 from ..interpret.extension_rules import truncate_bits
 from ..ir.ops import OpKind
 from ..tracing.extensions import round_bit_pattern as _round
@@ -32,6 +33,8 @@ def round_bit_pattern(x, lsbs_to_remove: int, overflow_protection: bool = True,
     """
     if exactness is not None and not isinstance(exactness, Exactness):
         raise TypeError(f"exactness must be an fhe.Exactness, got {exactness!r}")
+    if isinstance(lsbs_to_remove, AutoAdjuster):
+        lsbs_to_remove = lsbs_to_remove.resolve(x)
     if not isinstance(x, Tracer):
         x = _check_plain(x)
     return _round(x, lsbs_to_remove)
@@ -39,6 +42,8 @@ def round_bit_pattern(x, lsbs_to_remove: int, overflow_protection: bool = True,
 
 def truncate_bit_pattern(x, lsbs_to_remove: int):
     """Clear the ``lsbs_to_remove`` lowest bits (``(x >> k) << k``): one table lookup."""
+    if isinstance(lsbs_to_remove, AutoAdjuster):
+        lsbs_to_remove = lsbs_to_remove.resolve(x)
     lsbs_to_remove = int(lsbs_to_remove)
     if lsbs_to_remove < 0:
         raise ValueError("lsbs_to_remove must be >= 0")

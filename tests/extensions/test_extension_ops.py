@@ -279,3 +279,25 @@ def test_lookup_table_indexed_by_a_comparison():
     table = fhe.LookupTable([10, 5])
     assert table[np.int64(7) > 5] == 5
     check_against_numpy(lambda x: table[x > 5], [enc((3,), 0, 9)])
+
+
+def test_auto_rounders_adjust_in_order():
+    first, second = fhe.AutoRounder(target_msbs=5), fhe.AutoTruncator(target_msbs=2)
+
+    @fhe.compiler({"x": "encrypted"})
+    def function(x):
+        a = fhe.round_bit_pattern(x + 1000, lsbs_to_remove=first)
+        return fhe.truncate_bit_pattern(a // 64, lsbs_to_remove=second)
+
+    circuit = function.compile(range(1000), auto_adjust_rounders=True,
+                               auto_adjust_truncators=True)
+    assert (first.lsbs_to_remove, second.lsbs_to_remove) == (6, 3)
+    assert circuit.simulate(500) == function(500)
+
+
+def test_auto_rounders_must_be_adjusted():
+    rounder = fhe.AutoRounder(target_msbs=3)
+    with pytest.raises(RuntimeError, match="before adjustment"):
+        fhe.round_bit_pattern(100, lsbs_to_remove=rounder)
+    with pytest.raises(ValueError, match="empty inputset"):
+        fhe.AutoRounder.adjust(lambda x: fhe.round_bit_pattern(x, rounder), [])
