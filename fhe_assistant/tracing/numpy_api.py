@@ -52,7 +52,19 @@ def trace_ufunc(context: TraceContext, ufunc, method, inputs, kwargs):
         raise _unsupported(f"np.{ufunc.__name__}.{method}",
                            "reductions: use np.sum; others are not supported")
     if kwargs.get("out") is not None:
-        raise _unsupported(f"np.{ufunc.__name__}(..., out=...)", "drop out= and use the result")
+        out = kwargs["out"]
+        out = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if not (isinstance(out, Tracer) and any(out is i for i in inputs)):
+            raise _unsupported(f"np.{ufunc.__name__}(..., out=...)",
+                               "drop out= and use the result")
+        # in place (x += y): x becomes the result, as an ndarray would
+        result = trace_ufunc(context, ufunc, method, inputs,
+                             {k: v for k, v in kwargs.items() if k != "out"})
+        if not isinstance(result, Tracer) or result.shape != out.shape:
+            raise _unsupported(f"np.{ufunc.__name__}(..., out=...) changing the shape "
+                               f"{out.shape}", "use the result: x = x + y")
+        out._node_id = result._node_id
+        return out
     if kwargs.get("where", True) is not True:
         raise _unsupported(f"np.{ufunc.__name__}(..., where=...)",
                            "compute everywhere and select with np.where(mask, result, other)")

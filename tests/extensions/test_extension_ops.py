@@ -301,3 +301,15 @@ def test_auto_rounders_must_be_adjusted():
         fhe.round_bit_pattern(100, lsbs_to_remove=rounder)
     with pytest.raises(ValueError, match="empty inputset"):
         fhe.AutoRounder.adjust(lambda x: fhe.round_bit_pattern(x, rounder), [])
+
+
+def _accumulate(x):
+    total = fhe.zeros(x.shape[1:])
+    for row in x:
+        total += row
+    total *= 2
+    return total
+
+
+def test_in_place_operators():
+    check_against_numpy(_accumulate, [enc((3, 2), 0, 3)])
