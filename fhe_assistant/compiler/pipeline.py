@@ -28,7 +28,7 @@ from ..transforms.fusion import (
     fusion_problems,
 )
 from ..transforms.lowering import lower_bivariate, unsupported_encrypted_ops
-from ..transforms.packing import pack_bivariate
+from ..transforms.packing import pack_bivariate, widen_differences
 
 #: set to 1 to verify every pass of every compilation (the test suite does)
 VERIFY_ENVIRONMENT_VARIABLE = "FHE_ASSISTANT_VERIFY_PASSES"
@@ -113,6 +113,7 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
     if packed is not None:  # ops of two encrypted values need their operands' bounds
         unchained = passes.run("pack ops of two encrypted values", unchained, lambda g: packed)
         unchained_bounds = measure_bounds(unchained, inputset)
+    unchained_bounds = widen_differences(unchained, unchained_bounds)
     fused_to_unchained = compose(passes.since("lower bivariate ops"))
     fused_bounds = {old: unchained_bounds[new] for old, new in fused_to_unchained.items()
                     if new in unchained_bounds}

@@ -64,6 +64,14 @@ class _Builder:
         return self.graph.add(op, [a], self._spec(np.shape(shape), self.graph[a].is_encrypted),
                               attrs, self.location).id
 
+    def difference(self, a, b):
+        """``a − b`` whose range is that of the operands' integer types, not the measured one
+        (transforms/packing.widen_differences): a comparison of values inside their types is
+        right even where the inputset never put them."""
+        node_id = self.binary(OpKind.SUBTRACT, a, b)
+        self.graph[node_id].attrs["sized_by_operand_types"] = True
+        return node_id
+
     def select(self, condition, value):
         """``where(condition, value, 0)``."""
         zero = self.graph.add(OpKind.CONSTANT, [], ValueSpec(TRACE_INTEGER, (), False),
@@ -144,17 +152,17 @@ def lower_bivariate(graph: Graph) -> tuple[Graph, dict[int, int]]:
         elif node.op is OpKind.MATMUL:
             result = _lower_matmul(builder, *operands)
         elif node.op in _COMPARE_WITH_ZERO:
-            difference = builder.binary(OpKind.SUBTRACT, *operands)
+            difference = builder.difference(*operands)
             result = builder.univariate(difference, _compare_fn(node.op), node.op.value)
         elif node.op in (OpKind.MAXIMUM, OpKind.MINIMUM):
             a, b = operands
-            difference = builder.binary(OpKind.SUBTRACT, a, b)
+            difference = builder.difference(a, b)
             positive = builder.univariate(difference, _relu_fn(), "relu")
             result = (builder.binary(OpKind.ADD, b, positive) if node.op is OpKind.MAXIMUM
                       else builder.binary(OpKind.SUBTRACT, a, positive))
         elif node.op is OpKind.WHERE:
             condition, x, y = operands
-            difference = builder.binary(OpKind.SUBTRACT, x, y)
+            difference = builder.difference(x, y)
             if graph[node.operands[0]].is_encrypted:
                 # where(c, d, 0) of two encrypted values: packed into one lookup once bounds
                 # are known (transforms/packing.py)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bounds
-from ..core.dtypes import UNMEASURED_INTEGER
+from ..core.dtypes import UNMEASURED_INTEGER, Integer
 from ..core.values import ValueSpec
 from ..interpret.interpreter import constant_value
 from ..interpret.rules import RULES
@@ -33,6 +33,27 @@ from ..ir.rewrite import GraphCopier
 from .lowering import _Builder as Builder
 
 _BITWISE = {np.bitwise_and, np.bitwise_or, np.bitwise_xor}
+
+
+def type_range(bounds: Bounds) -> Bounds:
+    """The range of the narrowest integer type holding ``bounds`` (what Concrete's dtypes
+    promise: a value anywhere in its type is handled, not only where the inputset put it)."""
+    dtype = Integer.that_can_represent(int(bounds.min), int(bounds.max))
+    return Bounds(dtype.min, dtype.max)
+
+
+def widen_differences(graph: Graph, bounds: dict[int, Bounds]) -> dict[int, Bounds]:
+    """Bounds where each ``a − b`` of the lowering spans its operands' type ranges."""
+    widened = dict(bounds)
+    for node in graph.nodes:
+        if node.op is not OpKind.SUBTRACT or not node.attrs.get("sized_by_operand_types") \
+                or any(o not in bounds for o in node.operands):
+            continue
+        a, b = [bounds[o] if graph[o].op is OpKind.CONSTANT else type_range(bounds[o])
+                for o in node.operands]
+        if node.id in widened:
+            widened[node.id] = widened[node.id].union(Bounds(a.min - b.max, a.max - b.min))
+    return widened
 
 
 def _range_width(bounds: Bounds) -> int:
@@ -109,14 +130,24 @@ def _evaluator(graph: Graph, node: Node):
     return evaluate
 
 
-def _promoted(packer: _Packer, x: int, y: int, bx: Bounds, by: Bounds, evaluate) -> int:
+def _promoted(packer: _Packer, x: int, y: int, bx: Bounds, by: Bounds, evaluate,
+              measured: tuple[Bounds, Bounds]) -> int:
+    """One lookup of ``(x − x_low)·2^by + (y − y_low)`` over the operands' type ranges; where
+    the function fails on pairs outside the measured ranges (``x // 0``), those pairs read
+    the nearest measured ones."""
     node = packer.node
     width_y = _range_width(by)
     x_low, y_low, mask = int(bx.min), int(by.min), (1 << width_y) - 1
 
     def packed_function(p):
         p = np.asarray(p, dtype=np.int64)
-        return evaluate((p >> width_y) + x_low, (p & mask) + y_low)
+        xs, ys = (p >> width_y) + x_low, (p & mask) + y_low
+        try:
+            return evaluate(xs, ys)
+        except Exception:  # noqa: BLE001 - retried on the measured ranges, as tabulate does
+            (mx, my) = measured
+            return evaluate(np.clip(xs, int(mx.min), int(mx.max)),
+                            np.clip(ys, int(my.min), int(my.max)))
 
     packed = packer.binary(OpKind.ADD, packer.shifted(x, x_low, 1 << width_y),
                            packer.shifted(y, y_low, 1))
@@ -187,12 +218,13 @@ def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: i
             copier.copy(node)
             continue
         x, y = [o for o in node.operands if graph[o].is_encrypted]
-        bx, by = bounds[x], bounds[y]
+        bx, by = type_range(bounds[x]), type_range(bounds[y])
         packer = _Packer(copier, node)
         mx, my = copier.mapping[x], copier.mapping[y]
         ufunc = node.attrs.get("ufunc") if node.op is OpKind.UFUNC else None
         if _range_width(bx) + _range_width(by) <= maximum_bit_width:
-            result = _promoted(packer, mx, my, bx, by, _evaluator(graph, node))
+            result = _promoted(packer, mx, my, bx, by, _evaluator(graph, node),
+                               (bounds[x], bounds[y]))
         elif ufunc in _BITWISE and bx.min >= 0 and by.min >= 0 and maximum_bit_width >= 2:
             width = max(int(bx.max).bit_length(), int(by.max).bit_length(), 1)
             result = _chunked_bitwise(packer, mx, my, width, maximum_bit_width // 2)
