@@ -3,21 +3,52 @@
 The API mirrors ``concrete.fhe``: ``import fhe_assistant as fhe`` then
 ``@fhe.compiler({"x": "encrypted"})``, ``.compile(inputset)``, ``circuit.simulate(...)``.
 """
+from .compilation.utils import inputset
 from .compiler import Circuit, Compiler, Configuration, FHEProgram, compiler
-from .compiler.options import (ApproximateRoundingConfig, BitwiseStrategy, ComparisonStrategy,
-                               Exactness, MinMaxStrategy, MultiParameterStrategy,
-                               MultivariateStrategy, ParameterSelectionStrategy, SecurityLevel)
+from .compiler.options import (
+    ApproximateRoundingConfig,
+    BitwiseStrategy,
+    ComparisonStrategy,
+    Exactness,
+    MinMaxStrategy,
+    MultiParameterStrategy,
+    MultivariateStrategy,
+    ParameterSelectionStrategy,
+    SecurityLevel,
+)
 from .core.dtypes import Float, Integer
-from .core.errors import (CompilationError, EvaluationError, FHEAssistantError, InputError,
-                          OutOfRangeWarning, TracingError)
+from .core.errors import (
+    CompilationError,
+    EvaluationError,
+    FHEAssistantError,
+    InputError,
+    OutOfRangeWarning,
+    TracingError,
+)
 from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
+from .extensions import (
+    AutoRounder,
+    AutoTruncator,
+    array,
+    bits,
+    hint,
+    identity,
+    if_then_else,
+    multivariate,
+    one,
+    ones,
+    ones_like,
+    refresh,
+    relu,
+    round_bit_pattern,
+    truncate_bit_pattern,
+    zero,
+    zeros,
+    zeros_like,
+)
 from .quantization import QuantizedFunction, quantize
 from .tracing import LookupTable, conv, maxpool, univariate
-from .compilation.utils import inputset
-from .extensions import AutoRounder, AutoTruncator, maxpool, multivariate
-from .extensions import (array, bits, hint, identity, if_then_else, one, ones, ones_like, refresh,
-                         relu, round_bit_pattern, truncate_bit_pattern, zero, zeros, zeros_like)
-from .tracing.typing import *  # noqa: F401,F403 - fhe.uint4, fhe.int6, fhe.tensor …
+from .tracing.typing import *
 from .tracing.typing import ANNOTATIONS as _ANNOTATIONS
 
 __version__ = "0.1.0"
@@ -50,8 +81,8 @@ def _save_picture(obj, path=None, **options):
     return save_picture(obj, path, **options)
 
 
-from .compiler import drawing as _drawing  # noqa: E402
-from .core import progress as _progress  # noqa: E402
+from .compiler import drawing as _drawing
+from .core import progress as _progress
 
 _drawing.register(_save_picture)
 
@@ -102,5 +133,6 @@ __all__ = [
     "Exactness", "MinMaxStrategy", "MultiParameterStrategy", "MultivariateStrategy",
     "ParameterSelectionStrategy", "SecurityLevel", "inputset", "bits", "hint", "identity",
     "if_then_else", "refresh", "relu", "truncate_bit_pattern", "tensor", "array", "one", "ones",
-    "ones_like", "zero", "zeros", "zeros_like", "maxpool", "multivariate", "AutoRounder", "AutoTruncator", *_ANNOTATIONS,
+    "ones_like", "zero", "zeros", "zeros_like", "multivariate", "AutoRounder", "AutoTruncator",
 ]
+__all__ += list(_ANNOTATIONS)

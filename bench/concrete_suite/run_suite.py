@@ -17,8 +17,8 @@ The conftest patch, and nothing else:
 
 Usage::
 
-    python3 bench/concrete_suite/run_suite.py --tests /work/concrete-tests/frontends/concrete-python/tests \
-        execution --json results.json
+    python3 bench/concrete_suite/run_suite.py \
+        --tests /work/concrete-tests/frontends/concrete-python/tests execution --json results.json
 """
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from xml.etree import ElementTree
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent.parent
@@ -48,7 +48,7 @@ def patch_conftest(text: str, encrypted: bool, plain_configuration: bool = False
     """The run-time edits described in the module docstring."""
     if plain_configuration:
         head, marker, tail = text.partition("        return fhe.Configuration(\n")
-        body, close, rest = tail.partition("\n        )\n")
+        _body, close, rest = tail.partition("\n        )\n")
         if not marker or not close:
             raise SystemExit("conftest.py changed: cannot find Helpers.configuration")
         text = head + "        return fhe.Configuration()  # patched\n" + rest

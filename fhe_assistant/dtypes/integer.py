@@ -22,7 +22,7 @@ class Integer(BaseDataType):
         self.bit_width = int(bit_width)
 
     @staticmethod
-    def that_can_represent(value, force_signed: bool = False) -> "Integer":
+    def that_can_represent(value, force_signed: bool = False) -> Integer:
         """The narrowest integer holding ``value`` (an int, or every element of an array)."""
         if isinstance(value, list):
             try:

@@ -4,15 +4,17 @@ inside traced functions.
 Each one traces to ops whose clear rule lives in ``interpret/`` and that lower to leveled
 ops or table lookups like any other op.
 """
+from ..tracing.convolution import conv
 from ..tracing.extensions import LookupTable, univariate
+from ..tracing.pooling import maxpool
 from .auto_adjust import AutoRounder, AutoTruncator
 from .bits import bits
 from .constants import array, one, ones, ones_like, zero, zeros, zeros_like
 from .multivariate import multivariate
-from .pooling import maxpool
 from .rounding import round_bit_pattern, truncate_bit_pattern
 from .simple import hint, identity, if_then_else, refresh, relu
 
-__all__ = ["AutoRounder", "AutoTruncator", "LookupTable", "array", "bits", "one", "ones", "ones_like", "zero", "zeros",
-           "zeros_like", "hint", "identity", "maxpool", "multivariate", "if_then_else", "refresh", "relu",
-           "round_bit_pattern", "truncate_bit_pattern", "univariate"]
+__all__ = ["AutoRounder", "AutoTruncator", "LookupTable", "array", "bits", "conv", "hint",
+           "identity", "if_then_else", "maxpool", "multivariate", "one", "ones", "ones_like",
+           "refresh", "relu", "round_bit_pattern", "truncate_bit_pattern", "univariate", "zero",
+           "zeros", "zeros_like"]

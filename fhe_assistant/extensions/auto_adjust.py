@@ -19,10 +19,10 @@ DEFAULT_TARGET_MSBS = 8
 _ADJUSTING = [False]
 
 
-class Adjusting(Exception):  # noqa: N818 - a signal, not an error
+class Adjusting(Exception):
     """Raised by an unadjusted rounder while adjusting, with the range of its input."""
 
-    def __init__(self, adjuster: "AutoAdjuster", low: int, high: int):
+    def __init__(self, adjuster: AutoAdjuster, low: int, high: int):
         super().__init__(adjuster)
         self.adjuster, self.low, self.high = adjuster, low, high
 
@@ -93,7 +93,7 @@ class AutoAdjuster:
                 "input_bit_width": self.input_bit_width, "lsbs_to_remove": self.lsbs_to_remove}
 
     @classmethod
-    def load_dict(cls, properties: dict) -> "AutoAdjuster":
+    def load_dict(cls, properties: dict) -> AutoAdjuster:
         result = cls(target_msbs=properties["target_msbs"])
         for name in ("is_adjusted", "input_min", "input_max", "input_bit_width",
                      "lsbs_to_remove"):

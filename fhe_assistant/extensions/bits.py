@@ -18,7 +18,7 @@ def _check_slice(index: slice) -> None:
         if part is None:
             continue
         if not isinstance(part, (int, np.integer)):
-            raise ValueError(f"Extracting bits using a non integer {name} (e.g., {part}) "
+            raise ValueError(f"Extracting bits using a non integer {name} (e.g., {part}) "  # noqa: TRY004
                              f"isn't supported")
         if name != "step" and part < 0:
             raise ValueError(f"Extracting bits using a negative {name} (e.g., {part}) "
@@ -45,7 +45,7 @@ class Bits:
                                  f"isn't supported")
             index = int(index)
         else:
-            raise ValueError(f"Bits of {self.value} cannot be extracted using {index} since "
+            raise ValueError(f"Bits of {self.value} cannot be extracted using {index} since "  # noqa: TRY004
                              f"it's not an integer or a slice")
         value = self.value
         if isinstance(value, Tracer):

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..compiler.options import Exactness
-from .auto_adjust import AutoAdjuster
 from ..interpret.extension_rules import truncate_bits
 from ..ir.ops import OpKind
 from ..tracing.extensions import round_bit_pattern as _round
 from ..tracing.tracer import Tracer, wrap
+from .auto_adjust import AutoAdjuster
 
 
 def _check_plain(x):

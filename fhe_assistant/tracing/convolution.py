@@ -1,10 +1,10 @@
 """``fhe.conv`` and ``fhe.maxpool``, with Concrete's signatures (ONNX's attribute names).
 
 ``x`` is ``(N, C, *spatial)`` (1-D or 2-D) as in Concrete. ``conv`` is one ``conv`` node
-(leveled: a linear map with clear weights) plus a bias addition; ``maxpool`` is a tree of
-pairwise maxima over strided windows of ``x``, which is how Concrete lowers it too (each
-maximum of two encrypted values becomes table lookups). On numpy arrays both compute the
-result directly.
+(leveled: a linear map with clear weights) plus a bias addition; ``max_of_windows`` (for
+``fhe.maxpool``, in ``pooling.py``) is a tree of pairwise maxima over strided windows of ``x``,
+which is how Concrete lowers it too (each maximum of two encrypted values becomes table
+lookups). On numpy arrays both compute the result directly.
 """
 from __future__ import annotations
 
@@ -63,18 +63,6 @@ def conv(x, weight, bias=None, pads=None, strides=None, dilations=None, kernel_s
         result = result + np.asarray(bias).reshape((-1,) + (1,) * d)
     return result
 
-
-def maxpool(x, kernel_shape, strides=None, auto_pad: str = "NOTSET", pads=None,
-            dilations=None, ceil_mode: bool = False, storage_order: int = 0):
-    """Max pooling of ``x`` ``(N, C, *spatial)`` over ``kernel_shape`` windows."""
-    kernel = tuple(int(k) for k in kernel_shape)
-    d = len(kernel)
-    if d not in (1, 2):
-        raise _refuse(f"fhe.maxpool supports 1-D and 2-D kernels, got {kernel}")
-    _check(x, d, "fhe.maxpool")
-    if ceil_mode or any(pads or ()) or auto_pad not in ("NOTSET", "VALID") or storage_order:
-        raise _refuse("fhe.maxpool supports no padding, ceil_mode or storage_order")
-    return max_of_windows(x, kernel, strides, dilations, axis=2)
 
 
 def max_of_windows(x, kernel, strides=None, dilations=None, axis: int = 2):

@@ -20,15 +20,16 @@ class TensorAnnotation:
     """Base of ``tensor``."""
 
 
-class tensor(TensorAnnotation):  # noqa: N801 - Concrete's name
+class tensor(TensorAnnotation):
     """``tensor[dtype, *shape]``: a tensor annotation (a clear ``ValueDescription``)."""
 
     def __class_getitem__(cls, item) -> ValueDescription:
         item = item if isinstance(item, tuple) else (item,)
         annotation = item[0]
         if not (isinstance(annotation, type) and issubclass(annotation, ScalarAnnotation)):
+            # Concrete raises ValueError here
             name = getattr(annotation, "__name__", str(annotation))
-            raise ValueError(f"First argument to tensor annotations should be an fhe data type "
+            raise ValueError(f"First argument to tensor annotations should be an fhe data type "  # noqa: TRY004
                              f"(e.g., fhe.uint4) not {name}")
         if len(item) == 1:
             raise ValueError("Tensor annotations should have a shape "
@@ -56,7 +57,7 @@ ANNOTATIONS["f64"] = _scalar("f64", Float(64))
 globals().update(ANNOTATIONS)
 
 
-def uint(bit_width: int) -> type:  # noqa: D401 - Concrete's helper
+def uint(bit_width: int) -> type:
     """The annotation of an unsigned integer of ``bit_width`` bits."""
     return ANNOTATIONS[f"uint{bit_width}"]
 
@@ -66,5 +67,5 @@ def int_(bit_width: int) -> type:
     return ANNOTATIONS[f"int{bit_width}"]
 
 
-__all__ = ["ANNOTATIONS", "ScalarAnnotation", "TensorAnnotation", "tensor", "uint", "int_",
-           *ANNOTATIONS]
+__all__ = ["ANNOTATIONS", "ScalarAnnotation", "TensorAnnotation", "int_", "tensor", "uint"]
+__all__ += list(ANNOTATIONS)

@@ -4,12 +4,12 @@ A table lookup reads one encrypted value, so an elementwise op ``f(x, y)`` of tw
 integers (``x & y``, ``x << y``, ``x // y``, ``fhe.multivariate`` …) is rewritten as Concrete's
 *promoted* strategies do:
 
-| case                                   | becomes                                              |
-|----------------------------------------|------------------------------------------------------|
-| ``bx + by`` ≤ the lookup limit          | ``g((x − x_min)·2^by + (y − y_min))``: one lookup    |
-| ``&``, ``|``, ``^`` of wider unsigned    | per chunk of c bits: ``xk``, ``yk`` (one lookup each), |
-|                                        | ``hk(xk·2^c + yk)`` (one lookup), summed (chunked)    |
-| ``where(c, d, 0)`` too wide to pack     | ``(c != 0)·d`` by the square trick (two lookups)      |
+| case                            | becomes                                              |
+|---------------------------------|------------------------------------------------------|
+| ``bx + by`` ≤ the lookup limit   | ``g((x − x_min)·2^by + (y − y_min))``: one lookup    |
+| ``&``, ``|``, ``^`` of wider      | per chunk of c bits: ``xk``, ``yk`` (a lookup each), |
+| unsigned values                 | ``hk(xk·2^c + yk)`` (one lookup), summed (chunked)   |
+| ``where(c, d, 0)`` too wide      | ``(c != 0)·d`` by the square trick (two lookups)     |
 
 Other operands of the node must be constants (``where(c, d, 0)`` from the lowering of
 ``np.where`` with an encrypted condition is one).

@@ -21,7 +21,7 @@ class ValueDescription:
         self.is_encrypted = is_encrypted
 
     @staticmethod
-    def of(value, is_encrypted: bool = False) -> "ValueDescription":
+    def of(value, is_encrypted: bool = False) -> ValueDescription:
         """The narrowest description of a Python/numpy value."""
         if isinstance(value, (bool, np.bool_)):
             return ValueDescription(UnsignedInteger(1), (), is_encrypted)
@@ -82,17 +82,17 @@ class ValueDescription:
         return str(self)
 
 
-def ClearScalar(dtype: BaseDataType) -> ValueDescription:  # noqa: N802 - Concrete's name
+def ClearScalar(dtype: BaseDataType) -> ValueDescription:
     return ValueDescription(dtype, (), False)
 
 
-def EncryptedScalar(dtype: BaseDataType) -> ValueDescription:  # noqa: N802
+def EncryptedScalar(dtype: BaseDataType) -> ValueDescription:
     return ValueDescription(dtype, (), True)
 
 
-def ClearTensor(dtype: BaseDataType, shape: tuple[int, ...]) -> ValueDescription:  # noqa: N802
+def ClearTensor(dtype: BaseDataType, shape: tuple[int, ...]) -> ValueDescription:
     return ValueDescription(dtype, shape, False)
 
 
-def EncryptedTensor(dtype: BaseDataType, shape: tuple[int, ...]) -> ValueDescription:  # noqa: N802
+def EncryptedTensor(dtype: BaseDataType, shape: tuple[int, ...]) -> ValueDescription:
     return ValueDescription(dtype, shape, True)

@@ -187,8 +187,10 @@ def test_run_time_index_tensors(function, params):
 
 
 def test_python_round_and_scalar_univariate_functions():
-    check_against_numpy(lambda x: round(np.sqrt(x)) + fhe.univariate(lambda v: v if v > 2 else 0)(x),
-                        [enc((), 0, 7)])
+    def function(x):
+        return round(np.sqrt(x)) + fhe.univariate(lambda v: v if v > 2 else 0)(x)
+
+    check_against_numpy(function, [enc((), 0, 7)])
 
 
 @pytest.mark.parametrize("function,params", [
@@ -215,8 +217,9 @@ def _torch_maxpool(x, kernel_shape, strides=None, pads=None, dilations=None):
     dims = len(kernel_shape)
     pool = {1: torch.nn.functional.max_pool1d, 2: torch.nn.functional.max_pool2d,
             3: torch.nn.functional.max_pool3d}[dims]
+    pads = (pads or (0,) * 2 * dims)[:dims]
     result = pool(torch.from_numpy(np.asarray(x, dtype=np.float64)), kernel_shape,
-                  strides or (1,) * dims, (pads or (0,) * 2 * dims)[:dims], dilations or (1,) * dims)
+                  strides or (1,) * dims, pads, dilations or (1,) * dims)
     return result.numpy().astype(np.int64)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tracing.tracer import Tracer
+from .convolution import max_of_windows
+from .tracer import Tracer
 
 AUTO_PADS = ("NOTSET", "SAME_LOWER", "SAME_UPPER", "VALID")
 
@@ -69,25 +70,6 @@ def _pad_edges(x, axis: int, pad: int):
     return np.concatenate([first] * pad + [x] + [last] * pad, axis=axis)
 
 
-def _tree(values: list, pairwise):
-    while len(values) > 1:
-        paired = [pairwise(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
-        values = paired + ([values[-1]] if len(values) % 2 else [])
-    return values[0]
-
-
-def window_slices(shape, kernel, strides, dilations) -> tuple[list[tuple], tuple[int, ...]]:
-    """One tuple of slices per kernel offset (over the spatial axes), and the output size."""
-    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(shape, kernel, strides,
-                                                                      dilations))
-    if any(o <= 0 for o in out):
-        raise ValueError(f"the kernel {kernel} (dilations {dilations}) does not fit the "
-                         f"spatial shape {tuple(shape)}")
-    offsets = np.ndindex(*kernel)
-    slices = [tuple(slice(j * d, j * d + s * (o - 1) + 1, s)
-                    for j, d, s, o in zip(offset, dilations, strides, out)) for offset in offsets]
-    return slices, out
-
 
 def maxpool(x, kernel_shape, strides=None, auto_pad: str = "NOTSET", pads=None, dilations=None,
             ceil_mode: int = 0, storage_order: int = 0):
@@ -106,5 +88,4 @@ def maxpool(x, kernel_shape, strides=None, auto_pad: str = "NOTSET", pads=None, 
         raise NotImplementedError("padding together with dilations is not supported yet")
     for axis, pad in enumerate(pads[:dims]):
         x = _pad_edges(x, axis + 2, pad)
-    slices, _ = window_slices(x.shape[2:], kernel, strides, dilations)
-    return _tree([x[(slice(None), slice(None)) + window] for window in slices], np.maximum)
+    return max_of_windows(x, kernel, strides, dilations, axis=2)
