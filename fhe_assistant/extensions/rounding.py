@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiler.options import Exactness
+from ..core.strategies import Exactness
 from ..interpret.extension_rules import truncate_bits
 from ..ir.ops import OpKind
 from ..tracing.extensions import round_bit_pattern as _round
