@@ -160,7 +160,7 @@ class Executor:
                 values[node.id] = constant_value(node)
                 if node.is_encrypted:  # fhe.zeros & co: trivial (noiseless) ciphertexts
                     values[node.id] = trivial(values[node.id], self.plan.precision(node.id),
-                                              self.lwe_size)
+                                              self._lwe_size(node.id))
                 continue
             operands = [values[o] for o in node.operands]
             encrypted = [self.graph[o].is_encrypted for o in node.operands]
