@@ -26,7 +26,7 @@ IGNORED_OPTIONS = (
     "verbose", "show_bit_width_constraints", "show_bit_width_assignments", "show_assigned_graph",
     "show_mlir", "show_optimizer", "show_statistics", "dump_artifacts_on_unexpected_failures",
     "loop_parallelize", "dataflow_parallelize", "auto_parallelize", "compress_evaluation_keys",
-    "compress_input_ciphertexts", "single_precision", "parameter_selection_strategy",
+    "compress_input_ciphertexts", "single_precision",
     "multi_parameter_strategy", "show_progress", "progress_title", "progress_tag",
     "compiler_debug_mode", "compiler_verbose_mode", "use_gpu", "additional_pre_processors",
     "additional_post_processors", "approximate_rounding_config",
@@ -78,7 +78,6 @@ class ConcreteOptions:
     auto_adjust_rounders: bool = False
     auto_adjust_truncators: bool = False
     single_precision: bool = False
-    parameter_selection_strategy: object = ParameterSelectionStrategy.MULTI
     multi_parameter_strategy: object = MultiParameterStrategy.PRECISION
     show_progress: bool = False
     progress_title: str = ""
@@ -131,9 +130,8 @@ class ConcreteOptions:
             elif not isinstance(value, (list, tuple)):
                 value = [value]
             object.__setattr__(self, name, tuple(enum.parse(v) for v in value))
-        for name, enum in (("parameter_selection_strategy", ParameterSelectionStrategy),
-                           ("multi_parameter_strategy", MultiParameterStrategy)):
-            object.__setattr__(self, name, enum.parse(getattr(self, name)))
+        object.__setattr__(self, "multi_parameter_strategy",
+                           MultiParameterStrategy.parse(self.multi_parameter_strategy))
         if not isinstance(self.rounding_exactness, Exactness):
             raise TypeError("rounding_exactness must be an fhe.Exactness, got "
                             f"{type(self.rounding_exactness).__name__}")
