@@ -5,17 +5,6 @@ The API mirrors ``concrete.fhe``: ``import fhe_assistant as fhe`` then
 """
 from .compilation.utils import inputset
 from .compiler import Circuit, Compiler, Configuration, FHEProgram, compiler
-from .compiler.options import (
-    ApproximateRoundingConfig,
-    BitwiseStrategy,
-    ComparisonStrategy,
-    Exactness,
-    MinMaxStrategy,
-    MultiParameterStrategy,
-    MultivariateStrategy,
-    ParameterSelectionStrategy,
-    SecurityLevel,
-)
 from .core.dtypes import Float, Integer
 from .core.errors import (
     CompilationError,
@@ -25,6 +14,7 @@ from .core.errors import (
     OutOfRangeWarning,
     TracingError,
 )
+from .core.strategies import *  # the options' enums, as concrete.fhe exports them
 from .deploy import Client, ClientSpecs, EvaluationKeys, Keys, Server, Value
 from .extensions import (
     AutoRounder,
@@ -124,15 +114,60 @@ def _register_rich_displays() -> None:
 _register_rich_displays()
 
 __all__ = [
-    "compiler", "Compiler", "Circuit", "Configuration", "FHEProgram", "LookupTable",
-    "univariate", "round_bit_pattern", "Integer", "Float", "FHEAssistantError", "TracingError",
-    "InputError", "CompilationError", "EvaluationError", "OutOfRangeWarning", "explore",
-    "Client", "ClientSpecs", "EvaluationKeys", "Keys", "Server", "Value", "quantize",
-    "QuantizedFunction", "conv", "maxpool", "ApproximateRoundingConfig", "BitwiseStrategy",
+    "ApproximateRoundingConfig",
+    "AutoRounder",
+    "AutoTruncator",
+    "BitwiseStrategy",
+    "Circuit",
+    "Client",
+    "ClientSpecs",
     "ComparisonStrategy",
-    "Exactness", "MinMaxStrategy", "MultiParameterStrategy", "MultivariateStrategy",
-    "ParameterSelectionStrategy", "SecurityLevel", "inputset", "bits", "hint", "identity",
-    "if_then_else", "refresh", "relu", "truncate_bit_pattern", "tensor", "array", "one", "ones",
-    "ones_like", "zero", "zeros", "zeros_like", "multivariate", "AutoRounder", "AutoTruncator",
+    "CompilationError",
+    "Compiler",
+    "Configuration",
+    "EvaluationError",
+    "EvaluationKeys",
+    "Exactness",
+    "FHEAssistantError",
+    "FHEProgram",
+    "Float",
+    "InputError",
+    "Integer",
+    "Keys",
+    "LookupTable",
+    "MinMaxStrategy",
+    "MultiParameterStrategy",
+    "MultivariateStrategy",
+    "OutOfRangeWarning",
+    "ParameterSelectionStrategy",
+    "QuantizedFunction",
+    "SecurityLevel",
+    "Server",
+    "TracingError",
+    "Value",
+    "array",
+    "bits",
+    "compiler",
+    "conv",
+    "explore",
+    "hint",
+    "identity",
+    "if_then_else",
+    "inputset",
+    "maxpool",
+    "multivariate",
+    "one",
+    "ones",
+    "ones_like",
+    "quantize",
+    "refresh",
+    "relu",
+    "round_bit_pattern",
+    "tensor",
+    "truncate_bit_pattern",
+    "univariate",
+    "zero",
+    "zeros",
+    "zeros_like",
 ]
 __all__ += list(_ANNOTATIONS)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bounds
+from ..interpret.interpreter import evaluate_graph
 from ..ir.graph import Graph
 from ..ir.node import Node
-from ..interpret.interpreter import evaluate_graph
 
 #: Samples per interpreter pass: bounds stay exact, memory stays bounded.
 DEFAULT_CHUNK = 8192

@@ -40,8 +40,15 @@ class WarmupReport:
 
 def _exercise(glwe_dimension: int, polynomial_size: int, pbs_level: int, ks_level: int,
               random) -> None:
-    from .tfhe import (bootstrap_batch, encrypt_lwe, generate_bootstrap_key,
-                       generate_keyswitch_key, keyswitch_batch, lwe_phase, make_test_vectors)
+    from .tfhe import (
+        bootstrap_batch,
+        encrypt_lwe,
+        generate_bootstrap_key,
+        generate_keyswitch_key,
+        keyswitch_batch,
+        lwe_phase,
+        make_test_vectors,
+    )
 
     parameters = TFHEParameters(
         lwe_dimension=_TOY_LWE_DIMENSION, glwe_dimension=glwe_dimension,

@@ -1,17 +1,7 @@
 """Concrete's module path ``concrete.fhe.compilation.configuration``."""
 from ..compiler.configuration import Configuration
-from ..compiler.options import (
-                                ApproximateRoundingConfig,
-                                BitwiseStrategy,
-                                ComparisonStrategy,
-                                Exactness,
-                                MinMaxStrategy,
-                                MultiParameterStrategy,
-                                MultivariateStrategy,
-                                ParameterSelectionStrategy,
-                                SecurityLevel,
-)
+from ..core import strategies
+from ..core.strategies import *  # the options' enums
 
-__all__ = ["ApproximateRoundingConfig", "BitwiseStrategy", "ComparisonStrategy", "Configuration",
-           "Exactness", "MinMaxStrategy", "MultiParameterStrategy", "MultivariateStrategy",
-           "ParameterSelectionStrategy", "SecurityLevel"]
+__all__ = ["Configuration"]
+__all__ += strategies.__all__

@@ -4,4 +4,4 @@ from .compiler import Compiler, compiler
 from .configuration import Configuration
 from .program import FHEProgram
 
-__all__ = ["compiler", "Compiler", "Circuit", "Configuration", "FHEProgram"]
+__all__ = ["Circuit", "Compiler", "Configuration", "FHEProgram", "compiler"]

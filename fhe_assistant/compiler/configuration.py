@@ -61,7 +61,7 @@ class Configuration(ConcreteOptions):
     show_locations: bool = False
     show_parameters: bool = True
 
-    def fork(self, **changes) -> "Configuration":
+    def fork(self, **changes) -> Configuration:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:

@@ -83,7 +83,7 @@ class FHEProgram:
         path = save_picture(self, save_to, horizontal=horizontal)
         if show:
             try:
-                from IPython.display import Image, SVG, display
+                from IPython.display import SVG, Image, display
             except ImportError:
                 return path
             display(SVG(filename=str(path)) if path.suffix == ".svg" else Image(str(path)))

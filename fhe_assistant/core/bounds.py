@@ -15,11 +15,11 @@ class Bounds:
     min: float
     max: float
 
-    def union(self, other: "Bounds") -> "Bounds":
+    def union(self, other: Bounds) -> Bounds:
         return Bounds(min(self.min, other.min), max(self.max, other.max))
 
     @staticmethod
-    def of(values) -> "Bounds":
+    def of(values) -> Bounds:
         array = np.asarray(values)
         if array.size == 0:
             raise ValueError("cannot take bounds of an empty array")

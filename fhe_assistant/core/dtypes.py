@@ -37,7 +37,7 @@ class Integer:
         return f"{'int' if self.is_signed else 'uint'}{self.bit_width}"
 
     @staticmethod
-    def that_can_represent(low: int, high: int) -> "Integer":
+    def that_can_represent(low: int, high: int) -> Integer:
         """The narrowest integer type holding every value of ``[low, high]``."""
         return Integer(integer_bit_width(low, high), low < 0)
 

@@ -7,6 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+#: the options' enums, re-exported by ``fhe_assistant``, ``.compilation`` and ``compiler.options``
+__all__ = [
+    "ApproximateRoundingConfig",
+    "BitwiseStrategy",
+    "ComparisonStrategy",
+    "Exactness",
+    "MinMaxStrategy",
+    "MultiParameterStrategy",
+    "MultivariateStrategy",
+    "ParameterSelectionStrategy",
+    "SecurityLevel",
+]
+
 
 class _ParsableEnum(str, Enum):
     """``parse`` accepts a member or its value, case-insensitive (as Concrete does)."""

@@ -33,7 +33,7 @@ class ValueSpec:
             size *= dim
         return size
 
-    def with_dtype(self, dtype: DType) -> "ValueSpec":
+    def with_dtype(self, dtype: DType) -> ValueSpec:
         return replace(self, dtype=dtype)
 
     def __str__(self) -> str:

@@ -1,6 +1,8 @@
 """Tracing Python/numpy functions into op-graphs."""
-from . import assignment  # noqa: F401 - sets Tracer.assignment_api (x[i] = v, x[y])
-from . import numpy_api  # noqa: F401 - installs numpy's protocols on Tracer
+from . import (
+           assignment,  # noqa: F401 - sets Tracer.assignment_api (x[i] = v, x[y])
+           numpy_api,  # noqa: F401 - installs numpy's protocols on Tracer
+)
 from .convolution import conv
 from .extensions import LookupTable, round_bit_pattern, univariate
 from .pooling import maxpool

@@ -270,8 +270,8 @@ __all__ = [
     "float_outputs",
     "fuse_float_subgraphs",
     "fuse_univariate_chains",
-    "replace_regions",
     "fusion_problems",
     "np",
     "plan_fusion",
+    "replace_regions",
 ]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..compiler import Circuit
-from ..core import progress
 from ..compiler.inputs import stack_inputset
+from ..core import progress
 from ..ir.graph import Graph
 
 #: Relative weights of the stages on the progress bar (bootstraps get the rest).

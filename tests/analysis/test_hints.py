@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 import fhe_assistant as fhe
-from fhe_assistant.analysis.compatibility import (checking_quantized_program, lookup_seconds,
-                                                  width_limit_hint)
+from fhe_assistant.analysis.compatibility import (
+    checking_quantized_program,
+    lookup_seconds,
+    width_limit_hint,
+)
 
 
 def product(x, y):

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from fhe_assistant.backend.tfhe import EvaluationKeys as TFHEEvaluationKeys
-from fhe_assistant.backend.tfhe import SecretKeys
-from fhe_assistant.backend.tfhe import ggsw_to_natural_order
+from fhe_assistant.backend.tfhe import SecretKeys, ggsw_to_natural_order
 from fhe_assistant.backend.values import EncryptedValue
 from fhe_assistant.core.errors import InputError
 from fhe_assistant.crypto.parameters import TFHEParameters
