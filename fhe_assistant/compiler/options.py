@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ..core.strategies import (
-    ApproximateRoundingConfig,
     BitwiseStrategy,
     ComparisonStrategy,
     Exactness,
     MinMaxStrategy,
     MultiParameterStrategy,
     MultivariateStrategy,
-    ParameterSelectionStrategy,
     SecurityLevel,
 )
 
@@ -138,17 +136,3 @@ class ConcreteOptions:
         if self.use_insecure_key_cache and not self.enable_unsafe_features:
             raise RuntimeError("Insecure key cache cannot be used without enabling unsafe features")
 
-
-__all__ = [
-    "IGNORED_OPTIONS",
-    "ApproximateRoundingConfig",
-    "BitwiseStrategy",
-    "ComparisonStrategy",
-    "ConcreteOptions",
-    "Exactness",
-    "MinMaxStrategy",
-    "MultiParameterStrategy",
-    "MultivariateStrategy",
-    "ParameterSelectionStrategy",
-    "SecurityLevel",
-]

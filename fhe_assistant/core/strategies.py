@@ -48,7 +48,8 @@ class SecurityLevel(int, Enum):
 
 
 class ParameterSelectionStrategy(_ParsableEnum):
-    """Concrete's optimizer strategies; here one parameter set serves the whole circuit."""
+    """Concrete's optimizer strategies: MULTI (the default) gives each lookup precision its own
+    parameter set; MONO (V0 its alias) sizes one set for the whole circuit."""
 
     V0 = "v0"
     MONO = "mono"

@@ -15,7 +15,20 @@ _FINGERPRINT_NAMES = {new: old for old, new in LEGACY_FIELD_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)
-class TFHEParameters:
+class KeyShape:
+    """The seven numbers that fix a KS-PBS key set's shapes (what the optimizer searches)."""
+
+    lwe_dimension: int
+    glwe_dimension: int
+    polynomial_size: int
+    decomposition_base_log: int
+    decomposition_level_count: int
+    ks_decomposition_base_log: int
+    ks_decomposition_level_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TFHEParameters(KeyShape):
     """One KS-PBS parameter set (Concrete's "big key at rest" order, tfhe-notes §1.7).
 
     Ciphertexts at rest live under the flattened GLWE key (dimension
@@ -27,13 +40,6 @@ class TFHEParameters:
     encoded with Δ = 2**(63 - p) (one padding bit).
     """
 
-    lwe_dimension: int
-    glwe_dimension: int
-    polynomial_size: int
-    decomposition_base_log: int
-    decomposition_level_count: int
-    ks_decomposition_base_log: int
-    ks_decomposition_level_count: int
     message_bit_width: int
 
     @property

@@ -19,6 +19,7 @@ import numpy as np
 
 from .decomposition import GLWE_DIMENSIONS, LOG2_POLYNOMIAL_SIZES, keyswitch_pareto, pbs_pareto
 from .noise import fresh_variance, modulus_switch_variance
+from .parameters import KeyShape
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,16 +33,9 @@ class NoiseShape:
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(KeyShape):
     """One point of the search space with its noise (modular variances) and cost."""
 
-    lwe_dimension: int
-    glwe_dimension: int
-    polynomial_size: int
-    decomposition_base_log: int
-    decomposition_level_count: int
-    ks_decomposition_base_log: int
-    ks_decomposition_level_count: int
     pbs_complexity: float
     ks_complexity: float
     pre_pbs_variance: float

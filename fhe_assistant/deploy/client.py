@@ -79,10 +79,8 @@ class Client:
     # -- encrypt / decrypt ---------------------------------------------------------------------
     def encrypt(self, *args):
         """Encrypt one call's arguments (clear ones pass through): a Value or a tuple."""
+        self.specs.check_input_count(len(args), "argument")
         specs = self.specs.inputs
-        if len(args) != len(specs):
-            raise InputError(f"expected {len(specs)} argument(s) "
-                             f"({', '.join(s.name for s in specs)}), got {len(args)}")
         arrays = []
         for argument, spec in zip(args, specs):
             if argument is not None:

@@ -182,10 +182,8 @@ class Server:
 
     def check_arguments(self, values, evaluation_keys: EvaluationKeys) -> list:
         """Validate one call's values against the specs and keys; returns runtime inputs."""
+        self.client_specs.check_input_count(len(values), "value")
         specs = self.client_specs.inputs
-        if len(values) != len(specs):
-            raise InputError(f"expected {len(specs)} value(s) "
-                             f"({', '.join(s.name for s in specs)}), got {len(values)}")
         inputs = []
         for value, spec in zip(values, specs):
             parameters = self.client_specs.parameters_of(spec)

@@ -188,6 +188,12 @@ class ClientSpecs:
     def input_names(self) -> list[str]:
         return [spec.name for spec in self.inputs]
 
+    def check_input_count(self, count: int, noun: str) -> None:
+        """One call passes one ``noun`` (argument, value) per input, in order."""
+        if count != len(self.inputs):
+            raise InputError(f"expected {len(self.inputs)} {noun}(s) "
+                             f"({', '.join(self.input_names)}), got {count}")
+
     def serialize(self) -> bytes:
         metadata = {"parameters": parameters_to_json(self.parameters),
                     "fingerprint": self.fingerprint,

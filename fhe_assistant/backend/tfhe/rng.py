@@ -133,6 +133,14 @@ def round_exactly(samples: np.ndarray, uniform_uint64) -> np.ndarray:
     return result
 
 
+def rounded_gaussian(uniform_uint64, shape, std: float) -> np.ndarray:
+    """round(N(0, std²)) as int64 of ``shape``, every bit drawn from ``uniform_uint64(count)``
+    (Box–Muller on pairs of words, then :func:`round_exactly`)."""
+    shape, size = _shape_size(shape)
+    samples = box_muller(uniform_uint64(size + (size & 1)), std)[:size]
+    return round_exactly(samples, uniform_uint64).reshape(shape)
+
+
 class SecureRandom:
     """Cryptographically secure randomness from the operating system (``os.urandom``).
 
@@ -160,10 +168,7 @@ class SecureRandom:
 
     def gaussian(self, shape, std: float) -> np.ndarray:
         """round(N(0, std²)) as int64, std in units of the 2**64 modulus."""
-        shape, size = _shape_size(shape)
-        words = self._words(size + (size & 1))
-        samples = box_muller(words, std)[:size]
-        return round_exactly(samples, self._words).reshape(shape)
+        return rounded_gaussian(self._words, shape, std)
 
     def __repr__(self) -> str:
         return "SecureRandom(os.urandom)"
@@ -194,10 +199,7 @@ class InsecureSeededRandom:
         return self._generator.integers(0, 2, size=size, dtype=np.uint64).reshape(shape)
 
     def gaussian(self, shape, std: float) -> np.ndarray:
-        shape, size = _shape_size(shape)
-        words = self.uniform_uint64(size + (size & 1))
-        samples = box_muller(words, std)[:size]
-        return round_exactly(samples, self.uniform_uint64).reshape(shape)
+        return rounded_gaussian(self.uniform_uint64, shape, std)
 
     def __repr__(self) -> str:
         return f"InsecureSeededRandom(seed={self.seed})"
