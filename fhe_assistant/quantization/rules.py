@@ -33,7 +33,7 @@ from .lookup_rules import start_lookup
 from .matmul_rules import matmul
 from .quantizers import UniformQuantizer
 from .residual_rules import add_encrypted, maximum_same_map
-from .state import QuantizationState, Region
+from .state import QuantizationState, Region, unsupported
 
 Rule = Callable[[QuantizationState, Node], QValue | Region]
 
@@ -65,6 +65,13 @@ def compare(state: QuantizationState, node: Node) -> QValue | Region:
     return compare_encrypted(state, node)
 
 
+def integer_only(state: QuantizationState, node: Node) -> QValue:
+    """``fhe.bits``, ``truncate_bit_pattern``, ``multivariate`` and run-time tables act on
+    integers a program already has; a float function has no such values, so the node is
+    refused by name (with its source line) rather than guessed at."""
+    raise unsupported(state, node)
+
+
 #: ``OpKind`` → the rule that quantizes a node of that op (``CONSTANT`` is never encrypted).
 QUANTIZATION_RULES: dict[OpKind, Rule] = {
     OpKind.INPUT: quantize_input,
@@ -85,4 +92,7 @@ QUANTIZATION_RULES: dict[OpKind, Rule] = {
         OpKind.POWER, OpKind.FLOOR_DIVIDE, OpKind.REMAINDER, OpKind.ABSOLUTE, OpKind.CLIP,
         OpKind.WHERE, OpKind.ROUND_BIT_PATTERN, OpKind.ASTYPE, OpKind.LOOKUP_TABLE,
         OpKind.UNIVARIATE, OpKind.TLU)},
+    **{op: integer_only for op in (
+        OpKind.EXTRACT_BITS, OpKind.TRUNCATE_BIT_PATTERN, OpKind.MULTIVARIATE,
+        OpKind.DYNAMIC_TLU)},
 }
