@@ -43,6 +43,31 @@ def test_measured_error_rate_matches_the_reported_p_error():
     output = float(p_error_from_variance(2.0 ** (2 * noise.output), p))
     assert first_lookup + output < promised / 100
 
+    assert_measured_error_rate(circuit, compiler, rng, promised)
+
+
+def test_measured_error_rate_matches_the_per_lookup_p_errors():
+    """MULTI: each lookup gets its own set; the second keyswitches the first one's output from
+    the 2-bit set's big key to the 4-bit set's small key (cross-partition keyswitch)."""
+    rng = np.random.default_rng(2027)
+    compiler = fhe.compiler({"x": "encrypted"})(weighted_chain)
+    circuit = compiler.compile([rng.integers(0, 4, ELEMENTS) for _ in range(8)], p_error=0.1,
+                               insecure_keygen_seed=6)
+    result = circuit.optimization
+    assert len(circuit.parameter_sets) == 2
+    assert [(k.source, k.target) for k in result.keyswitches] == [(0, 1)]
+    # each element: one lookup per partition and one output decryption
+    constraints = result.requirements.constraints
+    assert sorted(c.count for c in constraints) == [ELEMENTS] * 3
+    survive = np.prod([1.0 - p for p in result.constraint_p_errors])
+    promised = 1.0 - survive
+    assert 0.05 < max(result.constraint_p_errors) <= 0.1
+
+    assert_measured_error_rate(circuit, compiler, rng, promised)
+
+
+def assert_measured_error_rate(circuit, compiler, rng, promised: float) -> None:
+    """RUNS encrypted calls of ELEMENTS trials each; two-sided binomial test against ``promised``."""
     circuit.keygen()
     inputs = rng.integers(0, 4, (RUNS, ELEMENTS))
     wrong = sum(int(np.sum(circuit.encrypt_run_decrypt(x) != compiler(x))) for x in inputs)
