@@ -1,0 +1,64 @@
+"""Parameters of the WoP-PBS (lookups wider than a native bootstrap can hold).
+
+The "without padding" programmable bootstrap (Bergerat et al., ePrint 2022/704) evaluates a
+table of up to 16 input bits as: bit extraction (one keyswitch + one small bootstrap per input
+bit), circuit bootstrapping of each bit into a GGSW ciphertext (``cb_level`` bootstraps plus
+private functional packing keyswitches per bit), then vertical packing (a CMUX tree over the
+table packed into GLWE polynomials, and a blind rotation). It shares the big LWE key (dimension
+``glwe_dimension * polynomial_size``), the small key, the bootstrapping key and the
+keyswitching key with a native KS-PBS set; it adds the packing keyswitch keys.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, fields
+
+from .parameters import KeyShape, TFHEParameters
+
+
+@dataclass(frozen=True, slots=True)
+class WopParameters(KeyShape):
+    """One WoP-PBS parameter set.
+
+    The seven :class:`KeyShape` numbers mean what they mean for a KS-PBS set (the bootstrap
+    key serves the bit extraction and the circuit bootstrap). ``pfpks_*`` is the gadget of the
+    private functional packing keyswitch (big LWE key → GLWE key), ``cb_*`` the gadget of the
+    GGSW ciphertexts the circuit bootstrap produces. ``message_bit_width`` is p: values are
+    encoded with Δ = 2**(63 - p), one padding bit, as in :class:`TFHEParameters`, so a WoP
+    lookup reads and writes the same ciphertexts as the rest of the program.
+    """
+
+    pfpks_base_log: int
+    pfpks_level: int
+    cb_base_log: int
+    cb_level: int
+    message_bit_width: int
+
+    @property
+    def big_lwe_dimension(self) -> int:
+        return self.glwe_dimension * self.polynomial_size
+
+    @property
+    def delta_log(self) -> int:
+        return 63 - self.message_bit_width
+
+    def ks_pbs(self) -> TFHEParameters:
+        """The KS-PBS part (same keys), for code that handles the shared keys."""
+        shape = {f.name: getattr(self, f.name) for f in fields(KeyShape)}
+        return TFHEParameters(**shape, message_bit_width=self.message_bit_width)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> WopParameters:
+        return cls(**dict(data))
+
+    def fingerprint(self) -> str:
+        """A short stable hash (prefixed ``wop:`` so it never equals a KS-PBS set's)."""
+        text = "wop:" + ",".join(f"{k}={v}" for k, v in sorted(asdict(self).items()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
