@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .key_set import KeySetParameters, KeyswitchParameters
 from .parameters import TFHEParameters
 from .partitioned import PartitionedRequirements
+from .wop_parameters import LookupMethod
 
 #: the per-partition figures of ``as_rows``, after the partition's parameters
 _PARTITION_COLUMNS = ("pbs_count", "p_error", "seconds_per_pbs", "log2_std_fresh",
@@ -79,6 +80,14 @@ class MultiOptimizationResult:
     complexity: float
     mono_complexity: float
     requirements: PartitionedRequirements
+
+    #: no lookup of a native result runs as WoP-PBS (see :mod:`crypto.wop_result`)
+    wop_parameters = None
+    method = LookupMethod.NATIVE
+
+    def lookup_method(self, precision: int) -> LookupMethod:
+        """Every lookup of a native result is a keyswitch + bootstrap."""
+        return LookupMethod.NATIVE
 
     @property
     def parameter_sets(self) -> tuple[TFHEParameters, ...]:

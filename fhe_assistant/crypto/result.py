@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from .parameters import TFHEParameters
 from .requirements import CircuitRequirements
+from .wop_parameters import LookupMethod
 
 #: the figures of ``as_dict``, after the parameters and the lookup count
 _FIGURES = ("p_error", "global_p_error", "target_p_error", "complexity", "pbs_complexity",
@@ -71,6 +72,14 @@ class OptimizationResult:
     seconds_per_pbs: float
     noise: NoiseBreakdown
     requirements: CircuitRequirements
+
+    #: no lookup of a native result runs as WoP-PBS (see :mod:`crypto.wop_result`)
+    wop_parameters = None
+    method = LookupMethod.NATIVE
+
+    def lookup_method(self, precision: int) -> LookupMethod:
+        """Every lookup of a native result is a keyswitch + bootstrap."""
+        return LookupMethod.NATIVE
 
     def as_dict(self) -> dict:
         """One flat row (parameters, figures, ``log2_std_*`` noise terms) for tables."""

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, fields
+from enum import Enum
 
 from .parameters import KeyShape, TFHEParameters
+
+
+class LookupMethod(str, Enum):
+    """How a table lookup runs (every optimization result says it per lookup precision)."""
+
+    NATIVE = "native"  # keyswitch + programmable bootstrap (uses the value's padding bit)
+    WOP = "wop"  # bit extraction + circuit bootstrap + vertical packing (ePrint 2022/704)
 
 
 @dataclass(frozen=True, slots=True)

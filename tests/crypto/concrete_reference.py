@@ -108,3 +108,26 @@ V0_TABLE = {
     (10, 13): (1095, 1, 65536, 2, 20, 2, 12, 56240),
     (10, 14): None,
 }
+
+# WoP-PBS. concrete-python 2.11 on this machine (anchor venv, 2026-12-06), one random-table
+# lookup `LookupTable[x]` at global_p_error 1e-5; Concrete runs it on CRT blocks (12 bits:
+# moduli 7, 8, 9, 11; 16 bits: 7, 8, 9, 11, 13) of one padding bit each.
+# width -> (n, k, N, BR base_log, BR level, KS base_log, KS level, PFPKS base_log, PFPKS level)
+CONCRETE_WOP = {
+    12: (721, 2, 1024, 12, 3, 2, 7, 16, 2),
+    16: (710, 2, 1024, 9, 4, 2, 7, 16, 2),
+}
+# Concrete's reported complexity and (bootstrap, keyswitch) key bytes; packing keys not reported.
+CONCRETE_WOP_COMPLEXITY = {12: 6.374e9, 16: 9.641e9}
+CONCRETE_WOP_KEY_BYTES = {12: (318_947_328, 82_804_736), 16: (418_775_040, 81_543_168)}
+# At 9 bits Concrete 2.11 keeps a native bootstrap: n=1069, k=1, N=32768, BR 15/2, KS 3/7,
+# 2,241,855,488 + 1,963,458,560 key bytes.
+CONCRETE_NATIVE_9 = (1069, 1, 32768, 15, 2, 3, 7)
+# concrete-optimizer's reference table v0-parameters/ref/wop_pbs_2022-10-31_128 (log norm2 0,
+# p_error 6.3e-5, 2022 security curve): width -> (k, log2 N, n, br_l, br_b, ks_l, ks_b, cb_l, cb_b)
+WOP_REF_TABLE = {
+    9: (2, 10, 691, 4, 9, 7, 2, 2, 9),
+    10: (2, 10, 691, 4, 9, 7, 2, 2, 9),
+    12: (2, 10, 691, 4, 9, 7, 2, 2, 9),
+    16: (2, 10, 693, 4, 9, 7, 2, 2, 9),
+}

@@ -1,0 +1,146 @@
+"""Cost and key sizes of a WoP-PBS lookup, in the complexity units of :mod:`crypto.cost`.
+
+One lookup of q input bits (ePrint 2022/704; counts as Concrete's ``estimate_complexity``
+in ``wop_atomic_pattern/optimize.rs`` for one block, except that the circuit bootstrap
+reads the bit extraction's keyswitched outputs, so it runs no keyswitch of its own):
+
+* bit extraction: q keyswitches kN → n and q − 1 bootstraps;
+* circuit bootstrap: q·l_cb bootstraps and q·l_cb·(k+1) private functional packing
+  keyswitches (kN + 1 inputs × l_pp digits, each a multiply-add of a (k+1)·N GLWE);
+* vertical packing: q·(k+1)²·l_cb forward FFTs (the GGSWs to the Fourier domain), a CMux
+  tree of 2**(q − log2 N) − 1 CMuxes when the table needs more than one polynomial, and a
+  blind rotation of min(q, log2 N) CMuxes.
+
+Bootstraps, FFTs and CMuxes are priced at the bootstrap rate, keyswitches and packing
+keyswitches at the keyswitch rate (:class:`crypto.cost.CostCalibration`), so
+:func:`wop_lookup_seconds` is comparable with a native lookup's predicted seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .cost import (
+    DEFAULT_CALIBRATION,
+    CostCalibration,
+    cmux_complexity,
+    fft_complexity,
+    keyswitch_complexity,
+    pbs_complexity,
+)
+from .wop_parameters import WopParameters
+
+
+@dataclass(frozen=True, slots=True)
+class WopStepCounts:
+    """How many of each operation one q-bit lookup runs (for statistics and costs)."""
+
+    keyswitches: int
+    bootstraps: int
+    packing_keyswitches: int
+    ggsw_ffts: int  # forward FFTs of the circuit-bootstrapped GGSWs
+    cmuxes: int  # CMux tree + blind rotation of the vertical packing
+
+
+def step_counts(
+    input_bit_width: int, glwe_dimension: int, polynomial_size: int, cb_level: int
+) -> WopStepCounts:
+    """The operation counts of one lookup of ``input_bit_width`` bits."""
+    q = int(input_bit_width)
+    log_n = int(polynomial_size).bit_length() - 1
+    tree = 2 ** (q - log_n) - 1 if q > log_n else 0
+    return WopStepCounts(
+        keyswitches=q,
+        bootstraps=q - 1 + q * cb_level,
+        packing_keyswitches=q * cb_level * (glwe_dimension + 1),
+        ggsw_ffts=q * (glwe_dimension + 1) ** 2 * cb_level,
+        cmuxes=tree + min(q, log_n),
+    )
+
+
+def packing_keyswitch_complexity(
+    glwe_dimension: ArrayLike, polynomial_size: ArrayLike, level: ArrayLike
+) -> np.ndarray:
+    """One private functional packing keyswitch: a kN → (k+1)·N keyswitch's operations."""
+    k = np.asarray(glwe_dimension, dtype=np.float64)
+    n_poly = np.asarray(polynomial_size, dtype=np.float64)
+    return keyswitch_complexity(k * n_poly, (k + 1.0) * n_poly - 1.0, level)
+
+
+@dataclass(frozen=True, slots=True)
+class WopComplexity:
+    """Complexities of one lookup, split by the rate they run at."""
+
+    bootstrap_like: float  # bootstraps, GGSW FFTs, CMuxes
+    keyswitch_like: float  # keyswitches, packing keyswitches
+
+    @property
+    def total(self) -> float:
+        return self.bootstrap_like + self.keyswitch_like
+
+    def seconds(self, calibration: CostCalibration = DEFAULT_CALIBRATION) -> float:
+        return (
+            self.bootstrap_like / calibration.pbs_ops_per_second
+            + self.keyswitch_like / calibration.ks_ops_per_second
+        )
+
+
+def wop_lookup_complexity(params: WopParameters, input_bit_width: int) -> WopComplexity:
+    """The cost-model complexity of one lookup of ``input_bit_width`` bits under ``params``."""
+    k, size = params.glwe_dimension, params.polynomial_size
+    counts = step_counts(input_bit_width, k, size, params.cb_level)
+    pbs = float(pbs_complexity(params.lwe_dimension, k, size, params.decomposition_level_count))
+    ks = float(
+        keyswitch_complexity(
+            params.big_lwe_dimension, params.lwe_dimension, params.ks_decomposition_level_count
+        )
+    )
+    pp = float(packing_keyswitch_complexity(k, size, params.pfpks_level))
+    bootstrap_like = (
+        counts.bootstraps * pbs
+        + counts.ggsw_ffts * float(fft_complexity(size))
+        + counts.cmuxes * float(cmux_complexity(k, size, params.cb_level))
+    )
+    keyswitch_like = counts.keyswitches * ks + counts.packing_keyswitches * pp
+    return WopComplexity(bootstrap_like, keyswitch_like)
+
+
+def wop_lookup_seconds(
+    params: WopParameters,
+    input_bit_width: int,
+    calibration: CostCalibration = DEFAULT_CALIBRATION,
+) -> float:
+    """Predicted single-thread seconds of one lookup (one ciphertext)."""
+    return wop_lookup_complexity(params, input_bit_width).seconds(calibration)
+
+
+def wop_key_sizes(params: WopParameters) -> dict[str, int]:
+    """Bytes of each evaluation key as the backend holds them, and the total.
+
+    Fourier bootstrapping key (complex128, N/2 per polynomial), 32-bit keyswitching key (as
+    ``backend/key_sets.py`` counts them), and the k + 1 packing keyswitching keys in the
+    standard domain: (kN + 1)·l_pp GLWE ciphertexts of (k+1)·N uint64 each.
+    """
+    n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
+    big = k * size
+    sizes = {
+        "bootstrap_key": 8 * n * params.decomposition_level_count * (k + 1) ** 2 * size,
+        "keyswitch_key": 4 * big * params.ks_decomposition_level_count * (n + 1),
+        "packing_keyswitch_keys": 8 * (k + 1) * (big + 1) * params.pfpks_level * (k + 1) * size,
+    }
+    sizes["evaluation_keys"] = sum(sizes.values())
+    return sizes
+
+
+def native_key_bytes(
+    lwe_dimension: int, glwe_dimension: int, polynomial_size: int, pbs_level: int, ks_level: int
+) -> int:
+    """Bytes of a native KS-PBS key pair as the backend holds them (same units as above)."""
+    k, size = glwe_dimension, polynomial_size
+    return (
+        8 * lwe_dimension * pbs_level * (k + 1) ** 2 * size
+        + 4 * k * size * ks_level * (lwe_dimension + 1)
+    )

@@ -1,0 +1,234 @@
+"""The vectorized search for the cheapest WoP-PBS parameter set (behind :func:`optimize_wop`).
+
+Search space, as Concrete's ``wop_atomic_pattern``: every (k, N) of the CPU space with
+kN ≤ 2**13 (Concrete's cut), n ∈ [512, 2047], the bootstrap and keyswitch Pareto lists of
+:mod:`crypto.decomposition`, a packing-keyswitch Pareto list per (k, N) (best base per
+level, as Concrete's ``pp_switch.rs``) and every circuit-bootstrap gadget (b, l) with
+l ≤ 10 and b·l ≤ 64.
+
+The constraints (:mod:`crypto.wop_noise`, modular variances, S = w²·σ²_source):
+
+* every bit's bootstrap input: (S + i·σ²_BR)·4**(p − i) + σ²_KS + σ²_MS ≤ V_bit, with
+  V_bit the one-bit bound (2**62/κ)² at p_error/q (the lookup's budget split over its bits);
+* the lookup output σ²_VP = q·(bias + slope·(σ²_pp + α·σ²_BR)) ≤ its readers' bound: an
+  output decrypted at p bits (w_out²·σ²_VP ≤ V_p) and, when lookups read lookups, the
+  source cap S.
+
+They couple the two halves of a parameter set only through σ²_BR, so per (k, N) the
+search prices every (n, bootstrap gadget) with its cheapest fitting keyswitch, keeps for
+each circuit-bootstrap level the cheapest price at or below each σ²_BR (a staircase), and
+reads that staircase at the largest σ²_BR each (packing, circuit-bootstrap) gadget pair
+allows. Chained lookups try a geometric ladder of source caps. The objective is predicted
+seconds (:mod:`crypto.wop_cost`), so it compares with a native set's prediction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import numpy as np
+
+from .cost import cmux_complexity, fft_complexity
+from .decomposition import keyswitch_pareto, pbs_pareto
+from .noise import external_product_variance_terms, max_variance_for_p_error
+from .search import search_grid
+from .wop_cost import packing_keyswitch_complexity
+from .wop_noise import packing_keyswitch_variance
+
+MAX_WOP_BIT_WIDTH = 16  # Concrete's limit too
+_MAX_BIG_DIMENSION = 1 << 13
+_CB_MAX_LEVEL = 10
+_PP_MAX_LEVEL = 20
+_CHAIN_CAPS = 8  # source caps S_max·4**-j tried when lookups read lookups
+
+
+@dataclass(frozen=True, slots=True)
+class WopRequest:
+    """Everything the search depends on (hashable: results are cached)."""
+
+    message_bit_width: int
+    lookup_widths: tuple[tuple[int, int], ...]  # (q, count)
+    norm2_sq_into_lookup: float  # w² on the lookup input
+    chained: bool
+    norm2_sq_into_output: float
+    outputs_from_lookup: bool
+    p_error: float  # per lookup and per output
+    leveled_op_count: int
+    pbs_rate: float
+    ks_rate: float
+    leveled_rate: float
+
+    @property
+    def widest(self) -> int:
+        return max(q for q, _ in self.lookup_widths)
+
+
+@dataclass(frozen=True, slots=True)
+class WopChoice:
+    """The winning point: its gadgets, predicted seconds and source cap."""
+
+    lwe_dimension: int
+    glwe_dimension: int
+    polynomial_size: int
+    br_base_log: int
+    br_level: int
+    ks_base_log: int
+    ks_level: int
+    pp_base_log: int
+    pp_level: int
+    cb_base_log: int
+    cb_level: int
+    seconds: float
+
+
+@cache
+def _rows() -> tuple[int, ...]:
+    """Rows of the PBS Pareto table that the WoP search visits (kN ≤ 2**13, secure)."""
+    k, n_poly, pbs = pbs_pareto()
+    grid = search_grid()
+    return tuple(
+        int(c) for c in range(len(k))
+        if k[c] * n_poly[c] <= _MAX_BIG_DIMENSION and np.isfinite(grid.fresh[c])
+        and pbs.length[c] > 0
+    )
+
+
+@cache
+def _packing_pareto(k: int, n_poly: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(base_log, level, mean row variance at zero input noise) of non-dominated PP gadgets."""
+    bases, levels, noises = [], [], []
+    best = np.inf
+    for level in range(1, _PP_MAX_LEVEL + 1):
+        b = np.arange(1, 64 // level + 1)
+        key = packing_keyswitch_variance(0.0, k, n_poly, b, level, multiply_by_key=True)
+        body = packing_keyswitch_variance(0.0, k, n_poly, b, level, multiply_by_key=False)
+        mean = (k * key + body) / (k + 1.0)
+        i = int(np.argmin(mean))
+        if mean[i] < best:
+            best = float(mean[i])
+            bases.append(int(b[i]))
+            levels.append(level)
+            noises.append(best)
+    return np.array(bases), np.array(levels), np.array(noises)
+
+
+@cache
+def _circuit_bootstrap_gadgets(k: int, n_poly: int):
+    """(base_log, level, bias, slope) of one vertical-packing CMux for every CB gadget."""
+    pairs = [(b, lev) for lev in range(1, _CB_MAX_LEVEL + 1) for b in range(1, 64 // lev + 1)]
+    b = np.array([p[0] for p in pairs])
+    lev = np.array([p[1] for p in pairs])
+    bias = external_product_variance_terms(k, n_poly, b, lev, 0.0).total
+    slope = external_product_variance_terms(k, n_poly, b, lev, 1.0).main  # linear in σ²_ggsw
+    return b, lev, bias, slope
+
+
+def _counts(request: WopRequest, k: int, n_poly: int):
+    """Per-run operation counts, as functions of the CB level where they depend on it."""
+    log_n = n_poly.bit_length() - 1
+    ks = sum(c * q for q, c in request.lookup_widths)
+    pbs_fixed = sum(c * (q - 1) for q, c in request.lookup_widths)
+    cmux = sum(c * ((2 ** (q - log_n) - 1 if q > log_n else 0) + min(q, log_n))
+               for q, c in request.lookup_widths)
+    return ks, pbs_fixed, cmux
+
+
+@lru_cache(maxsize=512)
+def search_wop(request: WopRequest) -> WopChoice | None:
+    """The cheapest WoP set meeting ``request``, or None when no point of the space does."""
+    q_max, p = request.widest, request.message_bit_width
+    v_bit = float(max_variance_for_p_error(request.p_error / q_max, 0))
+    v_out = float(max_variance_for_p_error(request.p_error, p))
+    grid = search_grid()
+    best: tuple[float, WopChoice] | None = None
+    for c in _rows():
+        w2_fresh = request.norm2_sq_into_lookup * float(grid.fresh[c])
+        if request.norm2_sq_into_output * float(grid.fresh[c]) > v_out:
+            continue
+        if not request.chained:
+            caps = [(w2_fresh, np.inf)]
+        else:
+            s_max = v_bit / 4.0**p
+            caps = [(max(w2_fresh, s_max * 4.0**-j), s_max * 4.0**-j / request.norm2_sq_into_lookup)
+                    for j in range(_CHAIN_CAPS) if s_max * 4.0**-j >= w2_fresh or j == 0]
+        vp_cap_out = v_out / request.norm2_sq_into_output if request.outputs_from_lookup else np.inf
+        for source, vp_cap_chain in caps:
+            found = _search_row(request, c, source, min(vp_cap_out, vp_cap_chain), v_bit)
+            if found is not None and (best is None or found.seconds < best[0]):
+                best = (found.seconds, found)
+    return None if best is None else best[1]
+
+
+def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit: float):
+    """Best point with (k, N) = row ``c`` for a source variance S and an output cap."""
+    k_arr, n_poly_arr, pbs = pbs_pareto()
+    n_values, ks = keyswitch_pareto()
+    grid = search_grid()
+    k, n_poly = int(k_arr[c]), int(n_poly_arr[c])
+    big = float(k * n_poly)
+    p, q_max = request.message_bit_width, request.widest
+    length = int(pbs.length[c])
+    br = n_values[:, None].astype(np.float64) * pbs.noise[c, :length][None, :]  # (L, P)
+    pbs_cost = n_values[:, None].astype(np.float64) * pbs.cost[c, :length][None, :]
+    # Keyswitch budget left by the worst bit (the input noise and the subtracted bootstraps).
+    worst = np.zeros_like(br)
+    for i in range(q_max):
+        np.maximum(worst, (source + i * br) * 4.0 ** (p - i), out=worst)
+    budget = v_bit - grid.ms[c][:, None] - worst
+    feasible = budget >= big * grid.ks_min_noise[:, None]
+    if not feasible.any():
+        return None
+    rows = np.broadcast_to(np.arange(len(n_values))[:, None], br.shape)
+    ks_index = np.zeros(br.shape, dtype=np.int64)
+    for i in range(ks.noise.shape[1]):
+        ks_index += big * grid.ks_noise_padded[rows, i] > budget
+    ks_index = np.minimum(ks_index, ks.noise.shape[1] - 1)
+    ks_cost = ks.cost[rows, ks_index] * big - n_values[:, None]
+    ks_count, pbs_fixed, cmux_count = _counts(request, k, n_poly)
+    lookup_bits = sum(cnt * q for q, cnt in request.lookup_widths)
+    base = (ks_count * ks_cost / request.ks_rate + pbs_fixed * pbs_cost / request.pbs_rate
+            + request.leveled_op_count * big / request.leveled_rate)
+    cells = np.flatnonzero(feasible.ravel())  # only the fitting (n, bootstrap gadget) cells
+    base = base.ravel()[cells]
+    cell_pbs = pbs_cost.ravel()[cells]
+    order = np.argsort(br.ravel()[cells], kind="stable")
+    br_sorted = br.ravel()[cells][order]
+    # Circuit-bootstrap and packing gadgets: the largest σ²_BR each pair allows.
+    cb_b, cb_l, bias, slope = _circuit_bootstrap_gadgets(k, n_poly)
+    pp_b, pp_l, pp_noise = _packing_pareto(k, n_poly)
+    alpha = (k * 0.5 + 1.0) / (k + 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limit = ((vp_cap / q_max - bias[:, None] - slope[:, None] * pp_noise[None, :])
+                 / (slope[:, None] * alpha))  # (CB, PP)
+    position = np.searchsorted(br_sorted, limit, side="right") - 1
+    pp_seconds = (lookup_bits * (k + 1) * packing_keyswitch_complexity(k, n_poly, pp_l)
+                  / request.ks_rate)  # per CB level
+    best_seconds, best_point = np.inf, None
+    for level in np.unique(cb_l):
+        cost = (base + lookup_bits * level * cell_pbs / request.pbs_rate)[order]
+        staircase = np.minimum.accumulate(cost)
+        vp_seconds = (lookup_bits * (k + 1) ** 2 * level * float(fft_complexity(n_poly))
+                      + cmux_count * float(cmux_complexity(k, n_poly, level))) / request.pbs_rate
+        select = cb_l == level
+        pos = position[select]  # (cb of this level, PP)
+        ok = pos >= 0
+        total = np.where(ok, staircase[np.maximum(pos, 0)], np.inf)
+        total = total + vp_seconds + level * pp_seconds[None, :]
+        flat = int(np.argmin(total))
+        if total.flat[flat] < best_seconds:
+            i_cb, i_pp = np.unravel_index(flat, total.shape)
+            best_seconds = float(total.flat[flat])
+            best_point = (cost, int(pos[i_cb, i_pp]), np.flatnonzero(select)[i_cb], i_pp)
+    if best_point is None:
+        return None
+    cost, at, i_cb, i_pp = best_point
+    index = cells[order[int(np.argmin(cost[: at + 1]))]]
+    li, j = np.unravel_index(index, br.shape)
+    i_ks = int(ks_index[li, j])
+    return WopChoice(
+        lwe_dimension=int(n_values[li]), glwe_dimension=k, polynomial_size=n_poly,
+        br_base_log=int(pbs.base_log[c, j]), br_level=int(pbs.level[c, j]),
+        ks_base_log=int(ks.base_log[li, i_ks]), ks_level=int(ks.level[li, i_ks]),
+        pp_base_log=int(pp_b[i_pp]), pp_level=int(pp_l[i_pp]),
+        cb_base_log=int(cb_b[i_cb]), cb_level=int(cb_l[i_cb]), seconds=best_seconds)

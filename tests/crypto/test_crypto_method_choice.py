@@ -1,0 +1,79 @@
+"""Native KS-PBS or WoP-PBS: which method the optimizer keeps, and its refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhe_assistant.core.errors import CompilationError
+from fhe_assistant.crypto import (
+    CircuitRequirements,
+    LookupMethod,
+    MultiOptimizationResult,
+    NoiseConstraint,
+    OptimizationResult,
+    PartitionedRequirements,
+    WopOptimizationResult,
+    optimize_circuit,
+)
+from fhe_assistant.crypto.method_choice import native_key_set_bytes, native_run_seconds
+
+
+def test_small_lookups_stay_native():
+    result = optimize_circuit(CircuitRequirements(message_bit_width=4))
+    assert isinstance(result, OptimizationResult)
+    assert result.wop_parameters is None and result.lookup_method(4) is LookupMethod.NATIVE
+
+
+def test_nine_bits_is_wop_under_the_key_limit_and_native_without_it():
+    req = CircuitRequirements(message_bit_width=9)
+    wop = optimize_circuit(req)
+    assert isinstance(wop, WopOptimizationResult)
+    assert wop.lookup_method(9) is LookupMethod.WOP and wop.wop_parameters is not None
+    assert "GiB" in wop.native_refusal and wop.native_seconds is None
+    # Without the key limit the native 9-bit set (Concrete's choice too) predicts less time.
+    native = optimize_circuit(req, max_native_key_bytes=2**40)
+    assert isinstance(native, OptimizationResult)
+    assert native_run_seconds(native) < wop.seconds
+    assert native_key_set_bytes(native) > 2 * 2**30
+
+
+@pytest.mark.parametrize("width", [12, 16])
+def test_wide_lookups_use_wop(width):
+    result = optimize_circuit(CircuitRequirements(message_bit_width=width))
+    assert isinstance(result, WopOptimizationResult)
+    assert result.p_error <= result.target_p_error
+    assert result.native_refusal and "largest feasible" in result.native_refusal
+
+
+def test_wop_wins_when_cheaper_even_if_native_fits():
+    """A native 10-bit set fits a 16 GiB limit, but WoP predicts less time."""
+    result = optimize_circuit(CircuitRequirements(message_bit_width=10),
+                              max_native_key_bytes=16 * 2**30)
+    assert isinstance(result, WopOptimizationResult)
+    assert result.native_seconds is not None and result.seconds < result.native_seconds
+
+
+def test_multi_partitions_stay_native_when_they_fit():
+    partitioned = PartitionedRequirements((3, 6), (
+        NoiseConstraint(source=0, target=0, precision=3, count=8),
+        NoiseConstraint(source=0, target=1, precision=6, pbs_norm2=1.0)))
+    result = optimize_circuit(partitioned.merged(), partitioned, {3: 8, 6: 1})
+    assert isinstance(result, MultiOptimizationResult)
+    assert result.lookup_method(6) is LookupMethod.NATIVE
+
+
+def test_too_wide_is_refused_with_each_methods_limit():
+    with pytest.raises(CompilationError) as info:
+        optimize_circuit(CircuitRequirements(message_bit_width=17))
+    text = str(info.value)
+    assert "17-bit table lookups" in text and "the largest feasible is 16 bits" in text
+    assert "WoP-PBS up to 16 bits" in text and "native KS-PBS up to" in text
+    assert "round_bit_pattern" in text and "p_error" in text
+    assert len(info.value.issues) == 2  # each method's own reason
+
+
+def test_unmeetable_norm_is_refused_with_the_norm():
+    req = CircuitRequirements(message_bit_width=12, max_norm2_into_pbs=2.0**48)
+    with pytest.raises(CompilationError, match="2-norm of 2.81475e[+]14 into lookups") as info:
+        optimize_circuit(req)
+    assert "the largest feasible is" in str(info.value)

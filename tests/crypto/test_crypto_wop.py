@@ -1,0 +1,193 @@
+"""WoP-PBS numbers: the step noise model, the search, its security, Concrete's rows, refusals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from concrete_reference import (
+    CONCRETE_WOP,
+    CONCRETE_WOP_COMPLEXITY,
+    WOP_REF_TABLE,
+)
+
+from fhe_assistant.core.errors import CompilationError
+from fhe_assistant.crypto import CircuitRequirements, LookupMethod, WopParameters, optimize_wop
+from fhe_assistant.crypto import noise as nz
+from fhe_assistant.crypto import wop_noise as wn
+from fhe_assistant.crypto.security import MIN_SECURE_DIMENSION, noise_std_log2_mod
+from fhe_assistant.crypto.wop_cost import step_counts, wop_key_sizes, wop_lookup_complexity
+from fhe_assistant.crypto.wop_optimizer import max_wop_bit_width, wop_result
+
+#: A hand-made set near the search's 12-bit choice (k=4, N=512), for model tests.
+SET12 = WopParameters(534, 4, 512, 8, 5, 1, 9, 12, 3, 7, 3, 12)
+
+
+def _concrete_set(width: int) -> WopParameters:
+    n, k, size, br_b, br_l, ks_b, ks_l, pp_b, pp_l = CONCRETE_WOP[width]
+    return WopParameters(n, k, size, br_b, br_l, ks_b, ks_l, pp_b, pp_l, 6, 4, width)
+
+
+# --------------------------------------------------------------------------- noise model
+def test_packing_keyswitch_matches_concretes_formula():
+    """Concrete's estimate_packing_private_keyswitch (torus units), written out here."""
+    k, size, b, lev, var_in = 2, 1024, 16, 2, 2.0**70
+    n = k * size
+    var_ksk = 2.0 ** (2 * noise_std_log2_mod(n)) / 2.0**128  # torus
+    res_1 = lev * (n + 1) * var_ksk * (2.0 ** (2 * b) + 2) / 12
+    b2l = 2.0 ** (2 * b * lev)
+    res_3 = (2.0**128 - b2l) / (12 * b2l) * (1 + n / 4 + 1 / 4) / 2.0**128 + n / 4 * 0.25 / 2**128
+    res_3 += var_in / 2.0**128 * 0.5
+    concrete = (res_1 + res_3) * 2.0**128
+    ours = float(wn.packing_keyswitch_variance(var_in, k, size, b, lev, multiply_by_key=True))
+    # Ours counts E[S²] = 1/2 on the body digit and kN·1/4 on the mask: the same to 0.1 bit.
+    assert 0.5 * math.log2(ours) == pytest.approx(0.5 * math.log2(concrete), abs=0.1)
+    body = float(wn.packing_keyswitch_variance(var_in, k, size, b, lev, multiply_by_key=False))
+    assert body > ours  # the body row multiplies by 1, not by a key polynomial
+
+
+def test_bit_variances_follow_the_shift_and_the_subtracted_bootstraps():
+    fresh = float(nz.fresh_variance(SET12.big_lwe_dimension))
+    br = wn.pbs_variance(SET12)
+    ks = float(nz.keyswitch_variance(2048, 534, 1, 9))
+    bits = wn.extracted_bit_variance(SET12, fresh, np.arange(12))
+    expected = [(fresh + i * br) * 4.0 ** (12 - i) + ks for i in range(12)]
+    np.testing.assert_allclose(bits, expected, rtol=1e-12)
+    more = wn.extracted_bit_variance(SET12, 4 * fresh, np.arange(12))
+    assert np.all(more >= bits)
+
+
+def test_failure_rate_grows_with_input_noise_and_width():
+    fresh = float(nz.fresh_variance(SET12.big_lwe_dimension))
+    rates = [wn.wop_lookup_p_error(SET12, 12, fresh * 4.0**j) for j in range(0, 48, 4)]
+    assert all(0.0 <= r <= 1.0 for r in rates)
+    assert rates == sorted(rates) and rates[-1] > 0.5 and rates[0] < 1e-5
+    by_width = [wn.wop_lookup_p_error(SET12, q, fresh * 4.0**20) for q in range(1, 13)]
+    assert by_width == sorted(by_width)
+
+
+def test_output_noise_is_q_external_products_and_grows_with_the_bootstrap_noise():
+    one = wn.vertical_packing_variance(SET12, 1)
+    assert wn.vertical_packing_variance(SET12, 12) == pytest.approx(12 * one, rel=1e-12)
+    worse = WopParameters(534, 4, 512, 16, 2, 1, 9, 12, 3, 7, 3, 12)  # noisier bootstrap key use
+    assert wn.pbs_variance(worse) > wn.pbs_variance(SET12)
+    assert wn.vertical_packing_variance(worse, 12) > wn.vertical_packing_variance(SET12, 12)
+    key_row, body_row = wn.circuit_bootstrap_ggsw_variances(SET12)
+    assert key_row < body_row
+
+
+def test_noise_report_is_consistent():
+    report = wn.wop_noise_report(SET12, 12)
+    assert len(report.extracted_bits) == 12
+    assert report.worst_bit_bootstrap_input >= max(report.extracted_bits)
+    assert report.output == pytest.approx(float(nz.log2_std(wn.vertical_packing_variance(SET12,
+                                                                                        12))))
+    assert report.p_error == wn.wop_lookup_p_error(SET12, 12)
+
+
+# --------------------------------------------------------------------------- cost
+def test_step_counts_and_complexity():
+    counts = step_counts(12, 4, 512, 3)
+    assert counts.keyswitches == 12 and counts.bootstraps == 11 + 36
+    assert counts.packing_keyswitches == 36 * 5
+    assert counts.cmuxes == (2**3 - 1) + 9  # CMux tree over 3 bits, blind rotation over 9
+    assert step_counts(8, 4, 512, 3).cmuxes == 8  # one polynomial: blind rotation only
+    costs = [wop_lookup_complexity(SET12, q).total for q in range(1, 13)]
+    assert costs == sorted(costs)
+    sizes = wop_key_sizes(SET12)
+    assert sizes["evaluation_keys"] == sum(v for k, v in sizes.items() if k != "evaluation_keys")
+    assert sizes["bootstrap_key"] == 8 * 534 * 5 * 25 * 512
+
+
+# --------------------------------------------------------------------------- search
+def _check_secure_and_meets_target(result):
+    params, req = result.wop_parameters, result.requirements
+    assert params.lwe_dimension >= MIN_SECURE_DIMENSION
+    assert params.big_lwe_dimension >= MIN_SECURE_DIMENSION
+    assert result.noise.fresh == pytest.approx(noise_std_log2_mod(params.big_lwe_dimension))
+    assert result.p_error <= result.target_p_error * (1 + 1e-9)
+    assert result.global_p_error <= 1e-5 * (1 + 1e-9) or req.pbs_count == 0
+    bound = nz.max_variance_for_p_error(result.target_p_error, params.message_bit_width)
+    assert result.output_variance * req.max_norm2_into_output**2 <= bound
+    # the bit bootstraps: their worst input is within the one-bit bound at p_error / q
+    q = result.widest_lookup
+    assert 2.0 ** (2 * result.noise.worst_bit_bootstrap_input) <= nz.max_variance_for_p_error(
+        result.target_p_error / q, 0) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("width", range(9, 17))
+def test_chosen_set_at_each_width(width):
+    result = optimize_wop(CircuitRequirements(message_bit_width=width))
+    _check_secure_and_meets_target(result)
+    params = result.wop_parameters
+    assert result.lookup_method(width) is LookupMethod.WOP
+    assert result.parameters == params.ks_pbs()
+    # Comparable with Concrete (2.11 and its optimizer's reference table): the same big key
+    # dimension kN = 2048, a smaller small key (the keyswitch and modulus-switch noise of a
+    # bit on the MSB is not scaled by 4**p), and a circuit-bootstrap level count in 1..8.
+    k, log_n = WOP_REF_TABLE.get(width, WOP_REF_TABLE[12])[:2]
+    assert params.big_lwe_dimension == k * 2**log_n == 2048
+    assert params.lwe_dimension <= min(row[0] for row in CONCRETE_WOP.values())
+    assert 1 <= params.cb_level <= 8
+
+
+def test_cost_grows_with_width_norm_and_chaining():
+    seconds = [optimize_wop(CircuitRequirements(message_bit_width=w)).seconds
+               for w in (9, 12, 16)]
+    assert seconds == sorted(seconds)
+    base = optimize_wop(CircuitRequirements(message_bit_width=12, pbs_count=4))
+    normed = optimize_wop(CircuitRequirements(message_bit_width=12, pbs_count=4,
+                                              max_norm2_into_pbs=64.0))
+    chained = optimize_wop(CircuitRequirements(message_bit_width=12, pbs_count=4,
+                                                pbs_input_from_pbs=True))
+    for result in (normed, chained):
+        _check_secure_and_meets_target(result)
+        assert result.seconds >= base.seconds
+    assert chained.lookup_p_error(12, 0.0, 1.0) <= chained.target_p_error
+
+
+def test_narrower_lookups_cost_less_in_a_wide_circuit():
+    req = CircuitRequirements(message_bit_width=12, pbs_count=3)
+    mixed = optimize_wop(req, {12: 1, 4: 2})
+    wide = optimize_wop(req, {12: 3})
+    assert mixed.seconds < wide.seconds
+    assert mixed.lookup_seconds(4) < mixed.lookup_seconds(12)
+    assert mixed.lookup_p_error(4) <= mixed.lookup_p_error(12)
+
+
+def test_concretes_crt_sets_are_too_noisy_for_one_block_and_cost_about_the_same():
+    """Concrete's rows decode ≤ 4-bit CRT blocks; read as one 12/16-bit block their output
+    noise is too large, and ours cost within 4× of Concrete's complexity (which sums
+    smaller blocks)."""
+    for width in (12, 16):
+        theirs = wop_result(_concrete_set(width), CircuitRequirements(message_bit_width=width),
+                            ((width, 1),), 5e-6)
+        ours = optimize_wop(CircuitRequirements(message_bit_width=width))
+        assert theirs.p_error > ours.target_p_error
+        assert ours.complexity <= 4 * CONCRETE_WOP_COMPLEXITY[width]
+
+
+def test_search_is_cached_and_fast_enough():
+    import time
+
+    req = CircuitRequirements(message_bit_width=13, pbs_count=7)
+    optimize_wop(req)
+    start = time.perf_counter()
+    optimize_wop(req)
+    assert time.perf_counter() - start < 0.05
+
+
+# --------------------------------------------------------------------------- refusals
+def test_wider_than_16_bits_is_refused():
+    with pytest.raises(CompilationError, match="17-bit table lookup is wider than the 16 bits"):
+        optimize_wop(CircuitRequirements(message_bit_width=17))
+
+
+def test_unmeetable_budget_names_the_largest_width():
+    req = CircuitRequirements(message_bit_width=16, max_norm2_into_pbs=2.0**44)
+    with pytest.raises(CompilationError, match=r"the largest feasible is \d+ bits") as info:
+        optimize_wop(req)
+    largest = int(str(info.value).split("largest feasible is ")[1].split()[0])
+    assert 0 < largest < 16
+    assert largest == max_wop_bit_width(req, 5.000012500062501e-06)
