@@ -9,7 +9,9 @@ from functools import lru_cache
 
 from ..core.dtypes import Integer
 from ..core.errors import CompilationError, InputError
+from ..crypto.method_choice import optimize_circuit
 from ..crypto.optimizer import optimize
+from ..crypto.wop_search import MAX_WOP_BIT_WIDTH
 from ..crypto.requirements import CircuitRequirements
 from ..ir.graph import Graph
 from ..ir.node import Node
@@ -122,9 +124,11 @@ def is_quantized_program(graph: Graph) -> bool:
 @lru_cache(maxsize=32)
 def lookup_seconds(bit_width: int) -> float | None:
     """Predicted seconds of one table lookup at ``bit_width`` with the cheapest secure
-    parameters (None: no secure parameters reach that width)."""
+    parameters, native or WoP-PBS (None: no secure parameters reach that width)."""
     try:
-        return optimize(CircuitRequirements(message_bit_width=bit_width)).seconds_per_pbs
+        if bit_width > MAX_WOP_BIT_WIDTH:  # native only (it stops near 10 bits anyway)
+            return optimize(CircuitRequirements(message_bit_width=bit_width)).seconds_per_pbs
+        return optimize_circuit(CircuitRequirements(message_bit_width=bit_width)).seconds_per_pbs
     except (CompilationError, InputError):
         return None
 

@@ -13,6 +13,7 @@ result) and ``lookup_method(precision)``; see :mod:`crypto.result` and
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from .cost import DEFAULT_CALIBRATION, CostCalibration
@@ -83,14 +84,22 @@ class WopOptimizationResult:
         return max(q for q, _ in self.lookup_widths)
 
     def lookup_p_error(
-        self, input_bit_width: int, fresh_norm2: float = 1.0, pbs_norm2: float = 0.0
+        self,
+        input_bit_width: int,
+        fresh_norm2: float = 1.0,
+        pbs_norm2: float = 0.0,
+        input_precision: int | None = None,
     ) -> float:
         """Failure probability of one lookup of ``input_bit_width`` bits.
 
         ``fresh_norm2`` / ``pbs_norm2`` are the squared 2-norms with which fresh inputs and
-        lookup outputs reach its input (as :class:`crypto.partitioned.NoiseConstraint`).
+        lookup outputs reach its input (as :class:`crypto.partitioned.NoiseConstraint`);
+        ``input_precision`` is the p its input is encoded at (Δ = 2**(63 − p)), by default
+        the circuit's ``message_bit_width`` (the largest, so the most pessimistic).
         """
         params = self.wop_parameters
+        if input_precision is not None:
+            params = dataclasses.replace(params, message_bit_width=int(input_precision))
         variance = fresh_norm2 * float(fresh_variance(params.big_lwe_dimension))
         if pbs_norm2:
             variance += pbs_norm2 * self.output_variance

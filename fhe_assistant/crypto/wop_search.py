@@ -1,7 +1,7 @@
 """The vectorized search for the cheapest WoP-PBS parameter set (behind :func:`optimize_wop`).
 
 Search space, as Concrete's ``wop_atomic_pattern``: every (k, N) of the CPU space with
-kN ≤ 2**13 (Concrete's cut), n ∈ [512, 2047], the bootstrap and keyswitch Pareto lists of
+kN ≤ 2**13 (Concrete's cut), n ∈ [512, 1280], the bootstrap and keyswitch Pareto lists of
 :mod:`crypto.decomposition`, a packing-keyswitch Pareto list per (k, N) (best base per
 level, as Concrete's ``pp_switch.rs``) and every circuit-bootstrap gadget (b, l) with
 l ≤ 10 and b·l ≤ 64.
@@ -40,6 +40,9 @@ MAX_WOP_BIT_WIDTH = 16  # Concrete's limit too
 _MAX_BIG_DIMENSION = 1 << 13
 _CB_MAX_LEVEL = 10
 _PP_MAX_LEVEL = 20
+#: n above this never pays: every bootstrap costs ∝ n and the bit bootstraps' noise bound
+#: (2**62) is loose enough for n ≈ 550 (Concrete's CRT blocks need n ≈ 700).
+_MAX_LWE_DIMENSION = 1280
 _CHAIN_CAPS = 8  # source caps S_max·4**-j tried when lookups read lookups
 
 
@@ -142,7 +145,9 @@ def search_wop(request: WopRequest) -> WopChoice | None:
     v_out = float(max_variance_for_p_error(request.p_error, p))
     grid = search_grid()
     best: tuple[float, WopChoice] | None = None
-    for c in _rows():
+    for c, lower_bound in _rows_by_lower_bound(request):
+        if best is not None and lower_bound >= best[0]:
+            break  # every later row costs at least this much
         w2_fresh = request.norm2_sq_into_lookup * float(grid.fresh[c])
         if request.norm2_sq_into_output * float(grid.fresh[c]) > v_out:
             continue
@@ -160,6 +165,18 @@ def search_wop(request: WopRequest) -> WopChoice | None:
     return None if best is None else best[1]
 
 
+def _rows_by_lower_bound(request: WopRequest) -> list[tuple[int, float]]:
+    """Rows with a lower bound on their seconds (cheapest bootstrap gadget, n = 512, one CB
+    level, nothing else), cheapest first, so the search can stop early."""
+    k, n_poly, pbs = pbs_pareto()
+    _, pbs_fixed, _ = _counts(request, 1, 2)
+    lookup_bits = sum(cnt * q for q, cnt in request.lookup_widths)
+    smallest_n = float(keyswitch_pareto()[0][0])
+    bounds = [(c, (pbs_fixed + lookup_bits) * smallest_n * float(pbs.cost[c, 0])
+               / request.pbs_rate) for c in _rows()]
+    return sorted(bounds, key=lambda row: row[1])
+
+
 def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit: float):
     """Best point with (k, N) = row ``c`` for a source variance S and an output cap."""
     k_arr, n_poly_arr, pbs = pbs_pareto()
@@ -169,14 +186,15 @@ def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit
     big = float(k * n_poly)
     p, q_max = request.message_bit_width, request.widest
     length = int(pbs.length[c])
+    n_values = n_values[n_values <= _MAX_LWE_DIMENSION]  # a prefix: rows of the KS tables stay
     br = n_values[:, None].astype(np.float64) * pbs.noise[c, :length][None, :]  # (L, P)
     pbs_cost = n_values[:, None].astype(np.float64) * pbs.cost[c, :length][None, :]
     # Keyswitch budget left by the worst bit (the input noise and the subtracted bootstraps).
     worst = np.zeros_like(br)
     for i in range(q_max):
         np.maximum(worst, (source + i * br) * 4.0 ** (p - i), out=worst)
-    budget = v_bit - grid.ms[c][:, None] - worst
-    feasible = budget >= big * grid.ks_min_noise[:, None]
+    budget = v_bit - grid.ms[c][: len(n_values)][:, None] - worst
+    feasible = budget >= big * grid.ks_min_noise[: len(n_values)][:, None]
     if not feasible.any():
         return None
     rows = np.broadcast_to(np.arange(len(n_values))[:, None], br.shape)

@@ -154,6 +154,8 @@ def test_narrower_lookups_cost_less_in_a_wide_circuit():
     assert mixed.seconds < wide.seconds
     assert mixed.lookup_seconds(4) < mixed.lookup_seconds(12)
     assert mixed.lookup_p_error(4) <= mixed.lookup_p_error(12)
+    # an input encoded at fewer bits is shifted less: fewer failures
+    assert mixed.lookup_p_error(4, input_precision=4) <= mixed.lookup_p_error(4)
 
 
 def test_concretes_crt_sets_are_too_noisy_for_one_block_and_cost_about_the_same():
