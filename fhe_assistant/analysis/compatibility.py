@@ -11,8 +11,8 @@ from ..core.dtypes import Integer
 from ..core.errors import CompilationError, InputError
 from ..crypto.method_choice import optimize_circuit
 from ..crypto.optimizer import optimize
-from ..crypto.wop_search import MAX_WOP_BIT_WIDTH
 from ..crypto.requirements import CircuitRequirements
+from ..crypto.wop_search import MAX_WOP_BIT_WIDTH
 from ..ir.graph import Graph
 from ..ir.node import Node
 from ..ir.ops import OpKind

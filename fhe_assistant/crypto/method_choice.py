@@ -50,6 +50,7 @@ def optimize_circuit(
     global_p_error: float | None = DEFAULT_GLOBAL_P_ERROR,
     calibration: CostCalibration = DEFAULT_CALIBRATION,
     max_native_key_bytes: int = DEFAULT_MAX_NATIVE_KEY_BYTES,
+    max_wop_key_bytes: int | None = None,
 ) -> Result:
     """The cheapest secure parameters over both lookup methods.
 
@@ -65,6 +66,8 @@ def optimize_circuit(
         every lookup at ``requirements.message_bit_width``).
     max_native_key_bytes
         Largest native key set (bootstrap + keyswitch keys, as the backend holds them).
+    max_wop_key_bytes
+        Largest WoP key set (with the packing keyswitch keys); None: the fastest set.
     """
     native, native_refusal = _native(requirements, partitioned, p_error, global_p_error,
                                      calibration, max_native_key_bytes)
@@ -72,12 +75,13 @@ def optimize_circuit(
     wop, wop_refusal = None, None
     if requirements.pbs_count and (native is None or widest > WOP_CANDIDATE_BITS):
         try:
-            wop = optimize_wop(requirements, lookup_widths, p_error, global_p_error, calibration)
+            wop = optimize_wop(requirements, lookup_widths, p_error, global_p_error, calibration,
+                               max_wop_key_bytes)
         except CompilationError as error:
             wop_refusal = str(error)
     if native is None and wop is None:
         raise _refusal(requirements, p_error, global_p_error, native_refusal, wop_refusal,
-                       max_native_key_bytes, calibration)
+                       max_native_key_bytes, calibration, max_wop_key_bytes)
     if wop is None:
         return native
     native_seconds = None if native is None else native_run_seconds(native, calibration)
@@ -151,12 +155,12 @@ def _native_max_width(requirements: CircuitRequirements, target: float, max_byte
 
 
 def _refusal(requirements, p_error, global_p_error, native_refusal, wop_refusal, max_bytes,
-             calibration) -> CompilationError:
+             calibration, max_wop_bytes=None) -> CompilationError:
     """What was asked, the widest lookup each method gives, and what to change."""
     p = requirements.message_bit_width
     target = target_p_error(requirements, p_error, global_p_error)
     native_width = _native_max_width(requirements, target, max_bytes, calibration)
-    wop_width = max_wop_bit_width(requirements, target, calibration)
+    wop_width = max_wop_bit_width(requirements, target, calibration, max_wop_bytes)
     largest = max(native_width, wop_width)
     message = (f"no 128-bit-secure parameters give {p}-bit table lookups at p_error "
                f"{target:.3g} per lookup and output")

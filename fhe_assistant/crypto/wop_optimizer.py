@@ -37,8 +37,12 @@ def optimize_wop(
     p_error: float | None = None,
     global_p_error: float | None = DEFAULT_GLOBAL_P_ERROR,
     calibration: CostCalibration = DEFAULT_CALIBRATION,
+    max_key_bytes: float | None = None,
 ) -> WopOptimizationResult:
     """The cheapest secure WoP parameters for ``requirements``.
+
+    ``max_key_bytes`` bounds the evaluation keys (bootstrap + keyswitch + packing keyswitch
+    keys, :func:`crypto.wop_cost.wop_key_sizes`); None: the fastest set whatever its keys.
 
     Raises
     ------
@@ -53,12 +57,13 @@ def optimize_wop(
         raise CompilationError(
             f"a {widest}-bit table lookup is wider than the {MAX_WOP_BIT_WIDTH} bits WoP-PBS "
             f"supports (Concrete's limit too)")
-    choice = search_wop(_request(requirements, widths, target, calibration))
+    choice = search_wop(_request(requirements, widths, target, calibration, max_key_bytes))
     if choice is None:
-        largest = max_wop_bit_width(requirements, target, calibration)
+        largest = max_wop_bit_width(requirements, target, calibration, max_key_bytes)
         raise CompilationError(
             f"no 128-bit-secure WoP-PBS parameters give {widest}-bit table lookups with "
             f"p_error {target:.3g} per operation"
+            + (f" and keys under {max_key_bytes / 2**20:.0f} MiB" if max_key_bytes else "")
             + (f": the largest feasible is {largest} bits" if largest else
                ": no width is feasible"))
     params = WopParameters(
@@ -114,12 +119,13 @@ def max_wop_bit_width(
     requirements: CircuitRequirements,
     target: float,
     calibration: CostCalibration = DEFAULT_CALIBRATION,
+    max_key_bytes: float | None = None,
 ) -> int:
     """The widest lookup (≤ 16 bits) WoP-PBS can give these requirements at ``target``."""
     for width in range(MAX_WOP_BIT_WIDTH, 0, -1):
         shaped = _with_width(requirements, width)
-        if search_wop(_request(shaped, ((width, max(1, requirements.pbs_count)),), target,
-                               calibration)) is not None:
+        widths = ((width, max(1, requirements.pbs_count)),)
+        if search_wop(_request(shaped, widths, target, calibration, max_key_bytes)) is not None:
             return width
     return 0
 
@@ -143,7 +149,7 @@ def _with_width(requirements: CircuitRequirements, width: int) -> CircuitRequire
 
 
 def _request(requirements: CircuitRequirements, widths, target: float,
-             calibration: CostCalibration) -> WopRequest:
+             calibration: CostCalibration, max_key_bytes: float | None = None) -> WopRequest:
     return WopRequest(
         message_bit_width=requirements.message_bit_width,
         lookup_widths=tuple(widths),
@@ -156,4 +162,5 @@ def _request(requirements: CircuitRequirements, widths, target: float,
         pbs_rate=calibration.pbs_ops_per_second,
         ks_rate=calibration.ks_ops_per_second,
         leveled_rate=calibration.leveled_ops_per_second,
+        max_key_bytes=float("inf") if max_key_bytes is None else float(max_key_bytes),
     )

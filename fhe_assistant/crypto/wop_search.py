@@ -61,6 +61,7 @@ class WopRequest:
     pbs_rate: float
     ks_rate: float
     leveled_rate: float
+    max_key_bytes: float = float("inf")  # bootstrap + keyswitch + packing keyswitch keys
 
     @property
     def widest(self) -> int:
@@ -165,10 +166,27 @@ def search_wop(request: WopRequest) -> WopChoice | None:
     return None if best is None else best[1]
 
 
+def _key_groups(request, k, n_poly, n_values, br_levels, ks_levels, ks_index, cells, pp_l):
+    """(packing gadgets, usable cells) pairs: all gadgets and cells without a key limit;
+    otherwise, per packing gadget, the cells whose bootstrap + keyswitch keys fit what the
+    packing keys leave of ``max_key_bytes`` (bytes as :func:`crypto.wop_cost.wop_key_sizes`)."""
+    every = np.arange(len(pp_l))
+    if not np.isfinite(request.max_key_bytes):
+        return [(every, np.ones(cells.shape, dtype=bool))]
+    big = k * n_poly
+    n = n_values[:, None].astype(np.float64)
+    rows = np.arange(len(n_values))[:, None]
+    key_bytes = (8.0 * n * br_levels[None, :] * (k + 1) ** 2 * n_poly
+                 + 4.0 * big * ks_levels[rows, ks_index] * (n + 1)).ravel()[cells]
+    packing = 8.0 * (k + 1) ** 2 * (big + 1) * n_poly * pp_l
+    return [(every[i:i + 1], key_bytes <= request.max_key_bytes - packing[i])
+            for i in range(len(pp_l)) if packing[i] < request.max_key_bytes]
+
+
 def _rows_by_lower_bound(request: WopRequest) -> list[tuple[int, float]]:
     """Rows with a lower bound on their seconds (cheapest bootstrap gadget, n = 512, one CB
     level, nothing else), cheapest first, so the search can stop early."""
-    k, n_poly, pbs = pbs_pareto()
+    _, _, pbs = pbs_pareto()
     _, pbs_fixed, _ = _counts(request, 1, 2)
     lookup_bits = sum(cnt * q for q, cnt in request.lookup_widths)
     smallest_n = float(keyswitch_pareto()[0][0])
@@ -223,21 +241,25 @@ def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit
     pp_seconds = (lookup_bits * (k + 1) * packing_keyswitch_complexity(k, n_poly, pp_l)
                   / request.ks_rate)  # per CB level
     best_seconds, best_point = np.inf, None
-    for level in np.unique(cb_l):
-        cost = (base + lookup_bits * level * cell_pbs / request.pbs_rate)[order]
-        staircase = np.minimum.accumulate(cost)
-        vp_seconds = (lookup_bits * (k + 1) ** 2 * level * float(fft_complexity(n_poly))
-                      + cmux_count * float(cmux_complexity(k, n_poly, level))) / request.pbs_rate
-        select = cb_l == level
-        pos = position[select]  # (cb of this level, PP)
-        ok = pos >= 0
-        total = np.where(ok, staircase[np.maximum(pos, 0)], np.inf)
-        total = total + vp_seconds + level * pp_seconds[None, :]
-        flat = int(np.argmin(total))
-        if total.flat[flat] < best_seconds:
-            i_cb, i_pp = np.unravel_index(flat, total.shape)
-            best_seconds = float(total.flat[flat])
-            best_point = (cost, int(pos[i_cb, i_pp]), np.flatnonzero(select)[i_cb], i_pp)
+    for pp_group, usable in _key_groups(request, k, n_poly, n_values, pbs.level[c, :length],
+                                        ks.level, ks_index, cells, pp_l):
+        masked = np.where(usable, base, np.inf)
+        for level in np.unique(cb_l):
+            cost = (masked + lookup_bits * level * cell_pbs / request.pbs_rate)[order]
+            staircase = np.minimum.accumulate(cost)
+            vp_seconds = (lookup_bits * (k + 1) ** 2 * level * float(fft_complexity(n_poly))
+                          + cmux_count * float(cmux_complexity(k, n_poly, level))
+                          ) / request.pbs_rate
+            select = cb_l == level
+            pos = position[select][:, pp_group]  # (cb of this level, PP of this group)
+            total = np.where(pos >= 0, staircase[np.maximum(pos, 0)], np.inf)
+            total = total + vp_seconds + level * pp_seconds[None, pp_group]
+            flat = int(np.argmin(total))
+            if total.flat[flat] < best_seconds:
+                i_cb, i_pp = np.unravel_index(flat, total.shape)
+                best_seconds = float(total.flat[flat])
+                best_point = (cost, int(pos[i_cb, i_pp]), np.flatnonzero(select)[i_cb],
+                              int(pp_group[i_pp]))
     if best_point is None:
         return None
     cost, at, i_cb, i_pp = best_point

@@ -170,6 +170,17 @@ def test_concretes_crt_sets_are_too_noisy_for_one_block_and_cost_about_the_same(
         assert ours.complexity <= 4 * CONCRETE_WOP_COMPLEXITY[width]
 
 
+def test_a_key_budget_trades_time_for_smaller_keys():
+    req = CircuitRequirements(message_bit_width=12)
+    fastest = optimize_wop(req)
+    small = optimize_wop(req, max_key_bytes=600e6)
+    _check_secure_and_meets_target(small)
+    assert small.key_sizes["evaluation_keys"] <= 600e6 < fastest.key_sizes["evaluation_keys"]
+    assert fastest.seconds <= small.seconds <= 1.3 * fastest.seconds
+    with pytest.raises(CompilationError, match="keys under 95 MiB"):
+        optimize_wop(req, max_key_bytes=100e6)
+
+
 def test_search_is_cached_and_fast_enough():
     import time
 
