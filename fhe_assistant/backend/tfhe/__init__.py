@@ -4,8 +4,8 @@ Laid out as tfhe-rs's ``core_crypto`` (one job a module):
 
 * ``entities/`` — the data types, one a module: ``plaintext`` (Δ = 2**(63-p), one padding
   bit), ``lwe_ciphertext``, ``glwe_ciphertext``, ``fourier_ggsw``, ``secret_keys``,
-  ``evaluation_keys``, ``fourier_bootstrap_key``, ``lwe_keyswitch_key`` (32-bit) and
-  ``test_vector``;
+  ``evaluation_keys``, ``fourier_bootstrap_key``, ``lwe_keyswitch_key`` (32-bit),
+  ``test_vector`` and ``wop_keys`` (the WoP-PBS evaluation keys);
 * ``algorithms/`` — the operations, one family a module: ``lwe_encryption``,
   ``lwe_linear_algebra``, ``glwe_encryption``, ``ggsw_encryption``, ``sample_extraction``,
   ``polynomial_products`` (exact), ``decomposition`` (signed gadget), ``twisted_digits``
@@ -13,7 +13,9 @@ Laid out as tfhe-rs's ``core_crypto`` (one job a module):
   (external product, CMux), ``modulus_switch`` (and the starting accumulator),
   ``bootstrap`` (blind rotation, sample extraction; batches), ``two_thread_bootstrap``
   (one ciphertext's bootstrap on two threads), ``keyswitch``, ``key_generation`` and
-  ``table_lookup`` (KS + PBS);
+  ``table_lookup`` (KS + PBS); the WoP-PBS of lookups up to 16 bits: ``bit_extraction``,
+  ``packing_keyswitch`` (LWE → GLWE, scheme switch), ``circuit_bootstrap`` (LWE bit → GGSW),
+  ``vertical_packing`` (CMux tree + blind rotation) and ``wop_pbs`` (the lookup, its keys);
 * ``fft/`` — the negacyclic f64 FFT: tables, radix-4 kernels, polynomial ↔ spectrum,
   buffer rows, frequency order, the exact reference product;
 * ``cpu/`` — CPU plumbing: ``vec4`` (SIMD lanes), ``prefetch``, ``atomics`` (flags
@@ -28,7 +30,9 @@ the package's public interface.
 
 from __future__ import annotations
 
+from .algorithms.bit_extraction import extract_bits
 from .algorithms.bootstrap import bootstrap_batch
+from .algorithms.circuit_bootstrap import circuit_bootstrap
 from .algorithms.decomposition import closest_representable, decompose, recompose
 from .algorithms.external_product import cmux, external_product
 from .algorithms.ggsw_encryption import encrypt_ggsw
@@ -52,6 +56,8 @@ from .algorithms.modulus_switch import modulus_switch
 from .algorithms.polynomial_products import key_product, monomial_mul
 from .algorithms.sample_extraction import sample_extract
 from .algorithms.table_lookup import lookup_reference, programmable_bootstrap
+from .algorithms.vertical_packing import vertical_packing
+from .algorithms.wop_pbs import MAX_INPUT_BIT_WIDTH, generate_wop_keys, wop_table_lookup
 from .cpu.openmp import OPENMP_WAIT_POLICY
 from .entities.evaluation_keys import EvaluationKeys, key_sizes
 from .entities.fourier_bootstrap_key import bootstrap_key_shape
@@ -62,19 +68,23 @@ from .entities.lwe_keyswitch_key import keyswitch_key_shape, round_to_top_half
 from .entities.plaintext import decode, encode
 from .entities.secret_keys import SecretKeys
 from .entities.test_vector import make_test_vectors
+from .entities.wop_keys import WopEvaluationKeys, wop_key_sizes
 from .fft import from_fourier, negacyclic_product, negacyclic_product_schoolbook, to_fourier
 from .key_cache import InsecureKeyCache
 from .rng import InsecureSeededRandom, SecureRandom, make_random
 
 __all__ = [
+    "MAX_INPUT_BIT_WIDTH",
     "OPENMP_WAIT_POLICY",
     "EvaluationKeys",
     "InsecureKeyCache",
     "InsecureSeededRandom",
     "SecretKeys",
     "SecureRandom",
+    "WopEvaluationKeys",
     "bootstrap_batch",
     "bootstrap_key_shape",
+    "circuit_bootstrap",
     "closest_representable",
     "cmux",
     "decode",
@@ -85,10 +95,12 @@ __all__ = [
     "encrypt_glwe",
     "encrypt_lwe",
     "external_product",
+    "extract_bits",
     "from_fourier",
     "generate_bootstrap_key",
     "generate_keys",
     "generate_keyswitch_key",
+    "generate_wop_keys",
     "ggsw_from_natural_order",
     "ggsw_to_fourier",
     "ggsw_to_natural_order",
@@ -118,6 +130,9 @@ __all__ = [
     "to_fourier",
     "trivial_glwe",
     "trivial_lwe",
+    "vertical_packing",
+    "wop_key_sizes",
+    "wop_table_lookup",
 ]
 
 from ..compile_notice import install as _announce_first_compilation

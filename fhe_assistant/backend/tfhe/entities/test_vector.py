@@ -21,7 +21,7 @@ from fhe_assistant.crypto.parameters import TFHEParameters
 
 from .plaintext import encode
 
-__all__ = ["make_test_vectors"]
+__all__ = ["make_test_vectors", "word_test_vectors"]
 
 
 def make_test_vectors(
@@ -50,9 +50,23 @@ def make_test_vectors(
         raise ValueError(
             f"polynomial_size {size} is too small for {p}-bit tables (need N >= 2**(p+1))"
         )
+    return word_test_vectors(encode(tables, p_out), size)
+
+
+def word_test_vectors(words, polynomial_size: int) -> np.ndarray:
+    """Test vectors for tables (m, 2**p) of output *words* (already encoded, uint64) -> (m, N).
+
+    The half-box layout of the module docstring with Δ_out·f replaced by the given words
+    (the WoP lookup's digit bootstraps output arbitrary words, :mod:`..algorithms.wop_pbs`).
+    """
+    words = np.atleast_2d(np.asarray(words, dtype=np.uint64))
+    size = polynomial_size
+    box = size // words.shape[1]
+    if box < 2 or box * words.shape[1] != size:
+        raise ValueError(f"polynomial_size {size} cannot hold tables of {words.shape[1]} "
+                         f"entries (need N >= 2 * entries, both powers of two)")
     half_box = box // 2
-    values = encode(tables, p_out)
-    boxes = np.repeat(values, box, axis=1)
+    boxes = np.repeat(words, box, axis=1)
     shifted = np.roll(boxes, -half_box, axis=1)
     shifted[:, size - half_box :] = np.uint64(0) - shifted[:, size - half_box :]
     return np.ascontiguousarray(shifted)

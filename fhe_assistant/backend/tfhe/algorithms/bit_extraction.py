@@ -1,0 +1,75 @@
+"""Bit extraction: an LWE of x ∈ [0, 2**q) → q LWEs of its bits, least significant first
+(ePrint 2022/704 §3, Concrete's ``extract_bits``; tfhe-notes §1.5–§1.6 for the KS and PBS).
+
+Definition
+----------
+Input: LWE (big key) of x·Δ, Δ = 2**δ, δ = 63 − p (one padding bit). For bit i = 0 … q−1,
+with R the input minus the bits already removed (R = Σ_{t ≥ i} x_t·2**(δ+t)):
+
+1. shift the bit to the top: R·2**(p − i) (word-wise, mod 2**64) has phase
+   x_i·2**63 + (noise)·2**(p − i): the higher bits fall off the modulus;
+2. keyswitch to the small key: **output i** = LWE_s(x_i·2**63 + e), dimension n;
+3. (not for the last bit) add 2**62 to that body, so the phase switched to Z_2N is about
+   N/2 (x_i = 0) or 3N/2 (x_i = 1), and bootstrap it with the constant test vector −α,
+   α = 2**(δ + i − 1): the negacyclic wrap gives −α or +α; add α: an LWE (big key) of
+   x_i·2**(δ+i), which is subtracted from R.
+
+Each bit costs one keyswitch and one bootstrap (none for the last), in sequence: bit i + 1
+reads R after bit i's subtraction. A batch of B inputs runs as B-wide keyswitch and bootstrap
+batches (:func:`.keyswitch.keyswitch_batch`, :func:`.bootstrap.bootstrap_batch`).
+
+Noise: output i carries the input's noise times 2**(p−i) plus σ²_KS (the PBS outputs of
+bits < i, subtracted from R, are scaled the same way); the bootstrap only needs its phase
+within ±2**62 of the right half, so p + log2 σ_in must stay well under 62 − log2 κ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bootstrap import bootstrap_batch
+from .keyswitch import keyswitch_batch
+
+__all__ = ["extract_bits"]
+
+_QUARTER = np.uint64(1 << 62)
+
+
+def extract_bits(lwe_in, bit_count: int, params, bootstrap_key_fourier, keyswitch_key
+                 ) -> np.ndarray:
+    """The q = ``bit_count`` low bits of x from LWEs (B, k·N + 1) of x·2**(63 − p).
+
+    Parameters
+    ----------
+    lwe_in : uint64 (B, k·N + 1), big key, x ∈ [0, 2**q) with one padding bit above p bits
+    bit_count : q, 1 ≤ q ≤ p = ``params.message_bit_width``
+    params : WopParameters (or TFHEParameters: only the KS-PBS part and p are read)
+    bootstrap_key_fourier, keyswitch_key : the KS-PBS keys
+
+    Returns
+    -------
+    uint64 (B, q, n + 1): [b, i] is an LWE under the small key of x_i·2**63 (bit i, LSB first).
+    """
+    lwe_in = np.ascontiguousarray(lwe_in, dtype=np.uint64)
+    p = params.message_bit_width
+    if not 1 <= bit_count <= p:
+        raise ValueError(f"can extract 1 to {p} bits from a {p}-bit message, not {bit_count}")
+    ks_params = params.ks_pbs() if hasattr(params, "ks_pbs") else params
+    delta_log = 63 - p
+    n, size = params.lwe_dimension, params.polynomial_size
+    count = lwe_in.shape[0]
+    out = np.empty((count, bit_count, n + 1), dtype=np.uint64)
+    remainder = lwe_in.copy()
+    for i in range(bit_count):
+        shifted = remainder << np.uint64(p - i)
+        small = keyswitch_batch(shifted, keyswitch_key, ks_params)
+        out[:, i] = small
+        if i == bit_count - 1:
+            break
+        small[:, n] += _QUARTER
+        alpha = np.uint64(1) << np.uint64(delta_log + i - 1)
+        test_vector = np.uint64(0) - np.full((1, size), alpha, dtype=np.uint64)
+        bit = bootstrap_batch(small, test_vector, bootstrap_key_fourier, ks_params)
+        bit[:, -1] += alpha
+        remainder -= bit
+    return out
