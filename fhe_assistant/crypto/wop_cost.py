@@ -5,8 +5,9 @@ in ``wop_atomic_pattern/optimize.rs`` for one block, except that the circuit boo
 reads the bit extraction's keyswitched outputs, so it runs no keyswitch of its own):
 
 * bit extraction: q keyswitches kN → n and q − 1 bootstraps;
-* circuit bootstrap: q·l_cb bootstraps and q·l_cb·(k+1) private functional packing
-  keyswitches (kN + 1 inputs × l_pp digits, each a multiply-add of a (k+1)·N GLWE);
+* circuit bootstrap: q·l_cb bootstraps, q·l_cb identity packing keyswitches (kN inputs ×
+  l_pp digits, each a multiply-add of a (k+1)·N GLWE) and q·l_cb·k scheme-switch external
+  products (:mod:`crypto.wop_noise`; Concrete runs (k+1) private packing keyswitches instead);
 * vertical packing: q·(k+1)²·l_cb forward FFTs (the GGSWs to the Fourier domain), a CMux
   tree of 2**(q − log2 N) − 1 CMuxes when the table needs more than one polynomial, and a
   blind rotation of min(q, log2 N) CMuxes.
@@ -31,6 +32,7 @@ from .cost import (
     keyswitch_complexity,
     pbs_complexity,
 )
+from .wop_noise import SCHEME_SWITCH_GADGET
 from .wop_parameters import WopParameters
 
 
@@ -41,6 +43,7 @@ class WopStepCounts:
     keyswitches: int
     bootstraps: int
     packing_keyswitches: int
+    scheme_switches: int  # external products with the GGSW(−S_r) keys
     ggsw_ffts: int  # forward FFTs of the circuit-bootstrapped GGSWs
     cmuxes: int  # CMux tree + blind rotation of the vertical packing
 
@@ -55,7 +58,8 @@ def step_counts(
     return WopStepCounts(
         keyswitches=q,
         bootstraps=q - 1 + q * cb_level,
-        packing_keyswitches=q * cb_level * (glwe_dimension + 1),
+        packing_keyswitches=q * cb_level,
+        scheme_switches=q * cb_level * glwe_dimension,
         ggsw_ffts=q * (glwe_dimension + 1) ** 2 * cb_level,
         cmuxes=tree + min(q, log_n),
     )
@@ -64,7 +68,7 @@ def step_counts(
 def packing_keyswitch_complexity(
     glwe_dimension: ArrayLike, polynomial_size: ArrayLike, level: ArrayLike
 ) -> np.ndarray:
-    """One private functional packing keyswitch: a kN → (k+1)·N keyswitch's operations."""
+    """One identity packing keyswitch: a kN → (k+1)·N keyswitch's operations."""
     k = np.asarray(glwe_dimension, dtype=np.float64)
     n_poly = np.asarray(polynomial_size, dtype=np.float64)
     return keyswitch_complexity(k * n_poly, (k + 1.0) * n_poly - 1.0, level)
@@ -74,7 +78,7 @@ def packing_keyswitch_complexity(
 class WopComplexity:
     """Complexities of one lookup, split by the rate they run at."""
 
-    bootstrap_like: float  # bootstraps, GGSW FFTs, CMuxes
+    bootstrap_like: float  # bootstraps, scheme switches, GGSW FFTs, CMuxes
     keyswitch_like: float  # keyswitches, packing keyswitches
 
     @property
@@ -101,6 +105,7 @@ def wop_lookup_complexity(params: WopParameters, input_bit_width: int) -> WopCom
     pp = float(packing_keyswitch_complexity(k, size, params.pfpks_level))
     bootstrap_like = (
         counts.bootstraps * pbs
+        + counts.scheme_switches * float(cmux_complexity(k, size, SCHEME_SWITCH_GADGET[1]))
         + counts.ggsw_ffts * float(fft_complexity(size))
         + counts.cmuxes * float(cmux_complexity(k, size, params.cb_level))
     )
@@ -121,15 +126,16 @@ def wop_key_sizes(params: WopParameters) -> dict[str, int]:
     """Bytes of each evaluation key as the backend holds them, and the total.
 
     Fourier bootstrapping key (complex128, N/2 per polynomial), 32-bit keyswitching key (as
-    ``backend/key_sets.py`` counts them), and the k + 1 packing keyswitching keys in the
-    standard domain: (kN + 1)·l_pp GLWE ciphertexts of (k+1)·N uint64 each.
+    ``backend/key_sets.py`` counts them), the identity packing keyswitch key (kN, l_pp,
+    k+1, N) uint64 and the k Fourier scheme-switch GGSWs; the names are the backend's.
     """
     n, k, size = params.lwe_dimension, params.glwe_dimension, params.polynomial_size
     big = k * size
     sizes = {
-        "bootstrap_key": 8 * n * params.decomposition_level_count * (k + 1) ** 2 * size,
+        "bootstrap_key_fourier": 8 * n * params.decomposition_level_count * (k + 1) ** 2 * size,
         "keyswitch_key": 4 * big * params.ks_decomposition_level_count * (n + 1),
-        "packing_keyswitch_keys": 8 * (k + 1) * (big + 1) * params.pfpks_level * (k + 1) * size,
+        "packing_keyswitch_key": 8 * big * params.pfpks_level * (k + 1) * size,
+        "scheme_switch_key_fourier": 8 * k * (k + 1) ** 2 * SCHEME_SWITCH_GADGET[1] * size,
     }
     sizes["evaluation_keys"] = sum(sizes.values())
     return sizes

@@ -12,14 +12,20 @@ A q-bit WoP lookup on a value encoded with Δ = 2**(63 − p) (one padding bit) 
    noise and the i subtracted bootstrap outputs, scaled by the shift, plus the keyswitch.
    The keyswitch and modulus-switch noise are *not* scaled by 4**p, which is why a
    16-bit lookup fits a 1024-coefficient polynomial.
-2. **Circuit bootstrap** of each bit (``cb_level`` bootstraps, (k+1)·``cb_level`` private
-   functional packing keyswitches) into a GGSW of the bit under the GLWE key. The bootstrap
-   of a bit (here and in step 1) decodes correctly when the noise at its input, after the
-   modulus switch, stays below q/4 = 2**62: :func:`bit_p_error`. A GGSW row of type j < k
-   is the bootstrap output times −S_j (a key polynomial: each coefficient gets the noise
-   times one key bit, variance × E[s²] = 1/2); the last row is the output times 1. Each
-   row adds one packing keyswitch (:func:`packing_keyswitch_variance`), so
-   :func:`ggsw_variances` has two values.
+2. **Circuit bootstrap** of each bit into a GGSW of the bit under the GLWE key S, level
+   j = 1 … ``cb_level`` (gadget g_j = 2**(64 − j·b_cb)): a bootstrap gives an LWE (big key)
+   of μ·g_j; an *identity* packing keyswitch (one key, gadget ``pfpks_*``) turns it into the
+   body row, a GLWE of the constant polynomial μ·g_j; k external products with
+   GGSW(−S_r) (the "scheme switch" of ePrint 2024/323, gadget :data:`SCHEME_SWITCH_GADGET`)
+   give the rows r < k, phase −S_r·μ·g_j. That is what ``backend/tfhe`` implements instead
+   of Concrete's k + 1 *private* functional packing keyswitches (one packing key instead
+   of k + 1). The bootstrap of a bit (here and in step 1) decodes correctly when the noise
+   at its input, after the modulus switch, stays below q/4 = 2**62: :func:`bit_p_error`.
+   Row noise (:func:`ggsw_row_variances`): the body row has the bootstrap noise and the
+   packing rounding on its constant coefficient and the packing keys' noise on every
+   coefficient; a row r < k has all of it multiplied by the binary polynomial S_r (a
+   constant times S_r: × 1/2 per coefficient; a full polynomial: × N/2) plus the scheme
+   switch's own external-product noise.
 3. **Vertical packing**: a CMux tree over the high bits and a blind rotation over the low
    ``log2 N`` bits: every path is q external products with those GGSWs, so the output
    variance is q × one external product (:func:`vertical_packing_variance`); the table
@@ -31,12 +37,13 @@ wrong bit is not always a wrong result). The output noise is checked where the o
 read (the next lookup's input, or a decryption at p bits), as for a native bootstrap.
 
 Concrete's optimizer (``optimization/wop_atomic_pattern``, with CRT blocks) uses the same
-step formulas; its packing keyswitch formula (``private_packing_keyswitch.rs``) is
-:func:`packing_keyswitch_variance` in modular units.
+bit-extraction, bootstrap and external-product formulas (``crypto/noise.py``); its private
+packing keyswitch (``private_packing_keyswitch.rs``) is :func:`private_packing_keyswitch_variance`
+here, kept to compare with Concrete's rows.
 
 For measurements (wopk's kernel tests) compare against :func:`extracted_bit_variance`
-(small-key output of bit i, before any modulus switch), :func:`ggsw_variances` (a
-circuit-bootstrapped GGSW row, key rows and body row), :func:`vertical_packing_variance`
+(small-key output of bit i, before any modulus switch), :func:`circuit_bootstrap_row_variances`
+(per-coefficient variance of a circuit-bootstrapped GGSW's rows), :func:`vertical_packing_variance`
 (the lookup's output) and :func:`wop_lookup_p_error` (observed error rates);
 :func:`wop_noise_report` gathers them for one parameter set.
 """
@@ -66,53 +73,92 @@ from .wop_parameters import WopParameters
 _KEY_SQUARE = _VAR_KEY + _SQ_EXP_KEY
 
 
-def packing_keyswitch_variance(
+def private_packing_keyswitch_variance(
     input_variance: ArrayLike,
     glwe_dimension: ArrayLike,
     polynomial_size: ArrayLike,
     base_log: ArrayLike,
     level: ArrayLike,
-    multiply_by_key: bool = True,
 ) -> np.ndarray:
-    """Variance of one private functional packing keyswitch (big LWE key → GLWE key).
+    """Concrete's private functional packing keyswitch ("multiply by −S_j"), modular units.
 
-    The function is "multiply by −S_j" (``multiply_by_key``: a key row of the GGSW) or
-    "multiply by 1" (the body row). Terms (modular, B = 2**b, kN input dimension):
-
-    * key noise: l·(kN+1)·σ²_ksk·(B²+2)/12, the keys encrypted at the GLWE's fresh noise;
-    * decomposition: (q² − B^(2l))/(12·B^(2l)) · (kN·E[s²]·f + f'), each of the kN + 1
-      rounded digits times its key bit (E[s²] = 1/2) times f = E[S²] = 1/2 (or 1 for
-      the body row), plus the body digit (f' = f);
-    * the input's own noise times f.
-
-    With ``multiply_by_key`` this is Concrete's ``estimate_packing_private_keyswitch``
-    (which counts f = 1/2 for every row) up to its last, negligible, centring term.
+    ``estimate_packing_private_keyswitch`` of ``concrete-cpu/noise-model``: key noise
+    l·(kN+1)·σ²_ksk·(B²+2)/12, rounding (q² − B^(2l))/(12·B^(2l))·(1 + kN/4 + 1/4) + kN/16,
+    input noise × 1/2. Not what the backend runs (see :func:`packing_keyswitch_variances`).
     """
     k = np.asarray(glwe_dimension, dtype=np.float64)
     n_poly = np.asarray(polynomial_size, dtype=np.float64)
     b = np.asarray(base_log, dtype=np.float64)
     lev = np.asarray(level, dtype=np.float64)
     kn = k * n_poly
-    factor = _KEY_SQUARE if multiply_by_key else 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         b2l = np.exp2(2.0 * b * lev)
-        decomposition = (_Q2 - b2l) / (12.0 * b2l) * (kn * _KEY_SQUARE * factor + factor)
+        rounding = (_Q2 - b2l) / (12.0 * b2l) * (1.0 + kn / 4.0 + 0.25) + kn / 16.0
     keys = lev * (kn + 1.0) * fresh_variance(kn) * (np.exp2(2.0 * b) + 2.0) / 12.0
-    return keys + np.maximum(decomposition, 0.0) + np.asarray(input_variance) * factor
+    return keys + rounding + np.asarray(input_variance) * _KEY_SQUARE
 
 
-def ggsw_variances(
+def packing_keyswitch_variances(
+    glwe_dimension: ArrayLike, polynomial_size: ArrayLike, base_log: ArrayLike, level: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rounding, key) variances of the identity packing keyswitch LWE (kN) → GLWE (k, N).
+
+    ``out = (0, b) − Σ_i Σ_j d_ij·PKS[i][j]``, PKS[i][j] = GLWE_S(s'_i·2**(64 − j·b)):
+
+    * rounding: each of the kN mask coefficients rounded to b·l bits, times its key bit:
+      kN·(q²/(12·B^(2l)) − 1/12)·E[s²], on the constant coefficient only (a scalar);
+    * key: kN·l digits (variance (B²+2)/12) times the keys' fresh noise σ²(kN), on every
+      coefficient.
+    """
+    k = np.asarray(glwe_dimension, dtype=np.float64)
+    n_poly = np.asarray(polynomial_size, dtype=np.float64)
+    b = np.asarray(base_log, dtype=np.float64)
+    lev = np.asarray(level, dtype=np.float64)
+    kn = k * n_poly
+    with np.errstate(over="ignore", invalid="ignore"):
+        b2l = np.exp2(2.0 * b * lev)
+        rounding = kn * np.maximum(_Q2 / (12.0 * b2l) - 1.0 / 12.0, 0.0) * _KEY_SQUARE
+    key = kn * lev * (np.exp2(2.0 * b) + 2.0) / 12.0 * fresh_variance(kn)
+    return rounding, key
+
+
+#: (base_log, level) of the scheme-switching GGSW(−S_r) keys (fixed: 0.6 MB, ~2 % of a lookup)
+SCHEME_SWITCH_GADGET = (11, 4)
+
+
+def scheme_switch_variance(glwe_dimension: ArrayLike, polynomial_size: ArrayLike) -> np.ndarray:
+    """Noise per coefficient one external product GGSW(−S_r) ⊡ GLWE adds.
+
+    The external product formulas of :func:`crypto.noise.external_product_variance_terms`
+    with the keys' fresh noise; the rounding and key terms, which the message multiplies,
+    are × N/2 because the message is the binary polynomial S_r rather than a bit.
+    """
+    n_poly = np.asarray(polynomial_size, dtype=np.float64)
+    terms = external_product_variance_terms(glwe_dimension, n_poly, *SCHEME_SWITCH_GADGET)
+    return terms.main + terms.fft + (terms.decomposition + terms.key) * n_poly * _KEY_SQUARE
+
+
+def ggsw_row_variances(
     blind_rotation_var: ArrayLike,
     glwe_dimension: ArrayLike,
     polynomial_size: ArrayLike,
     pfpks_base_log: ArrayLike,
     pfpks_level: ArrayLike,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(key row, body row) variances of a circuit-bootstrapped GGSW (one level's rows)."""
-    args = (glwe_dimension, polynomial_size, pfpks_base_log, pfpks_level)
-    key_row = packing_keyswitch_variance(blind_rotation_var, *args, multiply_by_key=True)
-    body_row = packing_keyswitch_variance(blind_rotation_var, *args, multiply_by_key=False)
-    return key_row, body_row
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-coefficient variances of one level of a circuit-bootstrapped GGSW.
+
+    Returns (body row coefficient 0, body row other coefficients, each coefficient of a
+    row r < k).
+    """
+    n_poly = np.asarray(polynomial_size, dtype=np.float64)
+    rounding, key = packing_keyswitch_variances(
+        glwe_dimension, n_poly, pfpks_base_log, pfpks_level
+    )
+    scalar = np.asarray(blind_rotation_var, dtype=np.float64) + rounding
+    body_constant = scalar + key
+    mask_row = scalar * _KEY_SQUARE + key * n_poly * _KEY_SQUARE
+    mask_row = mask_row + scheme_switch_variance(glwe_dimension, n_poly)
+    return body_constant, key, mask_row
 
 
 def mean_ggsw_variance(
@@ -122,12 +168,22 @@ def mean_ggsw_variance(
     pfpks_base_log: ArrayLike,
     pfpks_level: ArrayLike,
 ) -> np.ndarray:
-    """The mean over the k + 1 row types: what an external product's main term sums."""
-    key_row, body_row = ggsw_variances(
-        blind_rotation_var, glwe_dimension, polynomial_size, pfpks_base_log, pfpks_level
-    )
+    """Mean over the (k+1)·N coefficients of a level's rows: what an external product's
+    main term multiplies by l·(k+1)·N·(B²+2)/12."""
     k = np.asarray(glwe_dimension, dtype=np.float64)
-    return (k * key_row + body_row) / (k + 1.0)
+    n_poly = np.asarray(polynomial_size, dtype=np.float64)
+    body_constant, body_other, mask_row = ggsw_row_variances(
+        blind_rotation_var, k, n_poly, pfpks_base_log, pfpks_level
+    )
+    total = body_constant + (n_poly - 1.0) * body_other + k * n_poly * mask_row
+    return total / ((k + 1.0) * n_poly)
+
+
+def ggsw_bootstrap_weight(glwe_dimension: ArrayLike, polynomial_size: ArrayLike) -> np.ndarray:
+    """d mean_ggsw_variance / d σ²_BR: (1 + k·N/2)/((k+1)·N) (it is linear in σ²_BR)."""
+    k = np.asarray(glwe_dimension, dtype=np.float64)
+    n_poly = np.asarray(polynomial_size, dtype=np.float64)
+    return (1.0 + k * n_poly * _KEY_SQUARE) / ((k + 1.0) * n_poly)
 
 
 def cmux_tree_external_product_variance(
@@ -226,16 +282,16 @@ def wop_lookup_p_error(
     return max(0.0, float(-np.expm1(np.sum(np.log1p(-p_bits)))))
 
 
-def circuit_bootstrap_ggsw_variances(params: WopParameters) -> tuple[float, float]:
-    """(key row, body row) variance of a GGSW produced by the circuit bootstrap."""
-    key_row, body_row = ggsw_variances(
+def circuit_bootstrap_row_variances(params: WopParameters) -> tuple[float, float, float]:
+    """(body row coefficient 0, body row other coefficients, rows r < k) of a CB GGSW."""
+    rows = ggsw_row_variances(
         pbs_variance(params),
         params.glwe_dimension,
         params.polynomial_size,
         params.pfpks_base_log,
         params.pfpks_level,
     )
-    return float(key_row), float(body_row)
+    return tuple(float(v) for v in rows)
 
 
 def vertical_packing_variance(params: WopParameters, input_bit_width: int) -> float:
@@ -270,8 +326,8 @@ class WopNoiseReport:
     blind_rotation: float
     extracted_bits: tuple[float, ...]  # bit i's small-key output, i = 0 … q − 1
     worst_bit_bootstrap_input: float  # after the modulus switch; bound 2**62/κ
-    ggsw_key_row: float
-    ggsw_body_row: float
+    ggsw_body_row: float  # its constant coefficient
+    ggsw_mask_row: float  # rows r < k, every coefficient
     output: float  # vertical packing
     p_error: float  # one lookup, fresh input
 
@@ -283,7 +339,7 @@ def wop_noise_report(
     fresh = float(fresh_variance(params.big_lwe_dimension))
     source = fresh if input_variance is None else input_variance
     bits = extracted_bit_variance(params, source, np.arange(input_bit_width))
-    key_row, body_row = circuit_bootstrap_ggsw_variances(params)
+    body_constant, _, mask_row = circuit_bootstrap_row_variances(params)
     return WopNoiseReport(
         input_bit_width=input_bit_width,
         fresh=float(log2_std(fresh)),
@@ -294,8 +350,8 @@ def wop_noise_report(
         worst_bit_bootstrap_input=float(
             log2_std(bits.max() + _modulus_switch_variance(params))
         ),
-        ggsw_key_row=float(log2_std(key_row)),
-        ggsw_body_row=float(log2_std(body_row)),
+        ggsw_body_row=float(log2_std(body_constant)),
+        ggsw_mask_row=float(log2_std(mask_row)),
         output=float(log2_std(vertical_packing_variance(params, input_bit_width))),
         p_error=wop_lookup_p_error(params, input_bit_width, source),
     )

@@ -3,14 +3,15 @@
 Search space, as Concrete's ``wop_atomic_pattern``: every (k, N) of the CPU space with
 kN ≤ 2**13 (Concrete's cut), n ∈ [512, 1280], the bootstrap and keyswitch Pareto lists of
 :mod:`crypto.decomposition`, a packing-keyswitch Pareto list per (k, N) (best base per
-level, as Concrete's ``pp_switch.rs``) and every circuit-bootstrap gadget (b, l) with
+level, as Concrete's ``pp_switch.rs``, for the identity packing keyswitch + scheme switch of
+:mod:`crypto.wop_noise`) and every circuit-bootstrap gadget (b, l) with
 l ≤ 10 and b·l ≤ 64.
 
 The constraints (:mod:`crypto.wop_noise`, modular variances, S = w²·σ²_source):
 
 * every bit's bootstrap input: (S + i·σ²_BR)·4**(p − i) + σ²_KS + σ²_MS ≤ V_bit, with
   V_bit the one-bit bound (2**62/κ)² at p_error/q (the lookup's budget split over its bits);
-* the lookup output σ²_VP = q·(bias + slope·(σ²_pp + α·σ²_BR)) ≤ its readers' bound: an
+* the lookup output σ²_VP = q·(bias + slope·(σ²_pk + α·σ²_BR)) ≤ its readers' bound: an
   output decrypted at p bits (w_out²·σ²_VP ≤ V_p) and, when lookups read lookups, the
   source cap S.
 
@@ -34,7 +35,7 @@ from .decomposition import keyswitch_pareto, pbs_pareto
 from .noise import external_product_variance_terms, max_variance_for_p_error
 from .search import search_grid
 from .wop_cost import packing_keyswitch_complexity
-from .wop_noise import packing_keyswitch_variance
+from .wop_noise import SCHEME_SWITCH_GADGET, ggsw_bootstrap_weight, mean_ggsw_variance
 
 MAX_WOP_BIT_WIDTH = 16  # Concrete's limit too
 _MAX_BIG_DIMENSION = 1 << 13
@@ -100,14 +101,13 @@ def _rows() -> tuple[int, ...]:
 
 @cache
 def _packing_pareto(k: int, n_poly: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(base_log, level, mean row variance at zero input noise) of non-dominated PP gadgets."""
+    """(base_log, level, mean GGSW coefficient variance without the bootstrap's) of the
+    non-dominated packing keyswitch gadgets: the best base per level, kept while it helps."""
     bases, levels, noises = [], [], []
     best = np.inf
     for level in range(1, _PP_MAX_LEVEL + 1):
         b = np.arange(1, 64 // level + 1)
-        key = packing_keyswitch_variance(0.0, k, n_poly, b, level, multiply_by_key=True)
-        body = packing_keyswitch_variance(0.0, k, n_poly, b, level, multiply_by_key=False)
-        mean = (k * key + body) / (k + 1.0)
+        mean = mean_ggsw_variance(0.0, k, n_poly, b, level)
         i = int(np.argmin(mean))
         if mean[i] < best:
             best = float(mean[i])
@@ -178,7 +178,8 @@ def _key_groups(request, k, n_poly, n_values, br_levels, ks_levels, ks_index, ce
     rows = np.arange(len(n_values))[:, None]
     key_bytes = (8.0 * n * br_levels[None, :] * (k + 1) ** 2 * n_poly
                  + 4.0 * big * ks_levels[rows, ks_index] * (n + 1)).ravel()[cells]
-    packing = 8.0 * (k + 1) ** 2 * (big + 1) * n_poly * pp_l
+    packing = (8.0 * big * pp_l * (k + 1) * n_poly
+               + 8.0 * k * (k + 1) ** 2 * SCHEME_SWITCH_GADGET[1] * n_poly)
     return [(every[i:i + 1], key_bytes <= request.max_key_bytes - packing[i])
             for i in range(len(pp_l)) if packing[i] < request.max_key_bytes]
 
@@ -233,13 +234,14 @@ def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit
     # Circuit-bootstrap and packing gadgets: the largest σ²_BR each pair allows.
     cb_b, cb_l, bias, slope = _circuit_bootstrap_gadgets(k, n_poly)
     pp_b, pp_l, pp_noise = _packing_pareto(k, n_poly)
-    alpha = (k * 0.5 + 1.0) / (k + 1.0)
+    alpha = float(ggsw_bootstrap_weight(k, n_poly))
     with np.errstate(divide="ignore", invalid="ignore"):
         limit = ((vp_cap / q_max - bias[:, None] - slope[:, None] * pp_noise[None, :])
                  / (slope[:, None] * alpha))  # (CB, PP)
     position = np.searchsorted(br_sorted, limit, side="right") - 1
-    pp_seconds = (lookup_bits * (k + 1) * packing_keyswitch_complexity(k, n_poly, pp_l)
-                  / request.ks_rate)  # per CB level
+    pp_seconds = (lookup_bits * packing_keyswitch_complexity(k, n_poly, pp_l) / request.ks_rate
+                  + lookup_bits * k * float(cmux_complexity(k, n_poly, SCHEME_SWITCH_GADGET[1]))
+                  / request.pbs_rate)  # per CB level: packing keyswitch + scheme switches
     best_seconds, best_point = np.inf, None
     for pp_group, usable in _key_groups(request, k, n_poly, n_values, pbs.level[c, :length],
                                         ks.level, ks_index, cells, pp_l):
