@@ -33,9 +33,9 @@ def circuit_requirements(graph: Graph, plan: FHEPlan) -> CircuitRequirements:
                                    max_norm2_into_output=math.sqrt(max(norm2, _MIN_NORM2)),
                                    outputs_from_pbs=False, output_count=output_count,
                                    leveled_op_count=leveled)
-    precision = plan.max_lookup_precision
+    precision = plan.max_noise_precision  # approximate rounded reads: one bit less
     into_pbs = max((plan.fresh_norm2[lookup.read_id] + plan.pbs_norm2[lookup.read_id])
-                   * 4.0 ** (lookup.effective_precision - precision)
+                   * 4.0 ** (lookup.noise_precision - precision)
                    for lookup in plan.lookups.values())
     chained = any(plan.pbs_norm2[lookup.read_id] > 0 for lookup in plan.lookups.values())
     into_output = max((plan.fresh_norm2[o] + plan.pbs_norm2[o]) * 4.0 ** (plan.precision(o) - precision)

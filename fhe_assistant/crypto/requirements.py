@@ -123,6 +123,25 @@ def target_p_error(
     return float(per_op_p_error(global_p_error, requirements.decryption_count))
 
 
+def lookup_noise_bit_width(read_bit_width: int, approximate: bool = False) -> int:
+    """The precision p whose decoding bound 2**(62−p) a lookup's input noise must meet.
+
+    An exact read of ``read_bit_width`` bits fails when the noise moves its index by one
+    step: the noise must stay under half a step, Δ/2. An *approximate* rounded read
+    (``round_bit_pattern`` folded into the lookup, Concrete's ``Exactness.APPROXIMATE``)
+    keeps the accumulator's low bits in the ciphertext: they already sit anywhere in
+    [−Δ/2, Δ/2) of the step, so the read is by definition allowed to be one step off
+    near every boundary, and it only fails (two steps off) when the noise exceeds a
+    whole step Δ, twice the exact bound: the bound of p − 1 bits. The price is more
+    one-step slips (their rate grows with σ/Δ; ``simulate`` draws the same noise, so
+    its accuracy shows them). One-bit reads keep their exact bound (the step is the
+    padding).
+    """
+    if not (isinstance(read_bit_width, numbers.Integral) and read_bit_width >= 1):
+        raise InputError(f"read_bit_width must be a positive integer, got {read_bit_width!r}")
+    return int(read_bit_width) - 1 if approximate and read_bit_width > 1 else int(read_bit_width)
+
+
 def _check_probability(name: str, value: float) -> None:
     if not (0.0 < value < 1.0):
         raise InputError(f"{name} must be in (0, 1), got {value!r}")

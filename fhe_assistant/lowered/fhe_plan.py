@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.dtypes import Integer
+from ..core.strategies import Exactness
+from ..crypto.requirements import lookup_noise_bit_width
 from ..interpret.interpreter import constant_value
 from ..ir.graph import Graph, encrypted_operands, is_table_lookup
 from ..ir.node import Node
@@ -37,10 +39,19 @@ class TableLookupPlan:
     output_precision: int
     output_signed: bool
     element_count: int
+    approximate: bool = False  # folded rounding marked ``exactness="approximate"``
 
     @property
     def effective_precision(self) -> int:
         return max(self.input_precision - self.lsbs_removed, 1)
+
+    @property
+    def noise_precision(self) -> int:
+        """The precision whose decoding bound this lookup's noise must meet: the read
+        width, one bit less for an approximate rounded read (see
+        :func:`crypto.requirements.lookup_noise_bit_width`)."""
+        return lookup_noise_bit_width(self.effective_precision,
+                                      self.approximate and self.lsbs_removed > 0)
 
 
 @dataclass
@@ -63,6 +74,11 @@ class FHEPlan:
     def max_lookup_precision(self) -> int:
         return max((lookup.effective_precision for lookup in self.lookups.values()), default=0)
 
+    @property
+    def max_noise_precision(self) -> int:
+        """The strictest noise bound among the lookups (see ``TableLookupPlan.noise_precision``)."""
+        return max((lookup.noise_precision for lookup in self.lookups.values()), default=0)
+
 
 class _UnionFind:
     def __init__(self):
@@ -77,6 +93,11 @@ class _UnionFind:
 
     def union(self, a: int, b: int) -> None:
         self.parent[self.find(a)] = self.find(b)
+
+
+#: ``round_bit_pattern``'s ``exactness`` attribute value that lets its folded lookup be off by
+#: one step (Concrete's ``Exactness.APPROXIMATE``); absent means exact noise bounds.
+APPROXIMATE = Exactness.APPROXIMATE.value
 
 
 def folded_roundings(graph: Graph) -> set[int]:
@@ -292,10 +313,11 @@ def build_plan(graph: Graph) -> FHEPlan:
     for node_id in sorted(lookup_ids):
         node = graph[node_id]
         operand_id = encrypted_operands(graph, node)[0]
-        read_id, lsbs = operand_id, 0
+        read_id, lsbs, approximate = operand_id, 0, False
         if operand_id in plan.folded_roundings:
             read_id = graph[operand_id].operands[0]
             lsbs = graph[operand_id].attrs["lsbs_to_remove"]
+            approximate = graph[operand_id].attrs.get("exactness") == APPROXIMATE
         precision = plan.precision(read_id)
         lsbs = min(lsbs, precision - 1)
         signed = any(isinstance(graph[i].spec.dtype, Integer) and graph[i].spec.dtype.is_signed
@@ -306,5 +328,5 @@ def build_plan(graph: Graph) -> FHEPlan:
             lsbs_removed=lsbs, offset=(1 << (precision - 1)) if signed else 0,
             output_precision=plan.precision(node_id),
             output_signed=isinstance(output_dtype, Integer) and output_dtype.is_signed,
-            element_count=node.spec.size)
+            element_count=node.spec.size, approximate=approximate)
     return plan

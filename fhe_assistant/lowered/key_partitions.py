@@ -102,7 +102,7 @@ def partitioned_requirements(graph: Graph, plan: FHEPlan, partitioning: KeyParti
     for lookup in plan.lookups.values():
         read = lookup.read_id
         counts[(partitioning.source_of(plan, lookup.node_id),
-                partitioning.partition_of_lookup[lookup.node_id], lookup.effective_precision,
+                partitioning.partition_of_lookup[lookup.node_id], lookup.noise_precision,
                 plan.fresh_norm2[read], plan.pbs_norm2[read])] += lookup.element_count
     for output in graph.outputs:
         if graph[output].is_encrypted:

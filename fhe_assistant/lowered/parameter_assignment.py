@@ -63,7 +63,7 @@ class ParameterAssignment:
         for node_id, lookup in plan.lookups.items():
             source = partitioning.source_of(plan, node_id)
             target = partitioning.partition_of_lookup[node_id]
-            key = (source, target, lookup.effective_precision, plan.fresh_norm2[lookup.read_id],
+            key = (source, target, lookup.noise_precision, plan.fresh_norm2[lookup.read_id],
                    plan.pbs_norm2[lookup.read_id])
             index = next(i for i, c in enumerate(constraints)
                          if (c.source, c.target, c.precision, c.fresh_norm2, c.pbs_norm2) == key)

@@ -123,16 +123,20 @@ class QuantizedFunction:
         ``int`` or ``{"inputs": …, "weights": …, "outputs": …}``.
     rounding_threshold_bits
         Width that table-lookup inputs are rounded to (``round_bit_pattern``).
+    rounding_method
+        ``"exact"`` or ``"approximate"`` (see :class:`QuantizationOptions`).
     per_channel, clear_outputs
         See :class:`~fhe_assistant.quantization.post_training.QuantizationOptions`.
     """
 
     def __init__(self, function: Callable, n_bits=8, *, rounding_threshold_bits: int | None = None,
-                 per_channel: bool = True, clear_outputs: bool = True):
+                 per_channel: bool = True, clear_outputs: bool = True,
+                 rounding_method: str = "exact"):
         self.function = function
         self.names = parameter_names(function)
         self.options = QuantizationOptions(NBits.parse(n_bits), rounding_threshold_bits,
-                                           per_channel, clear_outputs)
+                                           per_channel, clear_outputs,
+                                           rounding_method=rounding_method)
         self.program: QuantizedProgram | None = None
         self.circuit = None
         self._shapes: list[tuple[int, ...]] | None = None
@@ -151,7 +155,8 @@ class QuantizedFunction:
         function.__signature__ = inspect.Signature(
             [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
         quantized = cls(function, program.options.n_bits,
-                        rounding_threshold_bits=program.options.rounding_threshold_bits)
+                        rounding_threshold_bits=program.options.rounding_threshold_bits,
+                        rounding_method=program.options.rounding_method)
         quantized.program = program
         quantized._shapes = [program.graph[i].spec.shape for i in program.graph.inputs]
         return quantized

@@ -100,7 +100,10 @@ def lookup(state: QuantizationState, value: QValue, chain, name: str,
             + state.extra_lsbs.get(key, 0)
     read = value.node
     if lsbs:
-        read = builder.op(OpKind.ROUND_BIT_PATTERN, [value.node], {"lsbs_to_remove": lsbs})
+        attrs = {"lsbs_to_remove": lsbs}
+        if options.rounding_method == "approximate":  # see lowered.fhe_plan.APPROXIMATE
+            attrs["exactness"] = "approximate"
+        read = builder.op(OpKind.ROUND_BIT_PATTERN, [value.node], attrs)
     chain = chain or (lambda x: x)
     calibration = chain(value.dequantize(builder.values[read]))
     calibration = np.nan_to_num(calibration, nan=0.0, posinf=0.0, neginf=0.0)

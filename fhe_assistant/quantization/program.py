@@ -5,11 +5,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.errors import InputError
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from .affine import QValue
 from .n_bits import NBits
 from .quantizers import QuantizationParameters
+
+
+ROUNDING_METHODS = ("exact", "approximate")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,12 @@ class QuantizationOptions:
     rounding_threshold_bits
         Round each table lookup's input (an accumulator) to this many bits with
         ``round_bit_pattern``; ``None`` keeps it exact (and possibly too wide for FHE).
+    rounding_method
+        ``"exact"`` or ``"approximate"`` (Concrete ML's ``rounding_threshold_bits={"method":
+        …}``). Both fold the rounding into the lookup's bootstrap; ``"approximate"`` marks
+        the rounding so that the parameter optimizer lets the read be one step off (noise
+        bound of one bit less: ``crypto.requirements.lookup_noise_bit_width``), which picks
+        smaller, faster parameters at the price of more one-step slips near ties.
     per_channel
         One scale per feature / output channel where the program allows it.
     clear_outputs
@@ -39,6 +49,12 @@ class QuantizationOptions:
     per_channel: bool = True
     clear_outputs: bool = True
     accumulator_margin: float = 1.5
+    rounding_method: str = "exact"
+
+    def __post_init__(self) -> None:
+        if self.rounding_method not in ROUNDING_METHODS:
+            raise InputError(f"rounding method must be one of {ROUNDING_METHODS}, got "
+                             f"{self.rounding_method!r}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...compiler import Configuration
 from ...core.errors import InputError
+from ...core.strategies import Exactness
 from ...quantization.functions import as_float_batch
 from .export import export_onnx, require
 from .module import QuantizedModule
@@ -26,14 +27,26 @@ def _inputset(inputset) -> np.ndarray:
     return as_float_batch(inputset, None, "inputset")
 
 
-def _rounding(rounding_threshold_bits):
-    if isinstance(rounding_threshold_bits, Mapping):
-        unknown = set(rounding_threshold_bits) - {"n_bits", "method"}
-        if unknown:
-            raise InputError(f"rounding_threshold_bits: unknown key(s) {sorted(unknown)}; "
-                             f"use 'n_bits' and 'method'")
-        return rounding_threshold_bits.get("n_bits")
-    return rounding_threshold_bits
+def _rounding(rounding_threshold_bits) -> tuple[int | None, str]:
+    """``(n_bits, method)`` from an int or ``{"n_bits": …, "method": …}``, as Concrete ML.
+
+    The method is ``fhe.Exactness.EXACT`` (Concrete ML's default) or ``APPROXIMATE``, or
+    their names; both fold the rounding into the lookup, APPROXIMATE also lets the
+    optimizer budget the read's noise for a one-step slip (see ``QuantizationOptions``).
+    """
+    if not isinstance(rounding_threshold_bits, Mapping):
+        return rounding_threshold_bits, "exact"
+    unknown = set(rounding_threshold_bits) - {"n_bits", "method"}
+    if unknown:
+        raise InputError(f"rounding_threshold_bits: unknown key(s) {sorted(unknown)}; "
+                         f"use 'n_bits' and 'method'")
+    method = rounding_threshold_bits.get("method", Exactness.EXACT)
+    if isinstance(method, str) and method.lower() in ("exact", "approximate"):
+        method = Exactness(method.lower())
+    if not isinstance(method, Exactness):
+        raise InputError(f"rounding_threshold_bits['method'] must be fhe.Exactness.EXACT or "
+                         f"APPROXIMATE, got {method!r}")
+    return rounding_threshold_bits.get("n_bits"), method.value
 
 
 def _configuration(configuration, p_error, global_p_error) -> Configuration:
@@ -91,8 +104,9 @@ def compile_onnx_model(onnx_model, torch_inputset, import_qat: bool = False,
         raise InputError(f"the inputset has samples of shape {sample}, the ONNX model's input "
                          f"is {expected} (batch first)")
     imported = import_onnx(onnx_model, [sample])
-    module = QuantizedModule(imported, n_bits,
-                             rounding_threshold_bits=_rounding(rounding_threshold_bits))
+    rounding_bits, rounding_method = _rounding(rounding_threshold_bits)
+    module = QuantizedModule(imported, n_bits, rounding_threshold_bits=rounding_bits,
+                             rounding_method=rounding_method)
     module.compile(inputset, configuration=_configuration(configuration, p_error,
                                                           global_p_error))
     if show_mlir:

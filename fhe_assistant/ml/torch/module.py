@@ -27,7 +27,8 @@ class QuantizedModule(QuantizedFunction):
     """
 
     def __init__(self, imported: ImportedModel, n_bits=8, *,
-                 rounding_threshold_bits: int | None = None, per_channel: bool = False):
+                 rounding_threshold_bits: int | None = None, per_channel: bool = False,
+                 rounding_method: str = "exact"):
         names = list(imported.input_names)
 
         def model(*inputs):  # pragma: no cover - never traced: the graph exists already
@@ -37,7 +38,7 @@ class QuantizedModule(QuantizedFunction):
         model.__signature__ = inspect.Signature(
             [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
         super().__init__(model, n_bits, rounding_threshold_bits=rounding_threshold_bits,
-                         per_channel=per_channel)
+                         per_channel=per_channel, rounding_method=rounding_method)
         self.imported = imported
         self._shapes = [tuple(s) for s in imported.input_shapes]
 
