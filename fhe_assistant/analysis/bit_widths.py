@@ -46,10 +46,3 @@ def _typed_subgraph(subgraph: Graph, input_dtype, output_dtype) -> Graph:
         else:
             copier.copy(node)
     return copier.finish()
-
-
-def maximum_integer_bit_width(graph: Graph) -> int:
-    """Widest encrypted integer node (Concrete's ``graph.maximum_integer_bit_width()``)."""
-    widths = [node.spec.dtype.bit_width for node in graph.nodes
-              if node.is_encrypted and isinstance(node.spec.dtype, Integer)]
-    return max(widths, default=0)

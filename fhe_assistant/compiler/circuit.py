@@ -218,6 +218,7 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
                 node_id: f"{a.source}->{a.target}"
                 for node_id, a in self.assignment.lookups.items()}
         stats.update({f"{name}_bytes": size for name, size in sizes.items()})
+        stats.update(self.concrete_statistics())
         return stats
 
     def __str__(self) -> str:

@@ -1,5 +1,8 @@
 """Circuit methods and attributes that programs written for Concrete use.
 
+Counts also exist per tag (``programmable_bootstrap_count_per_tag`` …, Concrete's names):
+a node tagged ``a.b`` counts for ``a`` and for ``a.b``, untagged nodes for no tag.
+
 Simulation is always available here (it needs no keys), so ``enable_fhe_simulation`` and
 ``enable_fhe_execution`` have nothing to prepare; they exist so such programs run unchanged.
 Counts and sizes are this backend's own (one parameter set, keys as held in memory): they
@@ -8,6 +11,28 @@ name the same things as Concrete's but their values differ from Concrete's compi
 from __future__ import annotations
 
 from ..ir.ops import OpKind
+
+
+def tag_prefixes(tag: str) -> list[str]:
+    """``"a.b.c"`` -> ``["a", "a.b", "a.b.c"]``: the tags a node tagged ``tag`` counts for."""
+    parts = tag.split(".") if tag else []
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def per_tag(items) -> dict[str, int]:
+    """Sum ``(tag, count)`` pairs into every prefix of each tag (untagged ones dropped)."""
+    totals: dict[str, int] = {}
+    for tag, count in items:
+        for prefix in tag_prefixes(tag):
+            totals[prefix] = totals.get(prefix, 0) + int(count)
+    return totals
+
+#: Concrete's statistics: name -> the circuit attribute holding it.
+CONCRETE_STATISTICS = (
+    "programmable_bootstrap_count", "key_switch_count", "packing_key_switch_count",
+    "clear_addition_count", "encrypted_addition_count", "clear_multiplication_count",
+    "encrypted_negation_count",
+)
 
 
 class ConcreteCircuitAPI:
@@ -34,24 +59,66 @@ class ConcreteCircuitAPI:
         return self.analysis.plan.pbs_count
 
     @property
+    def programmable_bootstrap_count_per_tag(self) -> dict[str, int]:
+        graph = self.analysis.lowered
+        return per_tag((graph[i].tag, lookup.element_count)
+                       for i, lookup in self.analysis.plan.lookups.items())
+
+    @property
     def key_switch_count(self) -> int:
         """One keyswitch before each bootstrap."""
         return self.analysis.plan.pbs_count
+
+    key_switch_count_per_tag = programmable_bootstrap_count_per_tag
 
     @property
     def packing_key_switch_count(self) -> int:
         """No packing keyswitches: every lookup is a PBS of one LWE ciphertext."""
         return 0
 
-    def _count(self, ops: set, encrypted_operands: int | None = None) -> int:
-        graph, total = self.analysis.lowered, 0
+    @property
+    def packing_key_switch_count_per_tag(self) -> dict[str, int]:
+        return {}
+
+    def _counted(self, ops: set, encrypted_operands: int | None = None):
+        """``(tag, elements)`` of each encrypted node of ``ops`` with that many encrypted
+        operands (any number when None)."""
+        graph = self.analysis.lowered
         for node in graph.nodes:
             if node.op not in ops or not node.is_encrypted:
                 continue
             encrypted = sum(graph[o].is_encrypted for o in node.operands)
             if encrypted_operands is None or encrypted == encrypted_operands:
-                total += node.spec.size
-        return total
+                yield node.tag, node.spec.size
+
+    def _count(self, ops: set, encrypted_operands: int | None = None) -> int:
+        return sum(size for _, size in self._counted(ops, encrypted_operands))
+
+    @property
+    def clear_addition_count_per_tag(self) -> dict[str, int]:
+        return per_tag(self._counted({OpKind.ADD, OpKind.SUBTRACT}, 1))
+
+    @property
+    def encrypted_addition_count_per_tag(self) -> dict[str, int]:
+        return per_tag(self._counted({OpKind.ADD, OpKind.SUBTRACT}, 2))
+
+    @property
+    def clear_multiplication_count_per_tag(self) -> dict[str, int]:
+        return per_tag(self._counted({OpKind.MULTIPLY, OpKind.MATMUL}, 1))
+
+    @property
+    def encrypted_negation_count_per_tag(self) -> dict[str, int]:
+        return per_tag(self._counted({OpKind.NEGATIVE}))
+
+    def concrete_statistics(self) -> dict:
+        """Concrete's statistics names (counts, per-tag counts, key sizes) and their values."""
+        stats = {}
+        for name in CONCRETE_STATISTICS:
+            stats[name] = getattr(self, name)
+            stats[f"{name}_per_tag"] = getattr(self, f"{name}_per_tag")
+        for name in ("size_of_secret_keys", "size_of_bootstrap_keys", "size_of_keyswitch_keys"):
+            stats[name] = getattr(self, name)
+        return stats
 
     @property
     def clear_addition_count(self) -> int:

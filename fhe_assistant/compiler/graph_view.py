@@ -1,22 +1,29 @@
 """``circuit.graph``: a graph seen together with its measured bounds (Concrete's API)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from ..analysis.bit_widths import maximum_integer_bit_width
 from ..core.bounds import Bounds
 from ..core.dtypes import Integer
 from ..ir.graph import Graph
+from ..ir.node import Node
 from ..ir.ops import OpKind
+from ..ir.query import query_nodes
 
 
 @dataclass(eq=False)
 class GraphView:
-    """The user-facing graph: nodes with bit widths, plus a bounds side table."""
+    """The user-facing graph: nodes with bit widths, plus a bounds side table.
+
+    ``assigned_bit_widths``: node id -> the precision its ciphertext is encoded at (the
+    width of its partition, Concrete's *assigned* bit width), for encrypted nodes.
+    """
 
     graph: Graph
     bounds: dict[int, Bounds]
     lookup_nodes: frozenset[int] = frozenset()
+    assigned_bit_widths: dict[int, int] = field(default_factory=dict)
 
     @property
     def nodes(self):
@@ -30,15 +37,77 @@ class GraphView:
     def outputs(self):
         return self.graph.outputs
 
-    def maximum_integer_bit_width(self) -> int:
-        return maximum_integer_bit_width(self.graph)
+    @property
+    def inputs_count(self) -> int:
+        return len(self.graph.inputs)
 
-    def integer_range(self, node_id: int) -> tuple[int, int]:
-        bounds = self.bounds[node_id]
-        return int(bounds.min), int(bounds.max)
+    @property
+    def outputs_count(self) -> int:
+        return len(self.graph.outputs)
 
-    def format(self, show_locations: bool = False) -> str:
-        return self.graph.format(self.bounds, show_locations=show_locations)
+    def ordered_inputs(self) -> list[Node]:
+        return [self.graph[i] for i in self.graph.inputs]
+
+    def ordered_outputs(self) -> list[Node]:
+        return [self.graph[i] for i in self.graph.outputs]
+
+    def query_nodes(self, tag_filter=None, operation_filter=None,
+                    is_encrypted_filter: bool | None = None,
+                    custom_filter: Callable[[Node], bool] | None = None,
+                    ordered: bool = False) -> list[Node]:
+        """Nodes by tag, operation name (``input``, ``constant``, ``subgraph``, ``add`` …)
+        and encryption status: each filter a string, a list of strings or a ``re.Pattern``."""
+        return query_nodes(self.graph.nodes, tag_filter, operation_filter, is_encrypted_filter,
+                           custom_filter)
+
+    def _bit_width(self, node: Node, assigned: bool) -> int:
+        if assigned and node.id in self.assigned_bit_widths:
+            return self.assigned_bit_widths[node.id]
+        return node.spec.dtype.bit_width
+
+    def maximum_integer_bit_width(self, tag_filter=None, operation_filter=None,
+                                  is_encrypted_filter: bool | None = None,
+                                  custom_filter: Callable[[Node], bool] | None = None,
+                                  assigned_bit_width: bool = False) -> int:
+        """The widest integer among the filtered nodes (clear ones included, as in Concrete),
+        -1 when none; ``assigned_bit_width``: the widths ciphertexts are encoded at."""
+        nodes = self.query_nodes(tag_filter, operation_filter, is_encrypted_filter,
+                                 custom_filter)
+        return max((self._bit_width(node, assigned_bit_width) for node in nodes
+                    if isinstance(node.spec.dtype, Integer)), default=-1)
+
+    def integer_range(self, tag_filter=None, operation_filter=None,
+                      is_encrypted_filter: bool | None = None,
+                      custom_filter: Callable[[Node], bool] | None = None
+                      ) -> tuple[int, int] | None:
+        """(smallest, largest) value the filtered integer nodes took on the inputset, None
+        when no integer node passes the filters."""
+        nodes = self.query_nodes(tag_filter, operation_filter, is_encrypted_filter,
+                                 custom_filter)
+        bounds = [self.bounds[node.id] for node in nodes
+                  if isinstance(node.spec.dtype, Integer) and node.id in self.bounds]
+        if not bounds:
+            return None
+        return int(min(b.min for b in bounds)), int(max(b.max for b in bounds))
+
+    def format(self, maximum_constant_length: int = 25, highlighted_nodes=None,
+               highlighted_result=None, show_types: bool = True, show_bounds: bool = True,
+               show_tags: bool = True, show_locations: bool = False,
+               show_assigned_bit_widths: bool = False) -> str:
+        """Concrete's text of the graph; each ``show_*`` switches one column.
+        (``maximum_constant_length`` and the highlights are accepted for Concrete's
+        signature; constants are shortened by the printer's own rule.)"""
+        type_of = None
+        if show_assigned_bit_widths:
+            def type_of(node):
+                if node.id not in self.assigned_bit_widths:
+                    return str(node.spec)
+                dtype = node.spec.dtype
+                return str(node.spec.with_dtype(Integer(self.assigned_bit_widths[node.id],
+                                                        dtype.is_signed)))
+        return self.graph.format(self.bounds, show_locations=show_locations,
+                                 show_types=show_types, show_bounds=show_bounds,
+                                 show_tags=show_tags, type_of=type_of)
 
     def __str__(self) -> str:
         return self.format()
@@ -75,6 +144,7 @@ class GraphView:
                 "min": None if bounds is None else bounds.min,
                 "max": None if bounds is None else bounds.max,
                 "is_tlu": node.id in self.lookup_nodes,
+                "tag": node.tag,
                 "fused_ops": ", ".join(node.attrs.get("source_ops", [])) if node.op is OpKind.TLU
                 else "",
                 "location": str(node.location) if node.location else "",

@@ -21,9 +21,12 @@ class FHEProgram:
     def __init__(self, analysis: ProgramAnalysis, configuration: Configuration):
         self.analysis = analysis
         self.configuration = configuration
+        plan = analysis.plan
         self.graph = GraphView(analysis.fused, analysis.fused_bounds, frozenset(
-            analysis.lowered_to_fused[i] for i in analysis.plan.lookups
-            if i in analysis.lowered_to_fused))
+            analysis.lowered_to_fused[i] for i in plan.lookups
+            if i in analysis.lowered_to_fused), {
+            old: plan.precision(new) for old, new in analysis.fused_to_lowered.items()
+            if new in plan.partition_of})
 
     compatibility = property(lambda self: self.analysis.compatibility,
                              doc="Every node that prevents compilation, why, and the fix.")
@@ -32,6 +35,23 @@ class FHEProgram:
                           "old id -> new id): how the user's graph became what runs.")
     is_compatible = property(lambda self: self.analysis.compatibility.is_compatible,
                              doc="Whether ``compile`` would accept the program.")
+
+    # -- Concrete's ``Graph`` API (``compiler.trace`` returns a Graph there) -----------------
+    def format(self, *args, **kwargs) -> str:
+        """The printed graph (``GraphView.format``: ``show_bounds``, ``show_tags`` …)."""
+        return self.graph.format(*args, **kwargs)
+
+    def maximum_integer_bit_width(self, *args, **kwargs) -> int:
+        return self.graph.maximum_integer_bit_width(*args, **kwargs)
+
+    def integer_range(self, *args, **kwargs) -> tuple[int, int] | None:
+        return self.graph.integer_range(*args, **kwargs)
+
+    def query_nodes(self, *args, **kwargs):
+        return self.graph.query_nodes(*args, **kwargs)
+
+    inputs_count = property(lambda self: self.graph.inputs_count)
+    outputs_count = property(lambda self: self.graph.outputs_count)
 
     @property
     def input_names(self) -> list[str]:

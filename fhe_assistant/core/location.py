@@ -6,6 +6,12 @@
   (``/tmp/ipykernel_26276/3897713345.py``) to the cell's execution count;
 * a role in a program the library builds (a built-in model's layers): the label given with
   :func:`role` (``hidden layer 1 (4→16)``), since no line the user wrote made that node.
+
+A location also carries the user's *tag* (``fhe.tag("attention")`` blocks, nested ones
+joined with ``.``): the name the user gave the region of code the node came from. It lives
+here because every pass that rewrites a node already carries the node's location to what
+replaces it, so a tag follows a node from tracing to the lowered program without any pass
+knowing about tags.
 """
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NUMPY_DIR = os.path.dirname(os.path.abspath(__import__("numpy").__file__))
@@ -31,6 +37,7 @@ class SourceLocation:
     function: str = ""
     cell: str = ""
     label: str = ""
+    tag: str = ""
 
     @property
     def code(self) -> str:
@@ -65,6 +72,31 @@ def notebook_cell(filename: str) -> str:
 
 
 _assigned: contextvars.ContextVar = contextvars.ContextVar("fhe_location", default=None)
+_tags: contextvars.ContextVar = contextvars.ContextVar("fhe_tags", default=())
+
+
+def current_tag() -> str:
+    """The tag of nodes created now: the open ``tagged`` blocks' names joined with ``.``."""
+    return ".".join(_tags.get())
+
+
+@contextmanager
+def tagged(name: str) -> Iterator[None]:
+    """Nodes created inside the block carry the tag ``name`` (inside an outer block: the
+    outer tag, ``.``, then ``name``), as Concrete's ``fhe.tag`` does."""
+    token = _tags.set(_tags.get() + (str(name),))
+    try:
+        yield
+    finally:
+        _tags.reset(token)
+
+
+def with_current_tag(location: SourceLocation | None) -> SourceLocation | None:
+    """``location`` carrying the current tag (unchanged when no tag is open or it has one)."""
+    tag = current_tag()
+    if location is None or not tag or location.tag:
+        return location
+    return replace(location, tag=tag)
 
 
 @contextmanager
@@ -91,7 +123,7 @@ def user_location() -> SourceLocation | None:
     innermost frame outside this package and numpy."""
     assigned = _assigned.get()
     if assigned is not None:
-        return assigned
+        return with_current_tag(assigned)
     frame = sys._getframe(1)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
@@ -99,6 +131,6 @@ def user_location() -> SourceLocation | None:
                 or frame.f_code.co_filename.startswith("<__array_function__")):
             name = frame.f_code.co_filename
             return SourceLocation(name, frame.f_lineno, frame.f_code.co_name,
-                                  cell=notebook_cell(name))
+                                  cell=notebook_cell(name), tag=current_tag())
         frame = frame.f_back
     return None

@@ -13,8 +13,10 @@ from .constants import array, one, ones, ones_like, zero, zeros, zeros_like
 from .multivariate import multivariate
 from .rounding import round_bit_pattern, truncate_bit_pattern
 from .simple import hint, identity, if_then_else, refresh, relu
+from .tag import tag
 
 __all__ = ["AutoRounder", "AutoTruncator", "LookupTable", "array", "bits", "conv", "hint",
            "identity", "if_then_else", "maxpool", "multivariate", "one", "ones", "ones_like",
-           "refresh", "relu", "round_bit_pattern", "truncate_bit_pattern", "univariate", "zero",
+           "refresh", "relu", "round_bit_pattern", "tag", "truncate_bit_pattern", "univariate",
+           "zero",
            "zeros", "zeros_like"]

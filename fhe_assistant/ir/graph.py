@@ -57,10 +57,11 @@ class Graph:
     def count(self, *ops: OpKind) -> int:
         return sum(1 for node in self.nodes if node.op in ops)
 
-    def format(self, bounds=None, show_locations: bool = False) -> str:
+    def format(self, bounds=None, show_locations: bool = False, **options) -> str:
+        """Concrete's text; ``options``: ``show_types``, ``show_bounds``, ``show_tags``."""
         from .printer import format_graph
 
-        return format_graph(self, bounds, show_locations=show_locations)
+        return format_graph(self, bounds, show_locations=show_locations, **options)
 
     def __str__(self) -> str:
         return self.format()

@@ -37,6 +37,11 @@ class Node:
         return self.spec.is_encrypted
 
     @property
+    def tag(self) -> str:
+        """The user's ``fhe.tag`` of the code that made the node ("" outside any)."""
+        return self.location.tag if self.location is not None else ""
+
+    @property
     def label(self) -> str:
         """Short name for displays: the op, or the input's name, or the ufunc name."""
         if self.op is OpKind.INPUT:

@@ -11,10 +11,8 @@ from .ops import OpKind
 _Error = TypeVar("_Error", bound=FHEAssistantError)
 
 _MAX_CONSTANT_CHARS = 50
-#: Spaces between the widest expression and the ``# type`` column, and between the widest
-#: ``# type`` and the bounds column (the layout of the seed example in the README).
-_TYPE_GAP = 5
-_BOUNDS_GAP = 3
+#: Spaces between the longest line and each metadata column (Concrete's layout).
+_COLUMN_GAP = 8
 
 
 def format_constant(value) -> str:
@@ -41,6 +39,8 @@ def format_attribute(value) -> str:
         return "(" + ", ".join("None" if v is None else "..." if v is Ellipsis
                                else format_attribute(v) for v in value) + ")"
     if isinstance(value, (np.dtype, type)):
+        if np.dtype(value) == np.dtype(np.int_):
+            return "int_"  # numpy's default integer, named as Concrete prints it
         return np.dtype(value).name
     if callable(value):
         return getattr(value, "__name__", repr(value))
@@ -118,27 +118,57 @@ def node_error(error_type: type[_Error], node, message: str, with_code: bool = F
     return error
 
 
-def format_graph(graph, bounds=None, show_locations: bool = False, indent: str = "") -> str:
-    """The graph as Concrete prints it; ``bounds`` is an optional {node id: Bounds} table."""
+def bounds_text(bounds) -> str:
+    """``∈ [0, 9]``; float bounds as Concrete writes them (rounded to 6 digits, ``0.0``)."""
+    if isinstance(bounds.min, float) or isinstance(bounds.max, float):
+        return f"∈ [{round(float(bounds.min), 6)}, {round(float(bounds.max), 6)}]"
+    return f"∈ [{int(bounds.min)}, {int(bounds.max)}]"
+
+
+def location_text(location) -> str:
+    """A location as Concrete's ``show_locations`` column writes it: ``/path/file.py:12``
+    (a notebook cell or a model layer: its own text, a temporary file's path means nothing)."""
+    if location is None:
+        return ""
+    if location.filename and not location.cell:
+        return f"{location.filename}:{location.lineno}"
+    return str(location)
+
+
+def format_graph(graph, bounds=None, show_locations: bool = False, indent: str = "", *,
+                 show_types: bool = True, show_bounds: bool = True, show_tags: bool = True,
+                 type_of=None) -> str:
+    """The graph as Concrete prints it; ``bounds`` is an optional {node id: Bounds} table.
+
+    Concrete's layout: ids right-aligned on ``=``, then one column per shown kind of
+    metadata (type, bounds, ``@ tag``, source location), each starting 8 spaces after the
+    longest line so far. ``type_of(node)`` replaces the type text (assigned bit widths).
+    """
     lefts = [f"%{node.id} = {node_expression(node)}" for node in graph.nodes]
-    types = [f"# {node.spec}" for node in graph.nodes]
-    left_width = max((len(s) for s in lefts), default=0) + _TYPE_GAP
-    type_width = max((len(s) for s in types), default=0) + _BOUNDS_GAP
-    lines = []
-    for node, left, type_text in zip(graph.nodes, lefts, types):
-        line = f"{left:<{left_width}}{type_text}"
-        if bounds is not None and node.id in bounds:
-            line = f"{line:<{left_width + type_width}}∈ {bounds[node.id]}"
-        if show_locations and node.location is not None:
-            line += f"  @ {node.location}"
-        lines.append(indent + line.rstrip())
-    outputs = ", ".join(f"%{i}" for i in graph.outputs)
-    lines.append(f"{indent}return {outputs}")
+    id_width = max((len(line.split("=")[0]) for line in lefts), default=0)
+    lines = [" " * (id_width - len(line.split("=")[0])) + line for line in lefts]
+    columns = []
+    if show_types:
+        columns.append([f"# {type_of(node) if type_of else node.spec}" for node in graph.nodes])
+    if show_bounds and bounds is not None:
+        columns.append([bounds_text(bounds[node.id]) if node.id in bounds else ""
+                        for node in graph.nodes])
+    if show_tags:
+        columns.append([f"@ {node.tag}" if node.tag else "" for node in graph.nodes])
+    if show_locations:
+        columns.append([location_text(node.location) for node in graph.nodes])
+    for column in columns:
+        longest = max((len(line) for line in lines), default=0)
+        lines = [line + " " * (longest - len(line) + _COLUMN_GAP) + text
+                 for line, text in zip(lines, column)]
+    lines.append(f"return {', '.join(f'%{i}' for i in graph.outputs)}")
+    lines = [indent + line.rstrip() for line in lines]
     subgraphs = [node for node in graph.nodes if node.op is OpKind.TLU and "subgraph" in node.attrs]
     if subgraphs and not indent:
         lines += ["", "Subgraphs:"]
         for node in subgraphs:
             lines += ["", f"    %{node.id} = {node_expression(node)}:", ""]
-            lines.append(format_graph(node.attrs["subgraph"], node.attrs.get("subgraph_bounds"),
-                                      indent="        "))
+            lines.append(format_graph(node.attrs["subgraph"], None, show_locations,
+                                      indent="        ", show_types=show_types,
+                                      show_bounds=False, show_tags=show_tags))
     return "\n".join(lines)

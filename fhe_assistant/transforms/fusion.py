@@ -84,7 +84,8 @@ def build_subgraph(graph: Graph, region: set[int], input_id: int, input_spec: Va
     """The region as a graph of its own with one INPUT (shaped like the TLU input)."""
     subgraph = Graph(name=f"subgraph_{terminal.id}")
     mapping = {input_id: subgraph.add(OpKind.INPUT, [], input_spec,
-                                      {"name": "input", "index": 0}).id}
+                                      {"name": "input", "index": 0},
+                                      graph[input_id].location).id}
     for node_id in sorted(region):
         node = graph[node_id]
         mapping[node_id] = subgraph.add(node.op, [mapping[o] for o in node.operands], node.spec,

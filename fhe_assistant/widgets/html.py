@@ -108,6 +108,8 @@ def details_html(details: NodeDetails | None, charts: Sequence[str] = (),
             _row("type", details.spec, True)]
     if details.bounds:
         rows.append(_row("bounds", details.bounds, True))
+    if details.tag:
+        rows.append(_row("tag", details.tag))
     if details.location:
         rows.append(_row("source", details.location))
     if details.code:

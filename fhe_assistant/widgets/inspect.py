@@ -39,6 +39,7 @@ class NodeDetails:
     users: tuple[int, ...]
     issues: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
+    tag: str = ""  # the user's fhe.tag ("" outside any)
 
 
 def node_details(program, node_id: int) -> NodeDetails:
@@ -57,7 +58,8 @@ def node_details(program, node_id: int) -> NodeDetails:
         is_lookup=node_id in view.lookup_nodes,
         fused_ops=tuple(node.attrs.get("source_ops", ())) if node.op is OpKind.TLU else (),
         users=tuple(view.graph.users()[node_id]),
-        issues=tuple(i.message for i in issues), suggestions=tuple(i.suggestion for i in issues))
+        issues=tuple(i.message for i in issues), suggestions=tuple(i.suggestion for i in issues),
+        tag=node.tag)
 
 
 def sample_rows(arrays: list[np.ndarray], limit: int = MAX_SAMPLES) -> list[np.ndarray]:

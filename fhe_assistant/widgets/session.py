@@ -225,7 +225,7 @@ class Session:
             built = target.build(target.sweep_setting(self.snapshot.settings, int(value)))
             program = built.program
             points.append(SweepPoint(int(value), built.accuracy,
-                                     program.graph.maximum_integer_bit_width(),
+                                     program.graph.maximum_integer_bit_width(is_encrypted_filter=True),
                                      program.analysis.plan.max_lookup_precision,
                                      program.is_compatible))
         self.sweep_points = points

@@ -7,7 +7,7 @@ from .locations import shown_location
 
 #: Columns shown by default, in order.
 COLUMNS = ("id", "op", "bit_width", "dtype", "shape", "min", "max", "is_tlu", "breaks",
-           "location", "code")
+           "tag", "location", "code")
 
 
 def node_rows(program, sort_by: str = "bit_width", ascending: bool = False) -> list[dict]:

@@ -58,6 +58,6 @@ def verdict_of(program, warnings: tuple[str, ...] = ()) -> Verdict:
             location, code = shown_location(view.graph[issue.node_id])
         items.append(replace(issue, location=location, code=code))
     items = tuple(items)
-    return Verdict(report.is_compatible, items, len(view.graph), view.maximum_integer_bit_width(),
+    return Verdict(report.is_compatible, items, len(view.graph), view.maximum_integer_bit_width(is_encrypted_filter=True),
                    len(view.lookup_nodes), program.analysis.plan.pbs_count,
                    report.maximum_tlu_bit_width, warnings)

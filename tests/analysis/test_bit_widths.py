@@ -23,7 +23,7 @@ def test_input_bit_width_from_inputset(low, high, expected):
     circuit = identity.compile([low, high, (low + high) // 2])
     node = circuit.graph.nodes[0]
     assert str(node.spec.dtype) == expected
-    assert circuit.graph.integer_range(0) == (low, high)
+    assert circuit.graph.integer_range(operation_filter="input") == (low, high)
     assert circuit.graph.maximum_integer_bit_width() == node.spec.dtype.bit_width
     assert str(Integer.that_can_represent(low, high)) == expected
 
@@ -37,7 +37,7 @@ def test_integer_bit_width_edges(width):
     assert integer_bit_width(-(1 << (width - 1)) - 1, 0) == width + 1
 
 
-def test_maximum_integer_bit_width_counts_encrypted_nodes_only():
+def test_maximum_integer_bit_width_filters_encrypted_nodes():
     @fhe.compiler({"x": "encrypted", "y": "clear"})
     def f(x, y):
         return x + y * 1000  # the clear product is wide, the encrypted sum wider
@@ -52,7 +52,9 @@ def test_maximum_integer_bit_width_counts_encrypted_nodes_only():
         return x + (y * 1000 > 500)
 
     circuit = g.compile([(0, 0), (3, 1)])
-    assert circuit.graph.maximum_integer_bit_width() == 3  # the clear 10-bit product is ignored
+    # Concrete counts clear nodes too; is_encrypted_filter keeps the encrypted ones only
+    assert circuit.graph.maximum_integer_bit_width() == 10  # the clear product: [0, 1000]
+    assert circuit.graph.maximum_integer_bit_width(is_encrypted_filter=True) == 3
 
 
 def test_signed_intermediate_widens_the_maximum():
@@ -92,12 +94,12 @@ def test_bounds_start_fresh_for_each_compile():
     narrow = f.compile(range(4))
     assert wide.graph.maximum_integer_bit_width() == 8
     assert narrow.graph.maximum_integer_bit_width() == 3
-    assert narrow.graph.integer_range(0) == (0, 3)
-    assert narrow.graph.integer_range(2) == (0, 6)
+    assert narrow.graph.integer_range(custom_filter=lambda n: n.id == 0) == (0, 3)
+    assert narrow.graph.integer_range(custom_filter=lambda n: n.id == 2) == (0, 6)
     # and trace does not leak into compile (or back)
     assert f.trace(range(1000)).graph.maximum_integer_bit_width() == 11
-    assert f.compile(range(2)).graph.integer_range(2) == (0, 2)
-    assert wide.graph.integer_range(2) == (0, 198)  # earlier circuits are unchanged
+    assert f.compile(range(2)).graph.integer_range(custom_filter=lambda n: n.id == 2) == (0, 2)
+    assert wide.graph.integer_range(custom_filter=lambda n: n.id == 2) == (0, 198)  # earlier circuits are unchanged
 
 
 def test_inputset_of_10000_samples_is_measured_batched():
@@ -113,8 +115,8 @@ def test_inputset_of_10000_samples_is_measured_batched():
     circuit = mlp.compile(inputset)  # its time is in bench/circuit_bench.py, not asserted here
     relu_all = np.maximum(inputset @ weights, 0)
     expected_max = int(relu_all.sum(axis=1).max())
-    assert circuit.graph.integer_range(0) == (0, 3)
-    assert circuit.graph.integer_range(len(circuit.graph.nodes) - 1) == \
+    assert circuit.graph.integer_range(custom_filter=lambda n: n.id == 0) == (0, 3)
+    assert circuit.graph.integer_range(custom_filter=lambda n: n.id == len(circuit.graph.nodes) - 1) == \
         (int(relu_all.sum(axis=1).min()), expected_max)
     outputs = circuit.simulate(inputset)
     assert outputs.shape == (10_000,)
@@ -131,8 +133,8 @@ def test_inputset_of_10000_tuples_for_two_parameters():
     xs, ys = rng.integers(-4, 4, size=10_000), rng.integers(0, 3, size=10_000)
     xs[-1], ys[-1] = -5, 3
     circuit = f.compile(zip(xs, ys))
-    assert circuit.graph.integer_range(0) == (-5, 3)
-    assert circuit.graph.integer_range(1) == (0, 3)
+    assert circuit.graph.integer_range(custom_filter=lambda n: n.id == 0) == (-5, 3)
+    assert circuit.graph.integer_range(custom_filter=lambda n: n.id == 1) == (0, 3)
     np.testing.assert_array_equal(circuit.simulate(xs, ys), xs * ys + 1)
 
 

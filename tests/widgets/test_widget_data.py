@@ -156,3 +156,19 @@ def test_library_frames_are_not_shown_as_user_code(relu_program):
     library = type(node)(node.id, node.op, node.operands, node.spec, node.attrs,
                          SourceLocation(traitlets.__file__, 10, "f"))
     assert shown_location(library) == ("", "")
+
+
+def test_tags_show_in_the_node_table_and_the_inspector():
+    import fhe_assistant as fhe
+    from fhe_assistant.widgets.html import details_html
+
+    def function(x):
+        with fhe.tag("scale"):
+            y = x * 3
+        return y + 1
+
+    program = fhe.Compiler(function, {"x": "encrypted"}).trace(range(8))
+    rows = {r["id"]: r for r in node_rows(program, "id", True)}
+    assert rows[2]["tag"] == "scale" and rows[3]["tag"] == ""
+    assert node_details(program, 2).tag == "scale"
+    assert ">tag</td>" in details_html(node_details(program, 2))
