@@ -8,9 +8,10 @@ reads the bit extraction's keyswitched outputs, so it runs no keyswitch of its o
 * circuit bootstrap: q·l_cb bootstraps, q·l_cb identity packing keyswitches (kN inputs ×
   l_pp digits, each a multiply-add of a (k+1)·N GLWE) and q·l_cb·k scheme-switch external
   products (:mod:`crypto.wop_noise`; Concrete runs (k+1) private packing keyswitches instead);
-* vertical packing: q·(k+1)²·l_cb forward FFTs (the GGSWs to the Fourier domain), a CMux
-  tree of 2**(q − log2 N) − 1 CMuxes when the table needs more than one polynomial, and a
-  blind rotation of min(q, log2 N) CMuxes.
+* vertical packing: q·(k+1)²·l_cb forward FFTs (the GGSWs to the Fourier domain), then
+  for each of the D output digits a CMux tree of 2**(q − log2 N) − 1 CMuxes when the
+  table needs more than one polynomial, and a blind rotation of min(q, log2 N) CMuxes;
+* digit bootstraps: D keyswitches and D bootstraps (D = ⌈(p_out + 1)/3⌉, 5 at 12 bits).
 
 Bootstraps, FFTs and CMuxes are priced at the bootstrap rate, keyswitches and packing
 keyswitches at the keyswitch rate (:class:`crypto.cost.CostCalibration`), so
@@ -32,8 +33,7 @@ from .cost import (
     keyswitch_complexity,
     pbs_complexity,
 )
-from .wop_noise import SCHEME_SWITCH_GADGET
-from .wop_parameters import WopParameters
+from .wop_parameters import SCHEME_SWITCH_GADGET, WopParameters, output_digit_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +49,20 @@ class WopStepCounts:
 
 
 def step_counts(
-    input_bit_width: int, glwe_dimension: int, polynomial_size: int, cb_level: int
+    input_bit_width: int, glwe_dimension: int, polynomial_size: int, cb_level: int,
+    digits: int,
 ) -> WopStepCounts:
-    """The operation counts of one lookup of ``input_bit_width`` bits."""
+    """The operation counts of one lookup of ``input_bit_width`` bits and D ``digits``."""
     q = int(input_bit_width)
     log_n = int(polynomial_size).bit_length() - 1
     tree = 2 ** (q - log_n) - 1 if q > log_n else 0
     return WopStepCounts(
-        keyswitches=q,
-        bootstraps=q - 1 + q * cb_level,
+        keyswitches=q + digits,
+        bootstraps=q - 1 + q * cb_level + digits,
         packing_keyswitches=q * cb_level,
         scheme_switches=q * cb_level * glwe_dimension,
         ggsw_ffts=q * (glwe_dimension + 1) ** 2 * cb_level,
-        cmuxes=tree + min(q, log_n),
+        cmuxes=digits * (tree + min(q, log_n)),
     )
 
 
@@ -92,10 +93,13 @@ class WopComplexity:
         )
 
 
-def wop_lookup_complexity(params: WopParameters, input_bit_width: int) -> WopComplexity:
-    """The cost-model complexity of one lookup of ``input_bit_width`` bits under ``params``."""
+def wop_lookup_complexity(params: WopParameters, input_bit_width: int,
+                          output_bit_width: int | None = None) -> WopComplexity:
+    """The cost-model complexity of one lookup of ``input_bit_width`` bits under ``params``
+    (``output_bit_width`` defaults to ``params.message_bit_width``)."""
     k, size = params.glwe_dimension, params.polynomial_size
-    counts = step_counts(input_bit_width, k, size, params.cb_level)
+    width = params.message_bit_width if output_bit_width is None else output_bit_width
+    counts = step_counts(input_bit_width, k, size, params.cb_level, output_digit_count(width))
     pbs = float(pbs_complexity(params.lwe_dimension, k, size, params.decomposition_level_count))
     ks = float(
         keyswitch_complexity(
@@ -117,9 +121,10 @@ def wop_lookup_seconds(
     params: WopParameters,
     input_bit_width: int,
     calibration: CostCalibration = DEFAULT_CALIBRATION,
+    output_bit_width: int | None = None,
 ) -> float:
     """Predicted single-thread seconds of one lookup (one ciphertext)."""
-    return wop_lookup_complexity(params, input_bit_width).seconds(calibration)
+    return wop_lookup_complexity(params, input_bit_width, output_bit_width).seconds(calibration)
 
 
 def wop_key_sizes(params: WopParameters) -> dict[str, int]:

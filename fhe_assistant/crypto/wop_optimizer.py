@@ -25,7 +25,7 @@ from .cost import DEFAULT_CALIBRATION, CostCalibration
 from .noise import fresh_variance, p_error_from_variance
 from .requirements import DEFAULT_GLOBAL_P_ERROR, CircuitRequirements, target_p_error
 from .wop_cost import wop_key_sizes, wop_lookup_complexity
-from .wop_noise import vertical_packing_variance, wop_lookup_p_error, wop_noise_report
+from .wop_model import wop_lookup_p_error, wop_noise_report, wop_output_variance
 from .wop_parameters import WopParameters
 from .wop_result import WopOptimizationResult
 from .wop_search import MAX_WOP_BIT_WIDTH, WopRequest, search_wop
@@ -115,7 +115,7 @@ def wop_result(
     """Price and check ``params`` for ``requirements`` (any set, not only the search's)."""
     widest = max(q for q, _ in widths)
     fresh = float(fresh_variance(params.big_lwe_dimension))
-    output = vertical_packing_variance(params, widest)
+    output = wop_output_variance(params)
     source = fresh if not requirements.chained else max(fresh, output)
     source *= requirements.max_norm2_into_pbs**2
     lookup_errors = {q: wop_lookup_p_error(params, q, source) for q, _ in widths}

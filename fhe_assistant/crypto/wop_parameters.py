@@ -16,6 +16,19 @@ from enum import Enum
 
 from .parameters import KeyShape, TFHEParameters
 
+#: Bits w of each digit the vertical packing outputs; every digit is then bootstrapped
+#: (``backend/tfhe/algorithms/wop_pbs.py``), so a lookup's output has D = ⌈(p_out + 1)/w⌉
+#: bootstraps' noise whatever its width.
+OUTPUT_DIGIT_BITS = 3
+#: (base_log, level) of the scheme-switching GGSW(−S_r) keys of the circuit bootstrap (fixed:
+#: the key is 0.6 MB and its external products ~2 % of a lookup, so only its noise matters).
+SCHEME_SWITCH_GADGET = (11, 4)
+
+
+def output_digit_count(output_bit_width: int) -> int:
+    """D, the digits a lookup output of ``output_bit_width`` bits (plus its padding bit) needs."""
+    return -(-(int(output_bit_width) + 1) // OUTPUT_DIGIT_BITS)
+
 
 class LookupMethod(str, Enum):
     """How a table lookup runs (every optimization result says it per lookup precision)."""

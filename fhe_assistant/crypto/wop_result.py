@@ -21,8 +21,8 @@ from .noise import fresh_variance, log2_std
 from .parameters import TFHEParameters
 from .requirements import CircuitRequirements
 from .wop_cost import WopStepCounts, step_counts, wop_key_sizes, wop_lookup_complexity
-from .wop_noise import WopNoiseReport, vertical_packing_variance, wop_lookup_p_error
-from .wop_parameters import LookupMethod, WopParameters
+from .wop_model import WopNoiseReport, wop_lookup_p_error, wop_output_variance
+from .wop_parameters import LookupMethod, WopParameters, output_digit_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class WopOptimizationResult:
     complexity, seconds
         Cost-model total of one run's lookups (+ leveled ops), and its single-thread seconds.
     output_variance
-        Modular variance of the widest lookup's output (the vertical packing).
+        Modular variance of a lookup's output (D digit bootstraps, :mod:`crypto.wop_model`).
     noise
         Each step's log2 σ for the widest lookup on its noisiest input.
     key_sizes
@@ -105,9 +105,10 @@ class WopOptimizationResult:
             variance += pbs_norm2 * self.output_variance
         return wop_lookup_p_error(params, input_bit_width, variance)
 
-    def lookup_output_log2_std(self, input_bit_width: int) -> float:
-        """log2 σ (modular) of a lookup's output."""
-        return float(log2_std(vertical_packing_variance(self.wop_parameters, input_bit_width)))
+    def lookup_output_log2_std(self, output_bit_width: int | None = None) -> float:
+        """log2 σ (modular) of a lookup's output (D digit bootstraps; D from the output's
+        width, by default ``message_bit_width``)."""
+        return float(log2_std(wop_output_variance(self.wop_parameters, output_bit_width)))
 
     def lookup_seconds(self, input_bit_width: int) -> float:
         """Predicted single-thread seconds of one lookup of one ciphertext."""
@@ -121,7 +122,8 @@ class WopOptimizationResult:
     def lookup_step_counts(self, input_bit_width: int) -> WopStepCounts:
         """Keyswitches, bootstraps, packing keyswitches, … of one lookup (for statistics)."""
         p = self.wop_parameters
-        return step_counts(input_bit_width, p.glwe_dimension, p.polynomial_size, p.cb_level)
+        return step_counts(input_bit_width, p.glwe_dimension, p.polynomial_size, p.cb_level,
+                           output_digit_count(p.message_bit_width))
 
     @property
     def seconds_per_pbs(self) -> float:

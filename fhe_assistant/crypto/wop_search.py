@@ -3,24 +3,26 @@
 Search space, as Concrete's ``wop_atomic_pattern``: every (k, N) of the CPU space with
 kN ≤ 2**13 (Concrete's cut), n ∈ [512, 1280], the bootstrap and keyswitch Pareto lists of
 :mod:`crypto.decomposition`, a packing-keyswitch Pareto list per (k, N) (best base per
-level, as Concrete's ``pp_switch.rs``, for the identity packing keyswitch + scheme switch of
-:mod:`crypto.wop_noise`) and every circuit-bootstrap gadget (b, l) with
-l ≤ 10 and b·l ≤ 64.
+level, as Concrete's ``pp_switch.rs``, for the identity packing keyswitch + scheme switch
+of :mod:`crypto.wop_noise`) and every circuit-bootstrap gadget (b, l) with l ≤ 10 and
+b·l ≤ 64.
 
-The constraints (:mod:`crypto.wop_noise`, modular variances, S = w²·σ²_source):
+The constraints (:mod:`crypto.wop_model`, modular variances, S = w²·σ²_source, the
+budget p_error split over the q bit and D digit bootstraps of the widest lookup):
 
-* every bit's bootstrap input: (S + i·σ²_BR)·4**(p − i) + σ²_KS + σ²_MS ≤ V_bit, with
-  V_bit the one-bit bound (2**62/κ)² at p_error/q (the lookup's budget split over its bits);
-* the lookup output σ²_VP = q·(bias + slope·(σ²_pk + α·σ²_BR)) ≤ its readers' bound: an
-  output decrypted at p bits (w_out²·σ²_VP ≤ V_p) and, when lookups read lookups, the
-  source cap S.
+* every bit's bootstraps: (S + i·σ²_BR)·4**(p − i) + σ²_KS + σ²_MS ≤ V_bit (bound 2**62);
+* every digit's bootstrap: q·σ²_ep + σ²_KS + σ²_MS ≤ V_digit (bound 2**(62 − w)), with
+  σ²_ep = bias + slope·(σ²_pk + α·σ²_BR) one vertical-packing CMux;
+* the output, D·σ²_BR, within its readers' bounds: a decryption at p bits, and the next
+  lookup's input when lookups read lookups (S = w²·max(σ²_fresh, D·σ²_BR)).
 
-They couple the two halves of a parameter set only through σ²_BR, so per (k, N) the
-search prices every (n, bootstrap gadget) with its cheapest fitting keyswitch, keeps for
-each circuit-bootstrap level the cheapest price at or below each σ²_BR (a staircase), and
-reads that staircase at the largest σ²_BR each (packing, circuit-bootstrap) gadget pair
-allows. Chained lookups try a geometric ladder of source caps. The objective is predicted
-seconds (:mod:`crypto.wop_cost`), so it compares with a native set's prediction.
+The digit constraint couples the two halves of a set through σ²_BR and the keyswitch; a
+few splits of V_digit between them decouple it. For each split and (k, N) the search
+prices every (n, bootstrap gadget) with its cheapest fitting keyswitch, keeps for each
+circuit-bootstrap level the cheapest price at or below each σ²_BR (a staircase), and reads
+that staircase at the largest σ²_BR each (packing, circuit-bootstrap) gadget pair allows.
+The objective is predicted seconds (:mod:`crypto.wop_cost`), comparable with a native
+set's prediction.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from .decomposition import keyswitch_pareto, pbs_pareto
 from .noise import external_product_variance_terms, max_variance_for_p_error
 from .search import search_grid
 from .wop_cost import packing_keyswitch_complexity
-from .wop_noise import SCHEME_SWITCH_GADGET, ggsw_bootstrap_weight, mean_ggsw_variance
+from .wop_noise import ggsw_bootstrap_weight, mean_ggsw_variance
+from .wop_parameters import OUTPUT_DIGIT_BITS, SCHEME_SWITCH_GADGET, output_digit_count
 
 MAX_WOP_BIT_WIDTH = 16  # Concrete's limit too
 _MAX_BIG_DIMENSION = 1 << 13
@@ -44,7 +47,8 @@ _PP_MAX_LEVEL = 20
 #: n above this never pays: every bootstrap costs ∝ n and the bit bootstraps' noise bound
 #: (2**62) is loose enough for n ≈ 550 (Concrete's CRT blocks need n ≈ 700).
 _MAX_LWE_DIMENSION = 1280
-_CHAIN_CAPS = 8  # source caps S_max·4**-j tried when lookups read lookups
+#: shares of the digit bound V_digit left to the vertical packing (the rest: KS + MS)
+_DIGIT_SPLITS = (0.3, 0.6, 0.85, 0.97)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,11 @@ class WopRequest:
     @property
     def widest(self) -> int:
         return max(q for q, _ in self.lookup_widths)
+
+    @property
+    def digits(self) -> int:
+        """D, the output digits of every lookup (outputs are p-bit values)."""
+        return output_digit_count(self.message_bit_width)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,42 +137,45 @@ def _circuit_bootstrap_gadgets(k: int, n_poly: int):
     return b, lev, bias, slope
 
 
-def _counts(request: WopRequest, k: int, n_poly: int):
-    """Per-run operation counts, as functions of the CB level where they depend on it."""
+def _counts(request: WopRequest, n_poly: int) -> tuple[int, int, int, int]:
+    """Per-run (keyswitches, bootstraps outside the circuit bootstrap, CMuxes, CB bits)."""
     log_n = n_poly.bit_length() - 1
-    ks = sum(c * q for q, c in request.lookup_widths)
-    pbs_fixed = sum(c * (q - 1) for q, c in request.lookup_widths)
-    cmux = sum(c * ((2 ** (q - log_n) - 1 if q > log_n else 0) + min(q, log_n))
+    d = request.digits
+    ks = sum(c * (q + d) for q, c in request.lookup_widths)
+    pbs_fixed = sum(c * (q - 1 + d) for q, c in request.lookup_widths)
+    cmux = sum(c * d * ((2 ** (q - log_n) - 1 if q > log_n else 0) + min(q, log_n))
                for q, c in request.lookup_widths)
-    return ks, pbs_fixed, cmux
+    return ks, pbs_fixed, cmux, sum(c * q for q, c in request.lookup_widths)
 
 
 @lru_cache(maxsize=512)
 def search_wop(request: WopRequest) -> WopChoice | None:
     """The cheapest WoP set meeting ``request``, or None when no point of the space does."""
-    q_max, p = request.widest, request.message_bit_width
-    v_bit = float(max_variance_for_p_error(request.p_error / q_max, 0))
-    v_out = float(max_variance_for_p_error(request.p_error, p))
+    q_max, p, d = request.widest, request.message_bit_width, request.digits
+    per_bootstrap = request.p_error / (q_max + d)
+    bounds = _Bounds(
+        bit=float(max_variance_for_p_error(per_bootstrap, 0)),
+        digit=float(max_variance_for_p_error(per_bootstrap, OUTPUT_DIGIT_BITS)),
+        output=float(max_variance_for_p_error(request.p_error, p)))
     grid = search_grid()
-    best: tuple[float, WopChoice] | None = None
+    best: WopChoice | None = None
     for c, lower_bound in _rows_by_lower_bound(request):
-        if best is not None and lower_bound >= best[0]:
+        if best is not None and lower_bound >= best.seconds:
             break  # every later row costs at least this much
-        w2_fresh = request.norm2_sq_into_lookup * float(grid.fresh[c])
-        if request.norm2_sq_into_output * float(grid.fresh[c]) > v_out:
+        if request.norm2_sq_into_output * float(grid.fresh[c]) > bounds.output:
             continue
-        if not request.chained:
-            caps = [(w2_fresh, np.inf)]
-        else:
-            s_max = v_bit / 4.0**p
-            caps = [(max(w2_fresh, s_max * 4.0**-j), s_max * 4.0**-j / request.norm2_sq_into_lookup)
-                    for j in range(_CHAIN_CAPS) if s_max * 4.0**-j >= w2_fresh or j == 0]
-        vp_cap_out = v_out / request.norm2_sq_into_output if request.outputs_from_lookup else np.inf
-        for source, vp_cap_chain in caps:
-            found = _search_row(request, c, source, min(vp_cap_out, vp_cap_chain), v_bit)
-            if found is not None and (best is None or found.seconds < best[0]):
-                best = (found.seconds, found)
-    return None if best is None else best[1]
+        for share in _DIGIT_SPLITS:
+            found = _search_row(request, c, bounds, share)
+            if found is not None and (best is None or found.seconds < best.seconds):
+                best = found
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    bit: float  # one bit bootstrap's input
+    digit: float  # one digit bootstrap's input
+    output: float  # a decryption at p bits
 
 
 def _key_groups(request, k, n_poly, n_values, br_levels, ks_levels, ks_index, cells, pp_l):
@@ -188,16 +200,16 @@ def _rows_by_lower_bound(request: WopRequest) -> list[tuple[int, float]]:
     """Rows with a lower bound on their seconds (cheapest bootstrap gadget, n = 512, one CB
     level, nothing else), cheapest first, so the search can stop early."""
     _, _, pbs = pbs_pareto()
-    _, pbs_fixed, _ = _counts(request, 1, 2)
-    lookup_bits = sum(cnt * q for q, cnt in request.lookup_widths)
+    _, pbs_fixed, _, lookup_bits = _counts(request, 2)
     smallest_n = float(keyswitch_pareto()[0][0])
     bounds = [(c, (pbs_fixed + lookup_bits) * smallest_n * float(pbs.cost[c, 0])
                / request.pbs_rate) for c in _rows()]
     return sorted(bounds, key=lambda row: row[1])
 
 
-def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit: float):
-    """Best point with (k, N) = row ``c`` for a source variance S and an output cap."""
+def _search_row(request: WopRequest, c: int, bounds: _Bounds, share: float):
+    """Best point with (k, N) = row ``c`` when the vertical packing gets ``share`` of the
+    digit bound and the keyswitch + modulus switch the rest."""
     k_arr, n_poly_arr, pbs = pbs_pareto()
     n_values, ks = keyswitch_pareto()
     grid = search_grid()
@@ -208,12 +220,19 @@ def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit
     n_values = n_values[n_values <= _MAX_LWE_DIMENSION]  # a prefix: rows of the KS tables stay
     br = n_values[:, None].astype(np.float64) * pbs.noise[c, :length][None, :]  # (L, P)
     pbs_cost = n_values[:, None].astype(np.float64) * pbs.cost[c, :length][None, :]
-    # Keyswitch budget left by the worst bit (the input noise and the subtracted bootstraps).
+    fresh = float(grid.fresh[c])
+    output = request.digits * br
+    source = np.maximum(fresh, output) if request.chained else np.full_like(br, fresh)
+    source = request.norm2_sq_into_lookup * source
+    # Keyswitch budget: the worst bit (input noise and subtracted bootstraps), the digits.
     worst = np.zeros_like(br)
     for i in range(q_max):
         np.maximum(worst, (source + i * br) * 4.0 ** (p - i), out=worst)
-    budget = v_bit - grid.ms[c][: len(n_values)][:, None] - worst
+    ms = grid.ms[c][: len(n_values)][:, None]
+    budget = np.minimum(bounds.bit - worst, (1.0 - share) * bounds.digit) - ms
     feasible = budget >= big * grid.ks_min_noise[: len(n_values)][:, None]
+    if request.outputs_from_lookup:
+        feasible &= request.norm2_sq_into_output * output <= bounds.output
     if not feasible.any():
         return None
     rows = np.broadcast_to(np.arange(len(n_values))[:, None], br.shape)
@@ -222,8 +241,7 @@ def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit
         ks_index += big * grid.ks_noise_padded[rows, i] > budget
     ks_index = np.minimum(ks_index, ks.noise.shape[1] - 1)
     ks_cost = ks.cost[rows, ks_index] * big - n_values[:, None]
-    ks_count, pbs_fixed, cmux_count = _counts(request, k, n_poly)
-    lookup_bits = sum(cnt * q for q, cnt in request.lookup_widths)
+    ks_count, pbs_fixed, cmux_count, lookup_bits = _counts(request, n_poly)
     base = (ks_count * ks_cost / request.ks_rate + pbs_fixed * pbs_cost / request.pbs_rate
             + request.leveled_op_count * big / request.leveled_rate)
     cells = np.flatnonzero(feasible.ravel())  # only the fitting (n, bootstrap gadget) cells
@@ -236,7 +254,7 @@ def _search_row(request: WopRequest, c: int, source: float, vp_cap: float, v_bit
     pp_b, pp_l, pp_noise = _packing_pareto(k, n_poly)
     alpha = float(ggsw_bootstrap_weight(k, n_poly))
     with np.errstate(divide="ignore", invalid="ignore"):
-        limit = ((vp_cap / q_max - bias[:, None] - slope[:, None] * pp_noise[None, :])
+        limit = ((share * bounds.digit / q_max - bias[:, None] - slope[:, None] * pp_noise[None, :])
                  / (slope[:, None] * alpha))  # (CB, PP)
     position = np.searchsorted(br_sorted, limit, side="right") - 1
     pp_seconds = (lookup_bits * packing_keyswitch_complexity(k, n_poly, pp_l) / request.ks_rate
