@@ -14,7 +14,8 @@ Laid out as tfhe-rs's ``core_crypto`` (one job a module):
   ``bootstrap`` (blind rotation, sample extraction; batches), ``two_thread_bootstrap``
   (one ciphertext's bootstrap on two threads), ``keyswitch``, ``key_generation`` and
   ``table_lookup`` (KS + PBS); the WoP-PBS of lookups up to 16 bits: ``bit_extraction``,
-  ``packing_keyswitch`` (LWE → GLWE, scheme switch), ``circuit_bootstrap`` (LWE bit → GGSW),
+  ``many_output_bootstrap`` (several functions from one rotation), ``packing_keyswitch``
+  (LWE → GLWE, scheme switch), ``circuit_bootstrap`` (LWE bit → GGSW),
   ``vertical_packing`` (CMux tree + blind rotation) and ``wop_pbs`` (the lookup, its keys);
 * ``fft/`` — the negacyclic f64 FFT: tables, radix-4 kernels, polynomial ↔ spectrum,
   buffer rows, frequency order, the exact reference product;

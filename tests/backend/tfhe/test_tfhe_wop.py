@@ -22,8 +22,13 @@ from wop_support import encrypt_indices, signed_errors, wop_keys, wop_params
 
 from fhe_assistant.backend import tfhe as T
 from fhe_assistant.backend.tfhe.algorithms.circuit_bootstrap import circuit_bootstrap_ggsw
+from fhe_assistant.backend.tfhe.algorithms.many_output_bootstrap import (
+    bootstrap_bit_constants,
+    sample_extract_at_into,
+)
 from fhe_assistant.backend.tfhe.algorithms.wop_pbs import output_digit_bits, split_digits
 from fhe_assistant.crypto import noise
+from fhe_assistant.crypto.security import noise_std_log2_mod
 
 P = 6
 
@@ -217,3 +222,29 @@ def test_wop_key_sizes_are_below_concretes(keys):
     assert sizes["evaluation_keys"] == evaluation.nbytes
     assert sizes["evaluation_keys"] < 318_947_328 + 82_804_736
     print({name: f"{size / 2**20:.1f} MiB" for name, size in sizes.items()})
+
+
+def test_sample_extract_at_any_coefficient(rng):
+    glwe_key = rng.binary((2, 64))
+    glwe = T.encrypt_glwe(rng.uniform_uint64(64), glwe_key, 20.0, rng)
+    phase = T.glwe_phase(glwe, glwe_key)
+    out = np.empty(2 * 64 + 1, dtype=np.uint64)
+    for t in (0, 1, 17, 63):
+        sample_extract_at_into(glwe, t, out)
+        assert T.lwe_phase(out, glwe_key.reshape(-1)) == phase[t]
+
+
+def test_many_output_bootstrap_reads_one_function_per_slot(keys):
+    """Four constant functions of a bit from one rotation, slot t ≡ coefficient t (mod 4)."""
+    secret, evaluation = keys
+    params = wop_params(P)
+    mu = np.array([0, 1, 1, 0, 1])
+    bits = T.encrypt_lwe(mu.astype(np.uint64) << np.uint64(63), secret.lwe_key,
+                         noise_std_log2_mod(params.lwe_dimension), T.make_random(3))
+    alphas = np.array([1 << 50, 1 << 55, 1 << 40, 1 << 61], dtype=np.uint64)
+    out = bootstrap_bit_constants(bits, alphas[:3], evaluation.bootstrap_key_fourier,
+                                  params.ks_pbs())
+    assert out.shape == (5, 3, params.big_lwe_dimension + 1)
+    errors = signed_errors(T.lwe_phase(out, secret.big_lwe_key),
+                           mu[:, None].astype(np.uint64) * (2 * alphas[:3])[None, :])
+    assert np.abs(errors).max() < 2.0**45  # σ_BR ≈ 2**38

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bootstrap import bootstrap_batch
 from .keyswitch import keyswitch_batch
+from .many_output_bootstrap import bootstrap_bit_constants
 
-__all__ = ["extract_bits"]
-
-_QUARTER = np.uint64(1 << 62)
+__all__ = ["extract_bits", "extract_bits_and_levels"]
 
 
 def extract_bits(lwe_in, bit_count: int, params, bootstrap_key_fourier, keyswitch_key
@@ -50,26 +48,43 @@ def extract_bits(lwe_in, bit_count: int, params, bootstrap_key_fourier, keyswitc
     -------
     uint64 (B, q, n + 1): [b, i] is an LWE under the small key of x_i·2**63 (bit i, LSB first).
     """
+    bits, _ = extract_bits_and_levels(lwe_in, bit_count, params, bootstrap_key_fourier,
+                                      keyswitch_key, np.zeros(0, dtype=np.uint64))
+    return bits
+
+
+def extract_bits_and_levels(lwe_in, bit_count: int, params, bootstrap_key_fourier,
+                            keyswitch_key, level_alphas) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`extract_bits`, and from the same bootstraps the LWEs (big key) of x_i·2α_j for
+    each of ``level_alphas`` (T,) -> (bits (B, q, n+1), levels (B, q, T, k·N + 1)).
+
+    Step 3's bootstrap of bit i is a many-output one (:mod:`.many_output_bootstrap`):
+    output 0 is the bit at its place (α = 2**(δ+i−1)), outputs 1 … T the circuit
+    bootstrap's levels (:func:`.circuit_bootstrap.level_alphas`), so a bit costs one
+    blind rotation in all. The last bit is bootstrapped for its levels only.
+    """
     lwe_in = np.ascontiguousarray(lwe_in, dtype=np.uint64)
+    level_alphas = np.asarray(level_alphas, dtype=np.uint64).reshape(-1)
     p = params.message_bit_width
     if not 1 <= bit_count <= p:
         raise ValueError(f"can extract 1 to {p} bits from a {p}-bit message, not {bit_count}")
     ks_params = params.ks_pbs() if hasattr(params, "ks_pbs") else params
     delta_log = 63 - p
-    n, size = params.lwe_dimension, params.polynomial_size
-    count = lwe_in.shape[0]
-    out = np.empty((count, bit_count, n + 1), dtype=np.uint64)
+    n, big = params.lwe_dimension, lwe_in.shape[1]
+    count, levels = lwe_in.shape[0], level_alphas.size
+    bits = np.empty((count, bit_count, n + 1), dtype=np.uint64)
+    out_levels = np.empty((count, bit_count, levels, big), dtype=np.uint64)
     remainder = lwe_in.copy()
     for i in range(bit_count):
-        shifted = remainder << np.uint64(p - i)
-        small = keyswitch_batch(shifted, keyswitch_key, ks_params)
-        out[:, i] = small
-        if i == bit_count - 1:
+        small = keyswitch_batch(remainder << np.uint64(p - i), keyswitch_key, ks_params)
+        bits[:, i] = small
+        last = i == bit_count - 1
+        if last and levels == 0:
             break
-        small[:, n] += _QUARTER
-        alpha = np.uint64(1) << np.uint64(delta_log + i - 1)
-        test_vector = np.uint64(0) - np.full((1, size), alpha, dtype=np.uint64)
-        bit = bootstrap_batch(small, test_vector, bootstrap_key_fourier, ks_params)
-        bit[:, -1] += alpha
-        remainder -= bit
-    return out
+        alpha = np.uint64(0 if last else 1 << (delta_log + i - 1))
+        alphas = np.concatenate([[alpha], level_alphas]).astype(np.uint64)
+        outputs = bootstrap_bit_constants(small, alphas, bootstrap_key_fourier, ks_params)
+        out_levels[:, i] = outputs[:, 1:]
+        if not last:
+            remainder -= outputs[:, 0]
+    return bits, out_levels

@@ -78,7 +78,7 @@ def generate_scheme_switch_key(glwe_key, params, rng) -> np.ndarray:
     return ggsw_to_fourier(ggsw)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def packing_keyswitch_rows_into(lwes, key, base_log, level, out, first, last, with_body):
     """out (m, (k+1)·N) = (body if ``with_body``) − Σ_{first ≤ i < last} Σ_j d_{i,j}·key[i, j].
 

@@ -6,8 +6,10 @@ Definition
 ``wop_table_lookup(lwe_in, table, q, params, keys)`` reads, for each input LWE of
 x·2**(63 − p) (big key, x ∈ [0, 2**q)), the encoded word table[x]:
 
-1. :func:`.bit_extraction.extract_bits`: q LWEs (small key) of x_i·2**63, bit 0 first;
-2. :func:`.circuit_bootstrap.circuit_bootstrap`: q Fourier GGSW(x_i), gadget (b_cb, l_cb);
+1. :func:`.bit_extraction.extract_bits_and_levels`: q LWEs (small key) of x_i·2**63, bit 0
+   first, and from the same q blind rotations the LWEs of x_i·g_j the circuit bootstrap
+   starts from (one rotation a bit: :mod:`.many_output_bootstrap`);
+2. :func:`.circuit_bootstrap.ggsw_from_levels`: q GGSW(x_i), gadget (b_cb, l_cb), to Fourier;
 3. the table's words are cut into D digits of w bits, from the top: digit d holds bits
    [lo_d, lo_d + w) of every word (lo_d = 64 − (d+1)·w, clamped at 0), D just enough to
    cover the word's lowest set bit over the table; :func:`.vertical_packing.vertical_packing`
@@ -32,11 +34,12 @@ import numpy as np
 from fhe_assistant.core import progress
 from fhe_assistant.crypto.security import noise_std_log2_mod
 
+from ..entities.fourier_ggsw import ggsw_to_fourier
 from ..entities.test_vector import word_test_vectors
 from ..entities.wop_keys import WopEvaluationKeys, wop_key_sizes
-from .bit_extraction import extract_bits
+from .bit_extraction import extract_bits_and_levels
 from .bootstrap import bootstrap_batch
-from .circuit_bootstrap import circuit_bootstrap
+from .circuit_bootstrap import ggsw_from_levels, level_alphas
 from .key_generation import generate_bootstrap_key, generate_keyswitch_key
 from .keyswitch import keyswitch_batch
 from .packing_keyswitch import generate_packing_keyswitch_key, generate_scheme_switch_key
@@ -140,9 +143,10 @@ def wop_table_lookup(lwe_in, encoded_table, input_bit_width: int, params,
     q, inputs = int(input_bit_width), lwe_in.shape[0]
     if inputs == 0:
         return np.empty_like(lwe_in)
-    bits = extract_bits(lwe_in, q, params, keys.bootstrap_key_fourier, keys.keyswitch_key)
-    ggsw_f = circuit_bootstrap(bits.reshape(inputs * q, -1), params, keys)
-    ggsw_f = ggsw_f.reshape(inputs, q, *ggsw_f.shape[1:])
+    _, levels = extract_bits_and_levels(lwe_in, q, params, keys.bootstrap_key_fourier,
+                                        keys.keyswitch_key, level_alphas(params))
+    ggsw = ggsw_from_levels(levels.reshape(inputs * q, *levels.shape[2:]), params, keys)
+    ggsw_f = ggsw_to_fourier(ggsw.reshape(inputs, q, *ggsw.shape[1:]))
     luts, output_words = split_digits(encoded_table, output_digit_bits(params))
     digits = vertical_packing(ggsw_f, luts, params.cb_base_log)
     return digit_bootstraps(digits, output_words, params, keys)
