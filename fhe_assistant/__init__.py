@@ -4,7 +4,27 @@ The API mirrors ``concrete.fhe``: ``import fhe_assistant as fhe`` then
 ``@fhe.compiler({"x": "encrypted"})``, ``.compile(inputset)``, ``circuit.simulate(...)``.
 """
 from .compilation.utils import inputset
-from .compiler import Circuit, Compiler, Configuration, FHEProgram, compiler
+from .compiler import (
+    AllComposable,
+    AllInputs,
+    AllOutputs,
+    Circuit,
+    Compiler,
+    CompositionPolicy,
+    Configuration,
+    FheFunction,
+    FheModule,
+    FHEProgram,
+    Input,
+    NotComposable,
+    Output,
+    Wire,
+    Wired,
+    compiler,
+    function,
+    module,
+)
+from .compiler import ModuleDefinition as Module
 from .core.dtypes import Float, Integer
 from .core.errors import (
     CompilationError,
@@ -105,9 +125,9 @@ def _register_rich_displays() -> None:
         return repr_html(obj)
 
     formatters = shell.display_formatter.formatters
-    for module, name in (("fhe_assistant.compiler.graph_view", "GraphView"),
-                         ("fhe_assistant.compiler.program", "FHEProgram")):
-        formatters["text/html"].for_type_by_name(module, name, html)
+    for module_name, name in (("fhe_assistant.compiler.graph_view", "GraphView"),
+                              ("fhe_assistant.compiler.program", "FHEProgram")):
+        formatters["text/html"].for_type_by_name(module_name, name, html)
     formatters["image/svg+xml"].for_type_by_name("fhe_assistant.compiler.graph_view",
                                                  "GraphView", svg)
 
@@ -115,6 +135,9 @@ def _register_rich_displays() -> None:
 _register_rich_displays()
 
 __all__ = [
+    "AllComposable",
+    "AllInputs",
+    "AllOutputs",
     "ApproximateRoundingConfig",
     "AutoRounder",
     "AutoTruncator",
@@ -125,37 +148,48 @@ __all__ = [
     "ComparisonStrategy",
     "CompilationError",
     "Compiler",
+    "CompositionPolicy",
     "Configuration",
     "EvaluationError",
     "EvaluationKeys",
     "Exactness",
     "FHEAssistantError",
     "FHEProgram",
+    "FheFunction",
+    "FheModule",
     "Float",
+    "Input",
     "InputError",
     "Integer",
     "Keys",
     "LookupTable",
     "MinMaxStrategy",
+    "Module",
     "MultiParameterStrategy",
     "MultivariateStrategy",
+    "NotComposable",
     "OutOfRangeWarning",
+    "Output",
     "ParameterSelectionStrategy",
     "QuantizedFunction",
     "SecurityLevel",
     "Server",
     "TracingError",
     "Value",
+    "Wire",
+    "Wired",
     "array",
     "bits",
     "compiler",
     "conv",
     "explore",
+    "function",
     "hint",
     "identity",
     "if_then_else",
     "inputset",
     "maxpool",
+    "module",
     "multivariate",
     "one",
     "ones",

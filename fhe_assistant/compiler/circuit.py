@@ -59,10 +59,13 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
 class Circuit(FHEProgram, ConcreteCircuitAPI):
     """A program that passed the compatibility check, with its TFHE parameters."""
 
-    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration):
+    def __init__(self, analysis: ProgramAnalysis, configuration: Configuration, choice=None):
+        """``choice``: ``(optimization, assignment)`` made for several circuits at once (the
+        functions of a module, which share one key set); else the optimizer runs here."""
         super().__init__(analysis, configuration)
         self.optimization: OptimizationResult | MultiOptimizationResult
-        self.optimization, self.assignment = choose_parameters(analysis, configuration)
+        self.optimization, self.assignment = choice or choose_parameters(analysis,
+                                                                         configuration)
         #: the only parameter set, or the widest partition's when there are several
         self.parameters = self.assignment.widest
         self.program = LoweredProgram.build(analysis.lowered, analysis.plan, self.parameters,
@@ -143,8 +146,10 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
             raise InputError(f"{action} needs keys: call circuit.keygen() first")
 
     def encrypt(self, *args):
-        """Encrypt one sample's arguments (clear parameters pass through)."""
-        self._require_keys("encrypt")
+        """Encrypt one sample's arguments (clear parameters pass through); generates the keys
+        first when there are none yet, as Concrete does."""
+        if not self.keys_generated:
+            self.keygen()
         inputs, batched = self._batched(args)
         if batched:
             raise InputError("encrypt takes one sample; loop over a batch "

@@ -4,10 +4,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+from ..lowered.parameter_assignment import ParameterAssignment
 from ..tracing.trace import validate_encryption_statuses
 from .circuit import Circuit
 from .configuration import Configuration
 from .inputs import stack_inputset
+from .module_parameters import joint_parameters, self_links
 from .pipeline import analyze
 from .program import FHEProgram
 
@@ -56,7 +58,13 @@ class Compiler:
         configuration = self._configuration(configuration, kwargs)
         analysis = self._analyze(inputset, configuration)
         FHEProgram(analysis, configuration).check()
-        circuit = Circuit(analysis, configuration)
+        choice = None
+        if configuration.composable:  # outputs may come back as inputs (Concrete's option)
+            analyses, result = joint_parameters({analysis.lowered.name: analysis},
+                                                self_links(analysis), configuration)
+            analysis = analyses[analysis.lowered.name]
+            choice = (result, ParameterAssignment.single(analysis.plan, result))
+        circuit = Circuit(analysis, configuration, choice)
         if configuration.show_graph:
             print(circuit)
         return circuit
