@@ -10,9 +10,11 @@
   each worker deserializes them on first use and keeps them (keyed by digest), so tasks
   carry only their ciphertexts (seeded: 8 bytes an element). The task is
   ``Server.run_serialized``, taken from the server passed in (this module builds no server).
-* Samples go in chunks (``chunk_size``; by default about eight chunks per worker, at most
-  32 samples each) so that Dask's per-task cost is paid once per chunk, while the workers
-  still finish together.
+  The caller serializes and hashes the keys once per key set, not per batch.
+* Samples go in chunks (``chunk_size``; by default guided: large chunks first, single
+  samples last, :func:`chunk_sizes`) so that Dask's per-task cost is paid rarely while the
+  workers still finish together.
+* Clusters started here run with Dask's monitors slowed or off (:data:`QUIET_CONFIG`).
 * Each task sets numba's thread count (``threads_per_worker``; by default the cores split
   evenly over a local cluster's workers) so that workers do not oversubscribe the cores.
 * Results come back in input order. A task that raises is retried (``retries``); a worker
@@ -24,6 +26,7 @@ function's reference.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import uuid
@@ -37,6 +40,10 @@ from .value import Value
 _CACHE_SIZE = 4
 #: per Dask client: digest -> future of the scattered bytes (kept for the next batch)
 _SCATTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: (key id, fingerprint, ids of the key arrays) -> (weak references to them, digest)
+_KEY_DIGESTS: OrderedDict[tuple, tuple[list, str]] = OrderedDict()
+#: server -> digest of its serialized program
+_PROGRAM_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def set_numba_threads(threads: int | dict) -> None:
@@ -65,17 +72,67 @@ def _samples(server, samples, evaluation_keys) -> list[list[bytes]]:
     return payloads
 
 
-def _scatter(client, data: bytes, digest: str):
-    """Scatter ``data`` to every worker once per client (the last few stay scattered)."""
+def _keys_digest(evaluation_keys: EvaluationKeys) -> tuple[str, bytes | None]:
+    """The digest of the keys' serialized bytes, and the bytes when they had to be made.
+
+    Serializing and hashing 78 MiB of keys takes about 0.5 s of the caller's CPU, as long as
+    a whole 1-worker batch of 128 one-lookup samples: done on every batch it was the
+    largest part of Dask's overhead. The digest is kept while the same key arrays are alive
+    (weak references; the key objects themselves cannot be weakly referenced).
+    """
+    arrays = list(evaluation_keys._sections().values())
+    identity = (evaluation_keys.key_id, evaluation_keys.fingerprint,
+                tuple(id(array) for array in arrays))
+    held = _KEY_DIGESTS.get(identity)
+    if held is not None and all(ref() is array for ref, array in zip(held[0], arrays)):
+        _KEY_DIGESTS.move_to_end(identity)
+        return held[1], None
+    data = evaluation_keys.serialize()
+    digest = hashlib.sha256(data).hexdigest()
+    _KEY_DIGESTS[identity] = ([weakref.ref(array) for array in arrays], digest)
+    while len(_KEY_DIGESTS) > _CACHE_SIZE:
+        _KEY_DIGESTS.popitem(last=False)
+    return digest, data
+
+
+def _program_digest(server) -> str:
+    digest = _PROGRAM_DIGESTS.get(server)
+    if digest is None:
+        digest = _PROGRAM_DIGESTS[server] = hashlib.sha256(server.serialize_program()).hexdigest()
+    return digest
+
+
+def _scatter(client, data, digest: str):
+    """Scatter ``data`` (bytes, or a function making them) to every worker once per client
+    (the last few stay scattered)."""
     held = _SCATTERED.setdefault(client, OrderedDict())
     future = held.get(digest)
     if future is None or future.status != "finished":
+        data = data() if callable(data) else data
         future = client.scatter(data, broadcast=True, hash=False)
         held[digest] = future
     held.move_to_end(digest)
     while len(held) > _CACHE_SIZE:
         held.popitem(last=False)[1].release()
     return future
+
+
+#: Dask settings for the clusters this module starts. Dask's background work, measured
+#: on the idle 2-worker LocalCluster of this 2-core machine, took 2.9 % of a core in the
+#: parent (scheduler, nannies, client) and 2.2 % in each worker, 7.3 % in all; with these,
+#: 0.7 % and 0.3 % each (bench/README_deploy.md). Each is a monitor FHE batches do not need:
+#: the workers' statistical profiler (a stack sample every 10 ms), the event-loop tick
+#: watchdog (every 20 ms), the system monitor (every 0.5 s, with a GIL sampler every 1 ms
+#: when gilknocker is installed) and the memory monitor (every 0.1 s; ``memory_limit=0``
+#: turns the workers' memory manager off altogether).
+QUIET_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.tick.limit": "60s",
+    "distributed.admin.system-monitor.interval": "10s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.memory.monitor-interval": "10s",
+}
 
 
 def local_cluster(n_workers: int = 2):
@@ -87,20 +144,40 @@ def local_cluster(n_workers: int = 2):
     workers get none of it (Dask sets that environment in the parent process before each
     spawn, where it would also change this process's numba settings). numba's thread
     count is set by each task instead (``threads_per_worker`` of :func:`run_batch`).
+    Dask's monitors are slowed or off (:data:`QUIET_CONFIG`; the nannies hand the same
+    settings to the worker processes they start or restart); workers have no memory limit.
     """
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": {}}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": {}, **QUIET_CONFIG}):
+        # a copy: a nanny keeps only a shallow merge of the global config, which the end of
+        # this block reverts, so a worker it restarts would otherwise get Dask's defaults
+        settings = {"distributed": copy.deepcopy(dask.config.get("distributed"))}
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                            scheduler_kwargs={"dashboard": False})
+                            host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                            config=settings)
 
 
-def _chunks(payloads: list, chunk_size: int | None, workers: int) -> list[list]:
-    if chunk_size is None:
-        chunk_size = min(32, max(1, -(-len(payloads) // (8 * max(1, workers)))))
-    return [payloads[i:i + chunk_size] for i in range(0, len(payloads), chunk_size)]
+def chunk_sizes(samples: int, workers: int, chunk_size: int | None = None) -> list[int]:
+    """How many samples each task runs, in submission (= execution) order.
+
+    A fixed ``chunk_size`` if given; otherwise guided self-scheduling: each chunk is the
+    remaining samples over twice the workers (at most 64), so the first tasks are large
+    (Dask's per-task cost, about 2 ms of the scheduler's CPU, is paid rarely) and the last
+    ones single samples (the workers finish within one sample of each other, also when one
+    runs slower). 128 samples on 2 workers: 15 tasks of 32, 24, 18 … 1.
+    """
+    if chunk_size is not None:
+        if chunk_size < 1:
+            raise InputError(f"chunk_size must be at least 1, not {chunk_size}")
+        return [min(chunk_size, samples - start) for start in range(0, samples, chunk_size)]
+    sizes, remaining = [], samples
+    while remaining:
+        size = min(64, remaining, max(1, -(-remaining // (2 * max(1, workers)))))
+        sizes.append(size)
+        remaining -= size
+    return sizes
 
 
 def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
@@ -125,7 +202,8 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
         workers; on an existing cluster, the cores of the machine split over the cluster's
         worker processes on it (ask for more only if each worker has cores to itself).
     chunk_size : int, optional
-        Samples per task (default: about eight tasks per worker, at most 32 samples each).
+        Samples per task (default: :func:`chunk_sizes`, large first chunks shrinking to
+        single samples at the end).
     retries : int
         How many times a failing task is retried.
     timeout : float, optional
@@ -139,10 +217,8 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
     payloads = _samples(server, list(samples), evaluation_keys)
     if not payloads:
         return []
-    program = server.serialize_program()
-    keys = evaluation_keys.serialize()
-    program_digest = hashlib.sha256(program).hexdigest()
-    keys_digest = hashlib.sha256(keys).hexdigest()
+    program, program_digest = server.serialize_program(), _program_digest(server)
+    keys_digest, keys = _keys_digest(evaluation_keys)
     cluster = owned = None
     address = client if isinstance(client, str) else scheduler_address
     if client is None and address is None:
@@ -154,17 +230,19 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
     try:
         threads = threads_per_worker or _workers_per_host(client)
         program_future = _scatter(client, program, program_digest)
-        keys_future = _scatter(client, keys, keys_digest)
-        chunks = _chunks(payloads, chunk_size, len(client.scheduler_info()["workers"]))
+        keys_future = _scatter(client, keys or evaluation_keys.serialize, keys_digest)
+        sizes = chunk_sizes(len(payloads), len(client.scheduler_info()["workers"]), chunk_size)
+        starts = [sum(sizes[:index]) for index in range(len(sizes))]
+        chunks = [payloads[start:start + size] for start, size in zip(starts, sizes)]
         batch = uuid.uuid4().hex[:8]
         futures = [client.submit(server.run_serialized, program_future, program_digest, keys_future,
                                  keys_digest, chunk, threads, key=f"fhe-run-{batch}-{index}",
                                  retries=retries, pure=False)
                    for index, chunk in enumerate(chunks)]
         if on_progress is not None:
-            sizes, done = {f.key: len(c) for f, c in zip(futures, chunks)}, 0
+            counts, done = {f.key: len(c) for f, c in zip(futures, chunks)}, 0
             for future in as_completed(futures, timeout=timeout):
-                done += sizes[future.key]
+                done += counts[future.key]
                 on_progress(done, len(payloads))
         else:
             wait(futures, timeout=timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -46,6 +47,61 @@ def test_batch_on_a_scheduler_address_keeps_input_order(server, client, dask_cli
     assert set(dask_client.gather(tasks)) == {max(1, (os.cpu_count() or 1) // 2)}
 
 
+def test_clusters_started_here_run_quiet(dask_client):
+    """The nannies hand QUIET_CONFIG to their worker processes (no profiler, no memory
+    limit), so Dask's monitors do not compete with the bootstraps for the cores."""
+    from fhe_assistant.deploy.batch import QUIET_CONFIG
+
+    settings = dask_client.run(_worker_settings, list(QUIET_CONFIG))
+    assert len(settings) == 2
+    for values in settings.values():
+        assert values["config"] == [QUIET_CONFIG[name] for name in QUIET_CONFIG]
+        assert not values["memory_limit"]
+
+
+def _worker_settings(names, dask_worker=None) -> dict:
+    import dask
+
+    return {"config": [dask.config.get(name) for name in names],
+            "memory_limit": dask_worker.memory_manager.memory_limit}
+
+
+def test_keys_are_serialized_and_hashed_once_per_key_set(client, monkeypatch):
+    from fhe_assistant.deploy import EvaluationKeys, batch
+
+    monkeypatch.setattr(batch, "_KEY_DIGESTS", OrderedDict())  # earlier batches filled it
+    keys = client.evaluation_keys
+    digest, data = batch._keys_digest(keys)
+    assert data == keys.serialize() and digest == hashlib.sha256(data).hexdigest()
+    calls = []
+    original = EvaluationKeys.serialize
+    monkeypatch.setattr(EvaluationKeys, "serialize",
+                        lambda self: calls.append(1) or original(self))
+    assert batch._keys_digest(keys) == (digest, None)
+    same_arrays = EvaluationKeys(keys.parameters, keys.key_id, keys.inner, keys.key_set)
+    assert batch._keys_digest(same_arrays) == (digest, None)
+    assert calls == []
+    other_id = EvaluationKeys(keys.parameters, "0" * len(keys.key_id), keys.inner, keys.key_set)
+    other_digest, other_data = batch._keys_digest(other_id)
+    assert calls == [1] and other_data is not None and other_digest != digest
+
+
+def test_chunk_sizes_shrink_to_single_samples():
+    from fhe_assistant.core.errors import InputError
+    from fhe_assistant.deploy.batch import chunk_sizes
+
+    for samples in (1, 7, 128, 1000):
+        for workers in (1, 2, 5):
+            sizes = chunk_sizes(samples, workers)
+            assert sum(sizes) == samples and max(sizes) <= 64
+            assert sizes == sorted(sizes, reverse=True)
+            assert sizes[-1] == 1
+    assert chunk_sizes(128, 2)[:3] == [32, 24, 18] and len(chunk_sizes(128, 2)) == 15
+    assert chunk_sizes(10, 2, chunk_size=4) == [4, 4, 2]
+    with pytest.raises(InputError, match="chunk_size"):
+        chunk_sizes(10, 2, chunk_size=0)
+
+
 def _cached_digests() -> list[str]:
     from fhe_assistant.deploy import server
 
@@ -84,6 +140,13 @@ def test_a_worker_killed_mid_batch_loses_nothing(server, client, dask_client):
     assert done < len(xs) and in_flight > 0, "the worker was killed while running tasks"
     assert len(results) == len(xs)
     assert [client.decrypt(r) for r in results] == [expected(x) for x in xs]
+    # the nanny restarted the killed worker with the same quiet settings
+    from fhe_assistant.deploy.batch import QUIET_CONFIG
+
+    dask_client.wait_for_workers(2, timeout=120)
+    assert set(dask_client.run(os.getpid).values()).isdisjoint({pids[killed[0][0]]})
+    for values in dask_client.run(_worker_settings, list(QUIET_CONFIG)).values():
+        assert values["config"] == list(QUIET_CONFIG.values())
 
 
 @pytest.mark.slow
