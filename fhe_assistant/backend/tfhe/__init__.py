@@ -69,7 +69,7 @@ from .entities.lwe_keyswitch_key import keyswitch_key_shape, round_to_top_half
 from .entities.plaintext import decode, encode
 from .entities.secret_keys import SecretKeys
 from .entities.test_vector import make_test_vectors
-from .entities.wop_keys import WopEvaluationKeys, wop_key_sizes
+from .entities.wop_keys import WopEvaluationKeys, wop_key_shapes, wop_key_sizes
 from .fft import from_fourier, negacyclic_product, negacyclic_product_schoolbook, to_fourier
 from .key_cache import InsecureKeyCache
 from .rng import InsecureSeededRandom, SecureRandom, make_random
@@ -132,6 +132,7 @@ __all__ = [
     "trivial_glwe",
     "trivial_lwe",
     "vertical_packing",
+    "wop_key_shapes",
     "wop_key_sizes",
     "wop_table_lookup",
 ]

@@ -33,6 +33,7 @@ import numpy as np
 
 from fhe_assistant.core import progress
 from fhe_assistant.crypto.security import noise_std_log2_mod
+from fhe_assistant.crypto.wop_parameters import OUTPUT_DIGIT_BITS
 
 from ..entities.fourier_ggsw import ggsw_to_fourier
 from ..entities.test_vector import word_test_vectors
@@ -54,18 +55,17 @@ __all__ = [
 ]
 
 MAX_INPUT_BIT_WIDTH = 16
-_OUTPUT_DIGIT_BITS = 3
 
 
 def output_digit_bits(params) -> int:
-    """w, the bits of each digit the vertical packing outputs (step 3 of the module doc).
+    """w = ``OUTPUT_DIGIT_BITS``, the bits of each digit the vertical packing outputs (step 3).
 
-    3: the digit's bootstrap reads it with a margin of 2**(62 − w) = 2**59 against the
+    3 (shared with the optimizer, :mod:`fhe_assistant.crypto.wop_parameters`): the digit's bootstrap reads it with a margin of 2**(62 − w) = 2**59 against the
     vertical packing's noise plus the keyswitch and modulus switch ones (σ ≈ 2**55.5 at
     Concrete's 12-bit parameters: a 10σ margin), and one more digit is one more bootstrap.
     """
     del params
-    return _OUTPUT_DIGIT_BITS
+    return OUTPUT_DIGIT_BITS
 
 
 def split_digits(encoded_table, digit_bits: int) -> tuple[np.ndarray, np.ndarray]:

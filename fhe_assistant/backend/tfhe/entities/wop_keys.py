@@ -28,29 +28,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fhe_assistant.crypto.wop_parameters import SCHEME_SWITCH_GADGET
+
 __all__ = [
     "WopEvaluationKeys",
     "packing_keyswitch_key_shape",
     "scheme_switch_gadget",
     "scheme_switch_key_shape",
+    "wop_key_shapes",
     "wop_key_sizes",
 ]
 
-# The scheme-switching GGSWs: 44 bits of gadget keep the rounding (multiplied by S_r) and the
-# key noise both ~2**-6 of a bootstrap's output noise at N = 1024 (σ ≈ 2**32 vs 2**38).
-_SCHEME_SWITCH_BITS = 44
-_SCHEME_SWITCH_BASE_LOG = 11
-
 
 def scheme_switch_gadget(params) -> tuple[int, int]:
-    """(base_log, level) of the scheme-switching GGSWs: 4 levels of 11 bits.
+    """(base_log, level) of the scheme-switching GGSWs: ``SCHEME_SWITCH_GADGET`` = (11, 4).
 
-    Fixed rather than searched: the key is 0.6 MB and its external products ~2 % of a
-    lookup, so only its noise matters, and at this gadget it stays far below the circuit
-    bootstrap's other terms for every N ≤ 2**14 (the FFT term grows as l·B²·N²).
+    Fixed rather than searched (the optimizer prices it with the same constant): the key is
+    0.6 MB and its external products ~2 % of a lookup, so only its noise matters; 44 bits of
+    gadget keep the rounding (multiplied by S_r) and the key noise ~2**-6 of a bootstrap's
+    output noise at N = 1024 (σ ≈ 2**32 vs 2**38); the FFT term grows as l·B²·N².
     """
     del params  # the same gadget for every parameter set (see above)
-    return _SCHEME_SWITCH_BASE_LOG, _SCHEME_SWITCH_BITS // _SCHEME_SWITCH_BASE_LOG
+    return SCHEME_SWITCH_GADGET
 
 
 def packing_keyswitch_key_shape(params) -> tuple[int, int, int, int]:
@@ -66,15 +65,25 @@ def scheme_switch_key_shape(params) -> tuple[int, int, int, int, int]:
     return (k, k + 1, (k + 1) * level, 2, size // 2)
 
 
-def wop_key_sizes(params) -> dict[str, int]:
-    """Bytes of each evaluation key of a WoP parameter set as held in memory."""
+def wop_key_shapes(params) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """{field of :class:`WopEvaluationKeys`: (shape, dtype)} for ``params`` (what a file
+    reader checks before it allocates)."""
     k, size, n = params.glwe_dimension, params.polynomial_size, params.lwe_dimension
-    sizes = {
-        "bootstrap_key_fourier": 8 * n * (k + 1) ** 2 * params.decomposition_level_count * size,
-        "keyswitch_key": 4 * k * size * params.ks_decomposition_level_count * (n + 1),
-        "packing_keyswitch_key": 8 * int(np.prod(packing_keyswitch_key_shape(params))),
-        "scheme_switch_key_fourier": 8 * int(np.prod(scheme_switch_key_shape(params))),
+    return {
+        "bootstrap_key_fourier": ((n, k + 1, (k + 1) * params.decomposition_level_count, 2,
+                                   size // 2), np.dtype(np.float64)),
+        "keyswitch_key": ((k * size, params.ks_decomposition_level_count, n + 1),
+                          np.dtype(np.uint32)),
+        "packing_keyswitch_key": (packing_keyswitch_key_shape(params), np.dtype(np.uint64)),
+        "scheme_switch_key_fourier": (scheme_switch_key_shape(params), np.dtype(np.float64)),
     }
+
+
+def wop_key_sizes(params) -> dict[str, int]:
+    """Bytes of each evaluation key of a WoP parameter set as held in memory, and their sum
+    (``evaluation_keys``)."""
+    sizes = {name: int(np.prod(shape)) * dtype.itemsize
+             for name, (shape, dtype) in wop_key_shapes(params).items()}
     sizes["evaluation_keys"] = sum(sizes.values())
     return sizes
 
@@ -101,17 +110,9 @@ class WopEvaluationKeys:
                                            self.scheme_switch_key_fourier))
 
     def check(self, params) -> None:
-        """Raise ValueError naming the key whose shape does not match ``params``."""
-        k, size, n = params.glwe_dimension, params.polynomial_size, params.lwe_dimension
-        expected = {
-            "bootstrap_key_fourier": (n, k + 1, (k + 1) * params.decomposition_level_count, 2,
-                                      size // 2),
-            "keyswitch_key": (k * size, params.ks_decomposition_level_count, n + 1),
-            "packing_keyswitch_key": packing_keyswitch_key_shape(params),
-            "scheme_switch_key_fourier": scheme_switch_key_shape(params),
-        }
-        for name, shape in expected.items():
-            got = getattr(self, name).shape
-            if tuple(got) != tuple(shape):
-                raise ValueError(f"WoP key {name} has shape {tuple(got)}, expected {shape} "
-                                 f"for {params}")
+        """Raise ValueError naming the key whose shape or dtype does not match ``params``."""
+        for name, (shape, dtype) in wop_key_shapes(params).items():
+            array = getattr(self, name)
+            if tuple(array.shape) != tuple(shape) or array.dtype != dtype:
+                raise ValueError(f"WoP key {name} has shape {tuple(array.shape)} {array.dtype}, "
+                                 f"expected {tuple(shape)} {dtype} for {params}")
