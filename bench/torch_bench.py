@@ -1,11 +1,14 @@
 """torch models (issue 15) vs Concrete ML 1.9: digits 8x8, n_bits=6, rounding_threshold_bits=6.
 
-    python bench/torch_bench.py [--models cnn mlp] [--execute N] [--epochs 30]
+    python bench/torch_bench.py [--models cnn mlp residual] [--execute N] [--epochs 30]
+                                [--rounding-method APPROXIMATE|EXACT] [--onnx]
                                 [--concrete-ml /work/venvs/cml/bin/python]
 
-Both models are trained identically in torch (seed 0, Adam, full-batch, ``--epochs``) on
+Both models are trained identically in torch (seed 0, Adam lr 0.01, batches of 64, ``--epochs``) on
 sklearn's digits (``train_test_split(X / 16, y, test_size=0.3, random_state=0)``), then
-``compile_torch_model(model, X_train, n_bits=6, rounding_threshold_bits=6)``. Reported: float
+``compile_torch_model(model, X_train, n_bits=6, rounding_threshold_bits={"n_bits": 6,
+"method": ...})`` (``--onnx``: the model exported to an ONNX file by torch, then
+``compile_onnx_model`` on that file). Reported: float
 and simulated test accuracy, compile time, PBS per sample, keygen and encrypted seconds per
 sample (``--execute N`` samples after a warm-up sample that compiles the numba kernels; the
 encrypted predictions are checked against ``simulate``). With ``--concrete-ml PYTHON`` the
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,11 +54,30 @@ class CNN(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class ResidualCNN(nn.Module):
+    """conv(1→8, 3, pad 1) bn relu, conv(8→8, 3, pad 1) bn, skip add, relu, avgpool(2),
+    linear(128→10): two convolutions with a residual connection and batch norm."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.pool = nn.AvgPool2d(2)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = torch.relu(x + self.bn2(self.conv2(x)))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
 def mlp():
     return nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
 
 
-MODELS = {"cnn": CNN, "mlp": mlp}
+MODELS = {"cnn": CNN, "mlp": mlp, "residual": ResidualCNN}
 
 
 def data():
@@ -77,19 +100,40 @@ def train(factory, X, y, epochs: int):
     return model.eval()
 
 
-def measure(model, compile_torch_model, name: str, execute: int, ours: bool,
-            warmup: bool = True) -> dict:
-    """Compile ``model`` with one library's ``compile_torch_model`` and time everything."""
+def export_file(model, folder: Path, name: str) -> Path:
+    """The model as an ONNX file written by torch's exporter (opset 14, batch axis dynamic)."""
+    path = folder / f"{name}.onnx"
+    sample = torch.tensor(data()[0][:1], dtype=torch.float32)
+    torch.onnx.export(model.eval(), (sample,), str(path), dynamo=False, opset_version=14,
+                      input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    return path
+
+
+def measure(model, compilers, name: str, execute: int, ours: bool, warmup: bool = True,
+            method: str = "APPROXIMATE", onnx_path: Path | None = None) -> dict:
+    """Compile ``model`` (or its ONNX file) with one library and time everything.
+
+    ``compilers``: that library's ``(compile_torch_model, compile_onnx_model)``."""
     X_train, X_test, _, y_test = data()
     with torch.no_grad():
         float_accuracy = float(np.mean(
             model(torch.tensor(X_test, dtype=torch.float32)).numpy().argmax(1) == y_test))
+    rounding = {"n_bits": 6, "method": method}
     start = time.perf_counter()
-    module = compile_torch_model(model, X_train, n_bits=6, rounding_threshold_bits=6)
+    if onnx_path is None:
+        module = compilers[0](model, X_train, n_bits=6, rounding_threshold_bits=rounding)
+    else:
+        import onnx
+
+        module = compilers[1](onnx.load(str(onnx_path)), X_train, n_bits=6,
+                              rounding_threshold_bits=rounding)
     compile_seconds = time.perf_counter() - start
     simulated = module.forward(X_test, fhe="simulate").argmax(1)
     circuit = module.fhe_circuit
     row = {"library": "fhe_assistant" if ours else "concrete-ml", "model": name,
+           "rounding_method": method, "from": "torch" if onnx_path is None else "onnx file",
+           "load_average": os.getloadavg()[0],
            "float_accuracy": float_accuracy,
            "clear_quantized_accuracy": float(np.mean(module.forward(X_test).argmax(1) == y_test)),
            "simulate_accuracy": float(np.mean(simulated == y_test)),
@@ -112,17 +156,21 @@ def measure(model, compile_torch_model, name: str, execute: int, ours: bool,
         row["encrypted_equals_simulate"] = bool(np.array_equal(encrypted.argmax(1),
                                                                reference.argmax(1)))
         row["encrypted_max_abs_difference"] = float(np.abs(encrypted - reference).max())
+        row["load_average_after"] = os.getloadavg()[0]
     return row
 
 
-def concrete_ml_row(python: str, model, name: str, execute: int, warmup: bool) -> dict:
-    """Concrete ML on the same weights, in its own interpreter."""
+def concrete_ml_row(python: str, model, name: str, execute: int, warmup: bool, method: str,
+                    onnx_path: Path | None) -> dict:
+    """Concrete ML on the same weights (or the same ONNX file), in its own interpreter."""
     with tempfile.TemporaryDirectory() as folder:
         weights = Path(folder) / "weights.pt"
         torch.save(model.state_dict(), weights)
-        output = subprocess.run([python, __file__, "--cml-worker", str(weights), "--models", name,
-                                 "--execute", str(execute)] + ([] if warmup else ["--no-warmup"]),
-                                capture_output=True, text=True, check=True).stdout
+        command = [python, __file__, "--cml-worker", str(weights), "--models", name,
+                   "--execute", str(execute), "--rounding-method", method]
+        command += [] if warmup else ["--no-warmup"]
+        command += [] if onnx_path is None else ["--onnx-file", str(onnx_path)]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -136,28 +184,42 @@ def main() -> None:
     parser.add_argument("--concrete-ml", metavar="PYTHON")
     parser.add_argument("--cml-execute", type=int, metavar="N",
                         help="encrypted samples for Concrete ML (default: --execute)")
+    parser.add_argument("--rounding-method", default="APPROXIMATE",
+                        choices=["EXACT", "APPROXIMATE"],
+                        help="rounding_threshold_bits={'n_bits': 6, 'method': ...} for both")
+    parser.add_argument("--onnx", action="store_true",
+                        help="export each model to an ONNX file and compile that file "
+                             "(compile_onnx_model) in both libraries")
     parser.add_argument("--cml-worker", metavar="WEIGHTS", help=argparse.SUPPRESS)
+    parser.add_argument("--onnx-file", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    method = arguments.rounding_method
     if arguments.cml_worker:
-        from concrete.ml.torch.compile import compile_torch_model
+        from concrete.ml.torch.compile import compile_onnx_model, compile_torch_model
 
         model = MODELS[arguments.models[0]]()
         model.load_state_dict(torch.load(arguments.cml_worker))
-        print(json.dumps(measure(model.eval(), compile_torch_model, arguments.models[0],
-                                 arguments.execute, False, not arguments.no_warmup)), flush=True)
+        onnx_path = Path(arguments.onnx_file) if arguments.onnx_file else None
+        print(json.dumps(measure(model.eval(), (compile_torch_model, compile_onnx_model),
+                                 arguments.models[0], arguments.execute, False,
+                                 not arguments.no_warmup, method, onnx_path)), flush=True)
         return
-    from fhe_assistant.ml import compile_torch_model
+    from fhe_assistant.ml import compile_onnx_model, compile_torch_model
 
     X_train, _, y_train, _ = data()
-    for name in arguments.models:
-        model = train(MODELS[name], X_train, y_train, arguments.epochs)
-        print(json.dumps(measure(model, compile_torch_model, name, arguments.execute, True,
-                                 not arguments.no_warmup)), flush=True)
-        if arguments.concrete_ml:
-            cml_execute = arguments.execute if arguments.cml_execute is None \
-                else arguments.cml_execute
-            print(json.dumps(concrete_ml_row(arguments.concrete_ml, model, name, cml_execute,
-                                             not arguments.no_warmup)), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for name in arguments.models:
+            model = train(MODELS[name], X_train, y_train, arguments.epochs)
+            onnx_path = export_file(model, Path(folder), name) if arguments.onnx else None
+            print(json.dumps(measure(model, (compile_torch_model, compile_onnx_model), name,
+                                     arguments.execute, True, not arguments.no_warmup, method,
+                                     onnx_path)), flush=True)
+            if arguments.concrete_ml:
+                cml_execute = arguments.execute if arguments.cml_execute is None \
+                    else arguments.cml_execute
+                print(json.dumps(concrete_ml_row(arguments.concrete_ml, model, name,
+                                                 cml_execute, not arguments.no_warmup, method,
+                                                 onnx_path)), flush=True)
 
 
 if __name__ == "__main__":

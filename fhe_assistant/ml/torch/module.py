@@ -10,6 +10,7 @@ import inspect
 
 import numpy as np
 
+from ...core.dtypes import Integer
 from ...core.errors import InputError
 from ...quantization.functions import QuantizedFunction, check_fhe_mode
 from ...quantization.post_training import evaluate_float, quantize_graph
@@ -78,27 +79,40 @@ class QuantizedModule(QuantizedFunction):
     def float_graph(self):
         return self.imported.graph
 
-    def bitwidth_and_range_report(self) -> dict[str, dict]:
-        """Per layer feeding a table lookup: the bit width of its accumulator.
+    def bitwidth_and_range_report(self) -> dict[str, dict] | None:
+        """Per layer: the integer range its encrypted values took on the inputset, and widths.
 
-        Keys are the layers (torch module names) whose output is read by a lookup, as in
-        Concrete ML's report; ``rounded_bitwidth`` is the width the lookup reads after
-        ``rounding_threshold_bits``.
+        As Concrete ML's report (``None`` before ``compile``), keyed by layer (torch module
+        name, or ONNX node name for functional ops), over the compiled graph's encrypted
+        integer nodes located at that layer: ``range`` (min, max) and ``bitwidth`` (the
+        widest node's type). A layer whose values a table lookup reads also gets
+        ``rounded_bitwidth`` (the width that lookup reads after ``rounding_threshold_bits``,
+        what prices its bootstrap) and ``lookups`` (bootstraps per sample).
         """
-        program = self._require_program()
-        graph = program.float_graph
+        if self.circuit is None:
+            return None
+        analysis = self.circuit.analysis
+        graph, plan, bounds = analysis.lowered, analysis.plan, analysis.lowered_bounds
         report: dict[str, dict] = {}
-        for record in program.lookups:
-            if not record.float_nodes:
+        for node in graph.nodes:
+            layer = layer_name(node.location)
+            if layer is None or not node.is_encrypted or node.id not in bounds \
+                    or not isinstance(node.spec.dtype, Integer) \
+                    or node.id in plan.folded_roundings:  # read by the lookup, not stored
                 continue
-            first = graph[record.float_nodes[0]]
-            source = next((graph[o] for o in first.operands if graph[o].is_encrypted), first)
-            layer = layer_name(source.location) or source.label
-            entry = report.setdefault(layer, {"bitwidth": 0, "rounded_bitwidth": 0,
-                                              "lookups": 0})
-            entry["bitwidth"] = max(entry["bitwidth"], record.accumulator_bit_width)
-            entry["rounded_bitwidth"] = max(entry["rounded_bitwidth"], record.input_bit_width)
-            entry["lookups"] += record.element_count
+            entry = report.setdefault(layer, {"range": (int(bounds[node.id].min),
+                                                        int(bounds[node.id].max)),
+                                              "bitwidth": 0})
+            low, high = entry["range"]
+            entry["range"] = (min(low, int(bounds[node.id].min)),
+                              max(high, int(bounds[node.id].max)))
+            entry["bitwidth"] = max(entry["bitwidth"], node.spec.dtype.bit_width)
+        for lookup in plan.lookups.values():
+            entry = report.get(layer_name(graph[lookup.read_id].location))
+            if entry is not None:
+                entry["rounded_bitwidth"] = max(entry.get("rounded_bitwidth", 0),
+                                                lookup.effective_precision)
+                entry["lookups"] = entry.get("lookups", 0) + lookup.element_count
         return report
 
     def __repr__(self) -> str:

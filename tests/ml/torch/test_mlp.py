@@ -82,7 +82,13 @@ def test_compile_and_simulate_equal_clear_quantized():
     reference = torch_outputs(model, X)
     assert np.mean(module.forward(X).argmax(1) == reference.argmax(1)) > 0.9
     report = module.bitwidth_and_range_report()
-    assert set(report) == {"0"} and report["0"]["rounded_bitwidth"] <= 6
+    assert {"0", "2"} <= set(report) and report["0"]["rounded_bitwidth"] <= 6
+    first = module.fhe_circuit.analysis.lowered_bounds   # ranges on the inputset
+    low, high = report["0"]["range"]
+    assert low < 0 < high and report["0"]["bitwidth"] >= max(low.bit_length(), high.bit_length())
+    assert report["0"]["lookups"] == 8 and report["2"]["lookups"] == 3
+    assert all(low >= min(b.min for b in first.values()) for low, _ in
+               (entry["range"] for entry in report.values()))
     q = module.quantize_input(X[:4])
     assert q.dtype == np.int64 and q.shape == (4, 5)
     assert np.allclose(module.dequantize_output(module.circuit.simulate(q)),
