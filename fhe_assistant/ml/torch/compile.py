@@ -19,12 +19,23 @@ from .module import QuantizedModule
 from .onnx_import import import_onnx
 
 
-def _inputset(inputset) -> np.ndarray:
-    if isinstance(inputset, tuple) and len(inputset) > 1:
-        raise InputError("models with several inputs are not supported yet: give one array")
-    if hasattr(inputset, "detach"):
-        inputset = inputset.detach().cpu().numpy()
-    return as_float_batch(inputset, None, "inputset")
+def _inputsets(inputset) -> list[np.ndarray]:
+    """One float batch per model input: an array (or tensor), or a tuple of them for a
+    model with several inputs (Concrete ML's convention), all with the same sample count."""
+    parts = list(inputset) if isinstance(inputset, tuple) else [inputset]
+    if not parts:
+        raise InputError("the inputset is an empty tuple: give one array per model input")
+    batches = []
+    for index, part in enumerate(parts):
+        if hasattr(part, "detach"):
+            part = part.detach().cpu().numpy()
+        what = "inputset" if len(parts) == 1 else f"inputset[{index}]"
+        batches.append(as_float_batch(part, None, what))
+    counts = {len(b) for b in batches}
+    if len(counts) > 1:
+        raise InputError(f"the inputsets of the model's inputs have different sample counts "
+                         f"{[len(b) for b in batches]}")
+    return batches
 
 
 def _rounding(rounding_threshold_bits) -> tuple[int | None, str]:
@@ -69,13 +80,24 @@ def _check_options(import_qat, inputs_encryption_status, device) -> None:
         raise InputError(f"device={device!r}: only 'cpu' is supported")
 
 
-def _onnx_input_shape(onnx_model) -> tuple:
+def _onnx_input_shapes(onnx_model) -> dict[str, tuple]:
     initializers = {t.name for t in onnx_model.graph.initializer}
-    inputs = [i for i in onnx_model.graph.input if i.name not in initializers]
-    if len(inputs) != 1:
-        raise InputError(f"the ONNX model has {len(inputs)} inputs; one is supported")
-    dims = inputs[0].type.tensor_type.shape.dim
-    return tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
+    return {i.name: tuple(d.dim_value if d.HasField("dim_value") else None
+                          for d in i.type.tensor_type.shape.dim)
+            for i in onnx_model.graph.input if i.name not in initializers}
+
+
+def _check_shapes(onnx_model, inputsets: list[np.ndarray]) -> None:
+    expected = _onnx_input_shapes(onnx_model)
+    if len(expected) != len(inputsets):
+        raise InputError(f"the ONNX model has {len(expected)} input(s) {list(expected)}, the "
+                         f"inputset gives {len(inputsets)} (a tuple of one array per input)")
+    for (name, shape), batch in zip(expected.items(), inputsets):
+        sample = batch.shape[1:]
+        if len(shape) != len(sample) + 1 or any(
+                e is not None and e != s for e, s in zip(shape[1:], sample)):
+            raise InputError(f"the inputset has samples of shape {sample}, the ONNX model's "
+                             f"input {name!r} is {shape} (batch first)")
 
 
 def compile_onnx_model(onnx_model, torch_inputset, import_qat: bool = False,
@@ -96,19 +118,14 @@ def compile_onnx_model(onnx_model, torch_inputset, import_qat: bool = False,
             onnx_model = onnx.load(onnx_model)
         except Exception as error:  # noqa: BLE001 - any reader failure: not an ONNX file
             raise InputError(f"cannot read the ONNX model: {error}") from None
-    inputset = _inputset(torch_inputset)
-    expected = _onnx_input_shape(onnx_model)
-    sample = inputset.shape[1:]
-    if len(expected) != len(sample) + 1 or any(
-            e is not None and e != s for e, s in zip(expected[1:], sample)):
-        raise InputError(f"the inputset has samples of shape {sample}, the ONNX model's input "
-                         f"is {expected} (batch first)")
-    imported = import_onnx(onnx_model, [sample])
+    inputsets = _inputsets(torch_inputset)
+    _check_shapes(onnx_model, inputsets)
+    imported = import_onnx(onnx_model, [batch.shape[1:] for batch in inputsets])
     rounding_bits, rounding_method = _rounding(rounding_threshold_bits)
     module = QuantizedModule(imported, n_bits, rounding_threshold_bits=rounding_bits,
                              rounding_method=rounding_method)
-    module.compile(inputset, configuration=_configuration(configuration, p_error,
-                                                          global_p_error))
+    module.compile(*inputsets, configuration=_configuration(configuration, p_error,
+                                                            global_p_error))
     if show_mlir:
         print(module.circuit)
     return module
@@ -123,12 +140,14 @@ def compile_torch_model(torch_model, torch_inputset, import_qat: bool = False,
     """Quantize and compile a ``torch.nn.Module`` calibrated on ``torch_inputset``.
 
     The module is exported to ONNX (eval mode, opset 14) on the inputset's first sample;
-    the result's ``forward(x, fhe=...)`` runs it quantized, simulated or encrypted.
+    the result's ``forward(x, fhe=...)`` runs it quantized, simulated or encrypted. A model
+    with several inputs takes a tuple of inputsets (one array per input) and
+    ``forward(x1, x2, …)``.
     """
     _check_options(import_qat, inputs_encryption_status, device)
-    inputset = _inputset(torch_inputset)
-    onnx_model = export_onnx(torch_model, inputset[:1])
-    return compile_onnx_model(onnx_model, inputset, configuration=configuration,
+    inputsets = _inputsets(torch_inputset)
+    onnx_model = export_onnx(torch_model, [batch[:1] for batch in inputsets])
+    return compile_onnx_model(onnx_model, tuple(inputsets), configuration=configuration,
                               show_mlir=show_mlir, n_bits=n_bits,
                               rounding_threshold_bits=rounding_threshold_bits, p_error=p_error,
                               global_p_error=global_p_error)

@@ -43,8 +43,9 @@ def _running_module_names(model):
     return stack, handles
 
 
-def export_onnx(model, sample: np.ndarray):
-    """``model`` traced on one sample ``(1, *shape)`` as an ``onnx.ModelProto``."""
+def export_onnx(model, samples):
+    """``model`` traced on one sample ``(1, *shape)`` per input as an ``onnx.ModelProto``
+    (``samples``: one array, or a list of one array per input)."""
     torch = require("torch")
     onnx = require("onnx")
     if not isinstance(model, torch.nn.Module):
@@ -54,18 +55,21 @@ def export_onnx(model, sample: np.ndarray):
     model.eval()
     stack, handles = _running_module_names(model)
     buffer = io.BytesIO()
-    dummy = torch.tensor(np.asarray(sample, dtype=np.float32))
+    samples = samples if isinstance(samples, list) else [samples]
+    dummies = tuple(torch.tensor(np.asarray(s, dtype=np.float32)) for s in samples)
+    names = ["x"] if len(dummies) == 1 else [f"x{i}" for i in range(len(dummies))]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, (dummy,), buffer, dynamo=False, opset_version=ONNX_OPSET,
-                              input_names=["x"], output_names=["y"], do_constant_folding=True)
+            torch.onnx.export(model, dummies, buffer, dynamo=False, opset_version=ONNX_OPSET,
+                              input_names=names, output_names=["y"], do_constant_folding=True)
     except Exception as error:  # noqa: BLE001 - any exporter failure is the model's
         modules = dict(model.named_modules())
         where = f" in module {stack[-1]!r} ({type(modules.get(stack[-1], model)).__name__})" \
             if stack else ""
-        raise InputError(f"the torch model does not export to ONNX{where} with an input of "
-                         f"shape {tuple(dummy.shape)}: {type(error).__name__}: {error}") from None
+        shapes = ", ".join(str(tuple(d.shape)) for d in dummies)
+        raise InputError(f"the torch model does not export to ONNX{where} with input(s) of "
+                         f"shape {shapes}: {type(error).__name__}: {error}") from None
     finally:
         for handle in handles:
             handle.remove()

@@ -101,14 +101,53 @@ def average_pool(inputs, attrs):
     return summed / float(np.prod(kernel))
 
 
+def _pad_with_edges(x, axis: int, before: int, after: int):
+    """Repeat the first / last slice along ``axis`` (a tracer or an array)."""
+    if not (before or after):
+        return x
+    index = (slice(None),) * axis
+    first, last = x[index + (slice(0, 1),)], x[index + (slice(-1, None),)]
+    return np.concatenate([first] * before + [x] + [last] * after, axis=axis)
+
+
 def max_pool(inputs, attrs):
-    """A tree of pairwise maxima over strided windows (as Concrete lowers ``fhe.maxpool``)."""
+    """A tree of pairwise maxima over strided windows (as Concrete lowers ``fhe.maxpool``).
+
+    ONNX pads MaxPool with −∞. With unit dilation and pads smaller than the kernel, every
+    window that reaches into the padding also holds the nearest edge element, so padding
+    with copies of the edge gives the same maxima (and stays in the values' range).
+    ``ceil_mode`` adds the last, partial windows as torch does (a window must start inside
+    the input or its left padding); they are padded the same way.
+    """
     x = inputs[0]
-    kernel = tuple(attrs["kernel_shape"])
-    if attrs.get("ceil_mode", 0) or any(attrs.get("pads") or ()) \
-            or attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
-        raise UnsupportedUse("padded or ceil_mode MaxPool is not supported")
-    return max_of_windows(x, kernel, attrs.get("strides"), attrs.get("dilations"), axis=1)
+    kernel = tuple(int(k) for k in attrs["kernel_shape"])
+    d = len(kernel)
+    strides = tuple(int(s) for s in (attrs.get("strides") or (1,) * d))  # ONNX default: 1
+    dilations = tuple(int(s) for s in (attrs.get("dilations") or (1,) * d))
+    pads = tuple(int(p) for p in (attrs.get("pads") or (0,) * (2 * d)))
+    ceil_mode = bool(attrs.get("ceil_mode", 0))
+    if attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+        raise UnsupportedUse("auto_pad SAME_UPPER/SAME_LOWER: export with explicit padding")
+    if attrs.get("storage_order", 0):
+        raise UnsupportedUse("storage_order=1 (column-major indices) is not supported")
+    if (any(pads) or ceil_mode) and any(s != 1 for s in dilations):
+        raise UnsupportedUse("padding or ceil_mode with dilation > 1 is not supported")
+    if any(p >= kernel[i % d] for i, p in enumerate(pads)):
+        raise UnsupportedUse(f"pads {list(pads)} reach a whole kernel {list(kernel)} "
+                             f"into the padding")
+    spatial = x.shape[1:]
+    after = list(pads[d:])
+    for i in range(d):
+        span = dilations[i] * (kernel[i] - 1) + 1
+        total = spatial[i] + pads[i] + pads[d + i]
+        if ceil_mode and total >= span:
+            count = -(-(total - span) // strides[i]) + 1
+            if (count - 1) * strides[i] >= spatial[i] + pads[i]:
+                count -= 1
+            after[i] += max(0, (count - 1) * strides[i] + span - total)
+    for i in range(d):
+        x = _pad_with_edges(x, i + 1, pads[i], after[i])
+    return max_of_windows(x, kernel, strides, dilations, axis=1)
 
 
 def global_average_pool(inputs, attrs):

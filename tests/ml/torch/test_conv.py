@@ -20,6 +20,12 @@ LAYERS_2D = {
     "depthwise_no_bias": lambda: nn.Conv2d(2, 2, 2, groups=2, bias=False),
     "maxpool": lambda: nn.Sequential(nn.Conv2d(2, 3, 2), nn.MaxPool2d(2)),
     "maxpool_stride1": lambda: nn.Sequential(nn.Conv2d(2, 3, 2), nn.MaxPool2d(3, stride=1)),
+    "maxpool_padding": lambda: nn.Sequential(nn.Conv2d(2, 3, 2),
+                                             nn.MaxPool2d(3, stride=2, padding=1)),
+    "maxpool_ceil_mode": lambda: nn.Sequential(nn.Conv2d(2, 3, 2),
+                                               nn.MaxPool2d(3, stride=2, ceil_mode=True)),
+    "maxpool_padding_ceil_mode": lambda: nn.Sequential(   # 6x6 -> 3x4 (floor: 2x4)
+        nn.Conv2d(2, 3, 2), nn.MaxPool2d((3, 2), stride=(3, 2), padding=1, ceil_mode=True)),
     "avgpool": lambda: nn.Sequential(nn.Conv2d(2, 3, 2), nn.AvgPool2d(2)),
     "global_avgpool": lambda: nn.Sequential(nn.Conv2d(2, 3, 3), nn.AdaptiveAvgPool2d(1)),
     "batchnorm_relu": lambda: nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU()),
@@ -37,6 +43,16 @@ def test_2d_layers_match_torch(name):
     assert np.allclose(module.float_function(IMAGES), reference, atol=1e-5)
     error = np.abs(module.forward(IMAGES) - reference).max()
     assert error < 2e-3 * np.abs(reference).max(), error
+
+
+def test_1d_maxpool_ceil_mode_and_padding_match_torch():
+    model = seeded(lambda: nn.Sequential(nn.Conv1d(3, 2, 1), nn.MaxPool1d(2, ceil_mode=True),
+                                         nn.MaxPool1d(3, stride=1, padding=1)))
+    reference = torch_outputs(model, SIGNALS)
+    assert reference.shape[-1] == 6          # ceil_mode: 11 -> 6 (floor: 5)
+    module = quantized(model, 12, X=SIGNALS)
+    assert np.allclose(module.float_function(SIGNALS), reference, atol=1e-5)
+    assert np.abs(module.forward(SIGNALS) - reference).max() < 2e-3 * np.abs(reference).max()
 
 
 def test_1d_convolution_matches_torch():

@@ -6,6 +6,7 @@ tolerance of them at 8 bits; ``simulate`` equals the clear quantized model.
 import numpy as np
 import pytest
 
+from fhe_assistant.core.errors import InputError
 from fhe_assistant.ml import compile_torch_model
 from fhe_assistant.ml.torch.export import export_onnx
 from fhe_assistant.ml.torch.module import QuantizedModule
@@ -127,3 +128,38 @@ def test_accuracy_waterfall_separates_quantization_from_fhe_errors():
     assert stages[0].accuracy == 1.0 and stages[1].accuracy == stages[2].accuracy < 1.0
     assert stages[3].accuracy < stages[2].accuracy        # p_error=0.2 flips lookups
     assert module.circuit.simulation_p_error is None      # the module's circuit is unchanged
+
+
+class TwoInputs(nn.Module):
+    """Two encrypted inputs: their own layers, then a residual-style add."""
+
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Linear(5, 4)
+        self.right = nn.Linear(3, 4)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, a, b):
+        return self.head(torch.relu(self.left(a) + self.right(b)))
+
+
+def test_model_with_two_inputs():
+    model = seeded(TwoInputs)
+    B = np.random.default_rng(5).normal(size=(len(X), 3))
+    with torch.no_grad():
+        reference = model(torch.tensor(X, dtype=torch.float32),
+                          torch.tensor(B, dtype=torch.float32)).numpy()
+    module = compile_torch_model(model, (X, B), n_bits=8, rounding_threshold_bits=8)
+    assert list(module.fhe_circuit.analysis.lowered.input_names) == ["x0", "x1"]
+    assert np.allclose(module.float_function(X, B), reference, atol=1e-5)
+    assert np.abs(module.forward(X, B) - reference).max() < 0.05 * np.abs(reference).max()
+    assert np.array_equal(module.forward(X[:30], B[:30], fhe="simulate"),
+                          module.forward(X[:30], B[:30]))
+    with pytest.raises(InputError, match="does not export.*missing 1 required positional"):
+        compile_torch_model(model, X, n_bits=8)
+    from fhe_assistant.ml import compile_onnx_model
+
+    with pytest.raises(InputError, match=r"2 input\(s\) \['x0', 'x1'\], the inputset gives 1"):
+        compile_onnx_model(export_onnx(model, [X[:1], B[:1]]), X, n_bits=8)
+    with pytest.raises(InputError, match="sample counts"):
+        compile_torch_model(model, (X, B[:10]), n_bits=8)
