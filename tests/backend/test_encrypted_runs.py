@@ -101,15 +101,14 @@ def test_encrypt_run_decrypt_in_steps_and_statistics(key_cache):
     assert table["pbs"].sum() == 1
 
 
-def test_run_before_keygen_and_foreign_ciphertexts_are_refused(key_cache):
+def test_encrypt_generates_missing_keys_and_foreign_ciphertexts_are_refused(key_cache):
+    """As in Concrete, the first ``encrypt`` makes the keys when ``keygen`` was not called."""
     @fhe.compiler({"x": "encrypted"})
     def f(x):
         return TABLE[x]
 
     circuit = f.compile(np.arange(8), insecure_key_cache_location=key_cache)
-    with pytest.raises(fhe.InputError, match="keygen"):
-        circuit.encrypt(3)
-    circuit.keygen()
+    assert circuit.decrypt(circuit.run(circuit.encrypt(3))) == TABLE[3]
     other = fhe.compiler({"x": "encrypted"})(lambda x: x + 1).compile(
         np.arange(8), insecure_key_cache_location=key_cache)
     other.keygen()
