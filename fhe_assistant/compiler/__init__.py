@@ -13,10 +13,11 @@ from .composition import (
     Wired,
 )
 from .configuration import Configuration
+from .direct import circuit
 from .module import FheFunction, FheModule, ModuleDefinition, function, module
 from .program import FHEProgram
 
 __all__ = ["AllComposable", "AllInputs", "AllOutputs", "Circuit", "Compiler",
            "CompositionPolicy", "Configuration", "FHEProgram", "FheFunction", "FheModule",
-           "Input", "ModuleDefinition", "NotComposable", "Output", "Wire", "Wired", "compiler",
+           "Input", "ModuleDefinition", "NotComposable", "Output", "Wire", "Wired", "circuit", "compiler",
            "function", "module"]

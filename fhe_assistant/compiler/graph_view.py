@@ -24,6 +24,8 @@ class GraphView:
     bounds: dict[int, Bounds]
     lookup_nodes: frozenset[int] = frozenset()
     assigned_bit_widths: dict[int, int] = field(default_factory=dict)
+    #: a direct circuit (``fhe.circuit``): types are declared, bounds are not shown
+    is_direct: bool = False
 
     @property
     def nodes(self):
@@ -82,6 +84,8 @@ class GraphView:
                       ) -> tuple[int, int] | None:
         """(smallest, largest) value the filtered integer nodes took on the inputset, None
         when no integer node passes the filters."""
+        if self.is_direct:
+            return None
         nodes = self.query_nodes(tag_filter, operation_filter, is_encrypted_filter,
                                  custom_filter)
         bounds = [self.bounds[node.id] for node in nodes
@@ -98,6 +102,7 @@ class GraphView:
         (``maximum_constant_length`` and the highlights are accepted for Concrete's
         signature; constants are shortened by the printer's own rule.)"""
         type_of = None
+        show_bounds = show_bounds and not self.is_direct
         if show_assigned_bit_widths:
             def type_of(node):
                 if node.id not in self.assigned_bit_widths:

@@ -27,7 +27,7 @@ from ..crypto.optimizer import optimize
 from ..crypto.requirements import CircuitRequirements
 from ..ir.ops import OpKind
 from ..ir.printer import node_reference
-from ..ir.rewrite import GraphCopier
+from ..ir.rewrite import retyped
 from ..lowered.fhe_plan import build_plan
 from .pipeline import ProgramAnalysis
 
@@ -67,13 +67,7 @@ def _node_of(analysis: ProgramAnalysis, port) -> int:
 
 
 def _widen(analysis: ProgramAnalysis, targets: dict[int, Integer]) -> ProgramAnalysis:
-    copier = GraphCopier(analysis.lowered)
-    for node in analysis.lowered.nodes:
-        if node.id in targets and node.spec.dtype != targets[node.id]:
-            copier.copy(node, spec=node.spec.with_dtype(targets[node.id]))
-        else:
-            copier.copy(node)
-    lowered = copier.finish()
+    lowered = retyped(analysis.lowered, targets)
     return replace(analysis, lowered=lowered, plan=build_plan(lowered))
 
 

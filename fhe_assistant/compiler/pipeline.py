@@ -98,9 +98,9 @@ class ProgramAnalysis:
 
 def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndarray],
             maximum_tlu_bit_width: int, fuse_lookup_chains: bool = False,
-            verify: bool = False) -> ProgramAnalysis:
+            verify: bool = False, direct: bool = False) -> ProgramAnalysis:
     samples = [column[0] for column in inputset]
-    traced = trace(function, statuses, samples)
+    traced = trace(function, statuses, samples, direct)
     passes = PassRecorder(verify)
     if passes.verify:
         verify_graph(traced, RULES, where="the traced graph")

@@ -175,8 +175,14 @@ def _multivariate(node, args):
     rank = len(node.spec.shape)
     operands = [v.reshape((v.shape[0],) + (1,) * (rank - v.ndim + 1) + v.shape[1:])
                 for v in args]
+    function = node.attrs["function"]
     with np.errstate(all="ignore"):
-        result = np.asarray(node.attrs["function"](*operands))
+        try:
+            result = np.asarray(function(*operands))
+        except ValueError as error:  # `v if flag else 0`: a function of scalars
+            if "truth value" not in str(error):
+                raise
+            result = np.asarray(np.vectorize(function, otypes=[np.int64])(*operands))
     shape = np.broadcast_shapes(*(o.shape for o in operands))
     result = np.broadcast_to(result, shape)
     return result.astype(np.int64) if result.dtype.kind in "bu" else result

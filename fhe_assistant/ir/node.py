@@ -48,6 +48,6 @@ class Node:
             return str(self.attrs["name"])
         if self.op is OpKind.UFUNC:
             return self.attrs["ufunc"].__name__
-        if self.op is OpKind.UNIVARIATE:
-            return getattr(self.attrs["function"], "__name__", "univariate")
+        if self.op in (OpKind.UNIVARIATE, OpKind.MULTIVARIATE):
+            return getattr(self.attrs["function"], "__name__", self.op.value)
         return self.op.value

@@ -47,7 +47,8 @@ def format_attribute(value) -> str:
     return repr(value)
 
 
-_HIDDEN_ATTRS = {"name", "value", "subgraph", "ufunc", "function", "kwargs", "source_ops"}
+_HIDDEN_ATTRS = {"name", "value", "subgraph", "ufunc", "function", "kwargs", "source_ops",
+                 "outputs"}
 _DEFAULTS = {"keepdims": False, "axes": None, "axis": None}
 
 
@@ -72,6 +73,8 @@ def node_expression(node, name_of=lambda i: f"%{i}") -> str:
     args = [name_of(o) for o in node.operands]
     if node.op is OpKind.INDEX:
         return f"{args[0]}[{_index_text(node.attrs['index'])}]"
+    if node.op is OpKind.EXTRACT_BITS:  # Concrete writes fhe.bits(x)[i] as it is called
+        return f"bits({args[0]})[{format_attribute(node.attrs['bits'])}]"
     for key, value in node.attrs.items():
         if key in _HIDDEN_ATTRS or key.startswith("_"):
             continue

@@ -26,6 +26,17 @@ class GraphCopier:
         return self.target
 
 
+def retyped(graph: Graph, dtypes: dict) -> Graph:
+    """The graph with the nodes of ``dtypes`` (id -> dtype) given those types (same ids)."""
+    copier = GraphCopier(graph)
+    for node in graph.nodes:
+        if node.id in dtypes and node.spec.dtype != dtypes[node.id]:
+            copier.copy(node, spec=node.spec.with_dtype(dtypes[node.id]))
+        else:
+            copier.copy(node)
+    return copier.finish()
+
+
 def live_nodes(graph: Graph) -> set[int]:
     """Nodes an output depends on (inputs always count: they are the signature)."""
     live = set(graph.inputs)

@@ -30,9 +30,12 @@ def dummy_of(spec: ValueSpec, fill: int) -> np.ndarray:
 class TraceContext:
     """Owns the graph and the dummy values that drive shape inference."""
 
-    def __init__(self) -> None:
+    def __init__(self, direct: bool = False) -> None:
         self.graph = Graph()
         self.dummies: dict[int, np.ndarray] = {}
+        #: a direct circuit definition (``fhe.circuit``): types come from annotations, so
+        #: ``astype`` needs an fhe type and ``round(x)`` is refused, as in Concrete
+        self.direct = direct
 
     def add_node(self, op: OpKind, operands: list[int], attrs: dict | None = None,
                  location: SourceLocation | None = None, spec: ValueSpec | None = None) -> Node:

@@ -94,13 +94,32 @@ def _multi_table(table) -> np.ndarray | None:
     return stack(table)
 
 
-def univariate(function: Callable) -> Callable:
-    """Wrap a function of one value so that it becomes a single table lookup."""
+def declared_outputs(outputs) -> dict:
+    """``{"outputs": "uint7"}`` for an ``outputs=fhe.uint7`` annotation (the type a direct
+    circuit gives the result), ``{}`` without one."""
+    if outputs is None:
+        return {}
+    dtype = getattr(outputs, "dtype", None)
+    if dtype is None or isinstance(dtype, np.dtype):
+        raise TracingValueError(f"outputs must be an fhe type such as fhe.uint4, got {outputs!r}",
+                                user_location())
+    return {"outputs": str(dtype)}
+
+
+def univariate(function: Callable, outputs=None) -> Callable:
+    """Wrap a function of one value so that it becomes a single table lookup
+    (``outputs``: its result type in a direct circuit, e.g. ``fhe.uint7``)."""
+    declared = declared_outputs(outputs)
 
     def apply(x):
         if isinstance(x, Tracer):
             context = x._context
-            node = context.add_node(OpKind.UNIVARIATE, [x._node_id], {"function": function})
+            if context.direct and not declared:
+                raise TracingValueError("Univariate extension requires `outputs` argument for "
+                                        "direct circuit definition (e.g., fhe.univariate("
+                                        "function, outputs=fhe.uint4)(x))")
+            node = context.add_node(OpKind.UNIVARIATE, [x._node_id],
+                                    {"function": function, **declared})
             return wrap(context, node)
         return function(x)
 

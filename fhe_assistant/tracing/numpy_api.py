@@ -5,11 +5,12 @@ import sys
 
 import numpy as np
 
-from ..core.errors import TracingError
+from ..core.errors import TracingError, TracingValueError
 from ..core.location import user_location
 from ..ir.ops import OpKind
 from .context import TraceContext
 from .tracer import Tracer, as_operand, wrap
+from .typing import ScalarAnnotation
 
 #: ufuncs that map onto an op of their own.
 UFUNC_OPS: dict[np.ufunc, OpKind] = {
@@ -353,6 +354,15 @@ def trace_index(context: TraceContext, tracer: Tracer, index):
 
 
 def trace_astype(context: TraceContext, tracer: Tracer, dtype):
+    if isinstance(dtype, type) and issubclass(dtype, ScalarAnnotation):  # fhe.uint3 …
+        declared = dtype.dtype
+        target = np.dtype(np.int64 if hasattr(declared, "is_signed") else np.float64)
+        node = context.add_node(OpKind.ASTYPE, [tracer._node_id],
+                                {"dtype": target, "outputs": str(declared)})
+        return wrap(context, node)
+    if context.direct:
+        raise TracingValueError("`astype` method must be called with an fhe type for direct "
+                                "circuit definition (e.g., value.astype(fhe.uint4))")
     target = np.dtype(dtype)
     if target.kind not in "iufb":
         raise TracingError(f"astype({target}) is not supported", user_location(),

@@ -58,9 +58,11 @@ def validate_encryption_statuses(function: Callable, statuses: Mapping[str, str]
     return {name: statuses[name].lower() for name in names}
 
 
-def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.ndarray]) -> Graph:
-    """Run ``function`` on tracers shaped like ``samples`` (one per parameter, in order)."""
-    context = TraceContext()
+def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.ndarray],
+          direct: bool = False) -> Graph:
+    """Run ``function`` on tracers shaped like ``samples`` (one per parameter, in order);
+    ``direct``: a direct circuit definition (``fhe.circuit``, see ``TraceContext.direct``)."""
+    context = TraceContext(direct)
     names = list(statuses)
     location = function_location(function)
     arguments = []

@@ -6,6 +6,12 @@ import numbers
 import numpy as np
 
 from ..core.errors import TracingError
+
+
+class DirectDefinitionError(TracingError, RuntimeError):
+    """What a direct circuit definition (``fhe.circuit``) cannot trace (Concrete raises
+    ``RuntimeError``)."""
+
 from ..core.location import user_location
 from ..ir.ops import OpKind
 from .context import TraceContext, spec_of_array
@@ -189,6 +195,9 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
     def __round__(self, ndigits=None):
         """Python's ``round``: to the nearest integer (an integer value) without ``ndigits``."""
         if ndigits is None:
+            if self._context.direct:
+                raise DirectDefinitionError("'round(x)' cannot be used in direct definition "
+                                            "(you may use np.around instead)")
             return np.round(self).astype(np.int64)
         return np.round(self, ndigits)
 
