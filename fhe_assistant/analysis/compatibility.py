@@ -147,7 +147,14 @@ def width_limit_hint(width: int, limit: int) -> str:
     widest = next((w for w in range(width - 1, limit, -1) if lookup_seconds(w) is not None),
                   None)
     if widest is None:
-        return f"no secure parameters give {width}-bit lookups here"
+        largest = next((w for w in range(min(width - 1, limit), 0, -1)
+                        if lookup_seconds(w) is not None), None)
+        if largest is None:
+            return f"no secure parameters give {width}-bit lookups here"
+        beyond = (f" (WoP-PBS, as Concrete, stops at {MAX_WOP_BIT_WIDTH} bits)"
+                  if width > MAX_WOP_BIT_WIDTH else "")
+        return (f"no secure parameters give {width}-bit lookups{beyond}: the largest feasible "
+                f"is {largest} bits, ≈{_seconds(lookup_seconds(largest))} per lookup")
     return (f"no secure parameters give {width}-bit lookups (Configuration("
             f"maximum_tlu_bit_width=…) goes up to {widest}: ≈{_seconds(lookup_seconds(widest))}"
             f" per lookup{at_limit})")
