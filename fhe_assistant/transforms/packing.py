@@ -9,6 +9,8 @@ integers (``x & y``, ``x << y``, ``x // y``, ``fhe.multivariate`` …) is rewrit
 | ``bx + by`` ≤ the lookup limit   | ``g((x − x_min)·2^by + (y − y_min))``: one lookup    |
 | ``&``, ``|``, ``^`` of wider      | per chunk of c bits: ``xk``, ``yk`` (a lookup each), |
 | unsigned values                 | ``hk(xk·2^c + yk)`` (one lookup), summed (chunked)   |
+|                                 | — also when ``bx + by`` fits the limit but not 8 bits: |
+|                                 | chunks of ≤ 8-bit lookups beat one WoP-PBS lookup    |
 | ``where(c, d, 0)`` too wide      | ``(c != 0)·d`` by the square trick (two lookups)     |
 
 Other operands of the node must be constants (``where(c, d, 0)`` from the lowering of
@@ -33,6 +35,9 @@ from ..ir.rewrite import GraphCopier
 from .lowering import _Builder as Builder
 
 _BITWISE = {np.bitwise_and, np.bitwise_or, np.bitwise_xor}
+#: Widest packed lookup a bitwise op is promoted to when it could be chunked instead: above
+#: it the lookup is a WoP-PBS (≈0.5 s) while the chunks stay native lookups of ≤ 8 bits.
+_CHEAP_PACKED_BITS = 8
 
 
 def type_range(bounds: Bounds) -> Bounds:
@@ -222,12 +227,15 @@ def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: i
         packer = _Packer(copier, node)
         mx, my = copier.mapping[x], copier.mapping[y]
         ufunc = node.attrs.get("ufunc") if node.op is OpKind.UFUNC else None
-        if _range_width(bx) + _range_width(by) <= maximum_bit_width:
+        packed = _range_width(bx) + _range_width(by)
+        chunkable = ufunc in _BITWISE and bx.min >= 0 and by.min >= 0 and maximum_bit_width >= 2
+        if packed <= maximum_bit_width and not (chunkable and packed > _CHEAP_PACKED_BITS):
             result = _promoted(packer, mx, my, bx, by, _evaluator(graph, node),
                                (bounds[x], bounds[y]))
-        elif ufunc in _BITWISE and bx.min >= 0 and by.min >= 0 and maximum_bit_width >= 2:
+        elif chunkable:
             width = max(int(bx.max).bit_length(), int(by.max).bit_length(), 1)
-            result = _chunked_bitwise(packer, mx, my, width, maximum_bit_width // 2)
+            chunk = min(maximum_bit_width, _CHEAP_PACKED_BITS) // 2
+            result = _chunked_bitwise(packer, mx, my, width, chunk)
         elif node.op is OpKind.WHERE and node.operands[0] == x:  # c * d with the square trick
             condition = packer.binary(OpKind.NOT_EQUAL, mx, packer.constant(0))
             result = Builder(copier, node.location).multiply_encrypted(condition, my)
