@@ -28,7 +28,7 @@ def _line_of(function, text: str) -> int:
 def test_compile_lists_every_too_wide_lookup_with_line_and_suggestion():
     compiler = fhe.compiler({"x": "encrypted"})(too_wide)
     with pytest.raises(fhe.CompilationError) as raised:
-        compiler.compile(range(600))  # y in [0, 1797]: 11 bits
+        compiler.compile(range(600), maximum_tlu_bit_width=8)  # y in [0, 1797]: 11 bits
     message = str(raised.value)
     assert "2 problem(s)" in message
     lookup_line = _line_of(too_wide, "WIDE_TABLE[y]")
@@ -43,13 +43,13 @@ def test_compile_lists_every_too_wide_lookup_with_line_and_suggestion():
     assert {(issue.bit_width, issue.limit) for issue in issues} == {(11, 8)}
     assert {issue.code for issue in issues} == {"a = WIDE_TABLE[y]", "b = np.maximum(y - 1000, 0)"}
     # every issue names a node of the graph the user sees
-    program = compiler.trace(range(600))
+    program = compiler.trace(range(600), maximum_tlu_bit_width=8)
     labels = {program.graph.nodes[issue.node_id].label for issue in issues}
     assert labels == {"lookup_table", "maximum"}
 
 
 def test_trace_reports_without_raising_and_simulates_exactly():
-    program = fhe.compiler({"x": "encrypted"})(too_wide).trace(range(600))
+    program = fhe.compiler({"x": "encrypted"})(too_wide).trace(range(600), maximum_tlu_bit_width=8)
     assert not program.is_compatible
     report = program.compatibility
     assert len(report.issues) == 2 and report.maximum_tlu_bit_width == 8
@@ -153,12 +153,12 @@ def test_unsupported_encrypted_operation_is_reported():
     def f(x, y):
         return x // (y + 1)
 
-    program = f.trace([(0, 0), (255, 254)])
+    program = f.trace([(0, 0), (255, 254)], maximum_tlu_bit_width=8)
     assert [issue.kind for issue in program.compatibility.issues] == ["unsupported-op"]
     assert "floor_divide of 2 encrypted values" in str(program.compatibility)
     assert program.simulate(7, 3) == 7 // 4
     with pytest.raises(fhe.CompilationError, match="floor_divide of 2 encrypted values"):
-        f.compile([(0, 0), (255, 254)])
+        f.compile([(0, 0), (255, 254)], maximum_tlu_bit_width=8)
 
 
 def test_float_output_is_reported():
@@ -192,7 +192,7 @@ def test_issue_details_use_the_printed_node_ids():
         q = x * y + 1
         return fhe.univariate(lambda v: v % 3)(q) + q * 64
 
-    program = f.trace([(0, 0), (3, 3)])
+    program = f.trace([(0, 0), (3, 3)], maximum_tlu_bit_width=8)
     (issue,) = program.compatibility.issues
     mentioned = re.search(r"its input %(\d+)", issue.message)
     assert mentioned is not None
@@ -205,7 +205,7 @@ def test_rounding_shared_with_linear_ops_gets_a_workable_suggestion():
         y = fhe.round_bit_pattern(x * 3, 3)
         return WIDE_TABLE[y] + np.maximum(y - 1000, 0)
 
-    program = fhe.compiler({"x": "encrypted"})(rounded).trace(range(600))
+    program = fhe.compiler({"x": "encrypted"})(rounded).trace(range(600), maximum_tlu_bit_width=8)
     issues = program.compatibility.issues
     assert not any("before round_bit_pattern" in i.suggestion for i in issues)
     # exact rounding shared with linear ops is not implemented: the report says what to do

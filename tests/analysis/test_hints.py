@@ -24,7 +24,8 @@ def modulo(x):
 def test_a_wide_encrypted_product_is_one_issue_on_the_users_multiply():
     rng = np.random.default_rng(0)
     inputset = [(int(a), int(b)) for a, b in rng.integers(0, 1000, (40, 2))]
-    program = fhe.compiler({"x": "encrypted", "y": "encrypted"})(product).trace(inputset)
+    program = fhe.compiler({"x": "encrypted", "y": "encrypted"})(product).trace(
+        inputset, maximum_tlu_bit_width=8)
     issues = program.compatibility.issues
     assert len(issues) == 1
     issue = issues[0]
@@ -36,7 +37,8 @@ def test_a_wide_encrypted_product_is_one_issue_on_the_users_multiply():
 
 
 def test_plain_numpy_hint_speaks_of_the_inputset_not_n_bits():
-    program = fhe.compiler({"x": "encrypted"})(modulo).trace(np.arange(1000))
+    program = fhe.compiler({"x": "encrypted"})(modulo).trace(np.arange(1000),
+                                                             maximum_tlu_bit_width=8)
     (issue,) = program.compatibility.issues
     assert "n_bits" not in issue.suggestion
     assert "inputset" in issue.suggestion and "round_bit_pattern" in issue.suggestion
@@ -47,7 +49,8 @@ def test_quantized_program_hint_speaks_of_n_bits():
     """The quantizer keeps its own lookups narrow, so check the wording on a wide program
     checked as a quantized one (what QuantizedFunction.compile/trace declare)."""
     with checking_quantized_program():
-        program = fhe.compiler({"x": "encrypted"})(modulo).trace(np.arange(1000))
+        program = fhe.compiler({"x": "encrypted"})(modulo).trace(np.arange(1000),
+                                                             maximum_tlu_bit_width=8)
     (issue,) = program.compatibility.issues
     assert "lower n_bits" in issue.suggestion and "rounding_threshold_bits" in issue.suggestion
     assert "maximum_tlu_bit_width" in issue.suggestion

@@ -85,7 +85,7 @@ def test_wide_bitwise_ops_by_chunks(name, function):
 def test_too_wide_operands_are_reported():
     compiler = fhe.compiler({"x": "encrypted", "y": "encrypted"})(lambda x, y: x << y)
     with pytest.raises(fhe.CompilationError):
-        compiler.compile([(x, y) for x in (0, 255) for y in (0, 7)])
+        compiler.compile([(x, y) for x in (0, 255) for y in (0, 7)], maximum_tlu_bit_width=8)
 
 
 @pytest.mark.parametrize("function,params", [
