@@ -147,7 +147,7 @@ def test_split_digits_recomposes_every_word(digit_bits):
     assert split_digits(np.zeros(4, dtype=np.uint64), 3)[0].shape[0] == 1
 
 
-@pytest.mark.parametrize("q", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("q", [1, 2, 3, 4, 5, 6])
 def test_wop_lookup_reads_a_random_table(keys, q):
     secret, evaluation = keys
     params = wop_params(P)
