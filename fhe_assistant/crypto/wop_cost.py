@@ -5,9 +5,10 @@ in ``wop_atomic_pattern/optimize.rs`` for one block, except that the circuit boo
 reads the bit extraction's keyswitched outputs, so it runs no keyswitch of its own):
 
 * bit extraction: q keyswitches kN → n and q − 1 bootstraps;
-* circuit bootstrap: q·l_cb bootstraps, q·l_cb identity packing keyswitches (kN inputs ×
-  l_pp digits, each a multiply-add of a (k+1)·N GLWE) and q·l_cb·k scheme-switch external
-  products (:mod:`crypto.wop_noise`; Concrete runs (k+1) private packing keyswitches instead);
+* circuit bootstrap: q·l_cb bootstraps (with ``FUSED_BIT_BOOTSTRAPS`` a bit's bootstraps
+  are one many-output bootstrap: q in all for both steps), q·l_cb identity packing
+  keyswitches (kN inputs × l_pp digits, each a multiply-add of a (k+1)·N GLWE) and
+  q·l_cb·k scheme-switch external products (:mod:`crypto.wop_noise`; Concrete runs (k+1) private packing keyswitches instead);
 * vertical packing: q·(k+1)²·l_cb forward FFTs (the GGSWs to the Fourier domain), then
   for each of the D output digits a CMux tree of 2**(q − log2 N) − 1 CMuxes when the
   table needs more than one polynomial, and a blind rotation of min(q, log2 N) CMuxes;
@@ -33,7 +34,12 @@ from .cost import (
     keyswitch_complexity,
     pbs_complexity,
 )
-from .wop_parameters import SCHEME_SWITCH_GADGET, WopParameters, output_digit_count
+from .wop_parameters import (
+    SCHEME_SWITCH_GADGET,
+    WopParameters,
+    bit_bootstraps_fused,
+    output_digit_count,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +56,17 @@ class WopStepCounts:
 
 def step_counts(
     input_bit_width: int, glwe_dimension: int, polynomial_size: int, cb_level: int,
-    digits: int,
+    digits: int, fused: bool | None = None,
 ) -> WopStepCounts:
-    """The operation counts of one lookup of ``input_bit_width`` bits and D ``digits``."""
+    """The operation counts of one lookup of ``input_bit_width`` bits and D ``digits``
+    (``fused``: one many-output bootstrap per bit, default ``FUSED_BIT_BOOTSTRAPS``)."""
+    fused = bit_bootstraps_fused(fused)
     q = int(input_bit_width)
     log_n = int(polynomial_size).bit_length() - 1
     tree = 2 ** (q - log_n) - 1 if q > log_n else 0
     return WopStepCounts(
         keyswitches=q + digits,
-        bootstraps=q - 1 + q * cb_level + digits,
+        bootstraps=(q if fused else q - 1 + q * cb_level) + digits,
         packing_keyswitches=q * cb_level,
         scheme_switches=q * cb_level * glwe_dimension,
         ggsw_ffts=q * (glwe_dimension + 1) ** 2 * cb_level,

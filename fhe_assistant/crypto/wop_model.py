@@ -37,10 +37,16 @@ from .noise import (
 from .wop_noise import (
     bit_p_error,
     ggsw_row_variances,
+    many_output_modulus_switch_variance,
     mean_ggsw_variance,
     vertical_packing_variance_from_ggsw,
 )
-from .wop_parameters import OUTPUT_DIGIT_BITS, WopParameters, output_digit_count
+from .wop_parameters import (
+    OUTPUT_DIGIT_BITS,
+    WopParameters,
+    bit_bootstrap_slots,
+    output_digit_count,
+)
 
 
 def pbs_variance(params: WopParameters) -> float:
@@ -72,7 +78,10 @@ def bit_bootstrap_input_variances(params: WopParameters, input_variance: float,
                                   input_bit_width: int) -> np.ndarray:
     """Variance at the input of each bit's bootstraps, after the modulus switch (q values)."""
     bits = np.arange(input_bit_width)
-    return extracted_bit_variance(params, input_variance, bits) + modulus_switch_noise(params)
+    slots = bit_bootstrap_slots(params.cb_level)
+    many = float(many_output_modulus_switch_variance(params.lwe_dimension,
+                                                     params.polynomial_size, slots))
+    return extracted_bit_variance(params, input_variance, bits) + modulus_switch_noise(params) + many
 
 
 def circuit_bootstrap_row_variances(params: WopParameters) -> tuple[float, float, float]:
@@ -155,7 +164,8 @@ def wop_noise_report(params: WopParameters, input_bit_width: int,
         modulus_switch=float(log2_std(modulus_switch_noise(params))),
         blind_rotation=float(log2_std(pbs_variance(params))),
         extracted_bits=tuple(float(v) for v in log2_std(bits)),
-        worst_bit_bootstrap_input=float(log2_std(bits.max() + modulus_switch_noise(params))),
+        worst_bit_bootstrap_input=float(log2_std(bit_bootstrap_input_variances(
+            params, source, input_bit_width).max())),
         ggsw_body_row=float(log2_std(body_constant)),
         ggsw_mask_row=float(log2_std(mask_row)),
         vertical_packing=float(log2_std(vertical_packing_variance(params, input_bit_width))),

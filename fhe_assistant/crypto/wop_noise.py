@@ -196,3 +196,14 @@ def vertical_packing_variance_from_ggsw(
 def bit_p_error(variance: ArrayLike) -> np.ndarray:
     """Failure rate of a one-bit bootstrap whose input noise has this variance (bound 2**62)."""
     return p_error_from_variance(variance, 0)
+
+
+def many_output_modulus_switch_variance(
+    lwe_dimension: ArrayLike, polynomial_size: ArrayLike, slots: ArrayLike
+) -> np.ndarray:
+    """Extra modulus-switch noise of a bootstrap with L outputs (PBSmanyLUT): every word is
+    rounded to 2N/L points instead of 2N, (L² − 1)/12·(1 + n/2)·(q/2N)² (0 for L = 1)."""
+    n = np.asarray(lwe_dimension, dtype=np.float64)
+    step = 2.0**64 / (2.0 * np.asarray(polynomial_size, dtype=np.float64))
+    slots = np.asarray(slots, dtype=np.float64)
+    return (slots * slots - 1.0) / 12.0 * (1.0 + n * _KEY_SQUARE) * step * step

@@ -26,7 +26,7 @@ from .noise import fresh_variance, p_error_from_variance
 from .requirements import DEFAULT_GLOBAL_P_ERROR, CircuitRequirements, target_p_error
 from .wop_cost import wop_key_sizes, wop_lookup_complexity
 from .wop_model import wop_lookup_p_error, wop_noise_report, wop_output_variance
-from .wop_parameters import WopParameters
+from .wop_parameters import WopParameters, bit_bootstraps_fused
 from .wop_result import WopOptimizationResult
 from .wop_search import MAX_WOP_BIT_WIDTH, WopRequest, search_wop
 
@@ -192,4 +192,5 @@ def _request(requirements: CircuitRequirements, widths, target: float,
         ks_rate=calibration.ks_ops_per_second,
         leveled_rate=calibration.leveled_ops_per_second,
         max_key_bytes=float("inf") if max_key_bytes is None else float(max_key_bytes),
+        fused_bit_bootstraps=bit_bootstraps_fused(),
     )

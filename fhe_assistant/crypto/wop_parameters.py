@@ -25,6 +25,25 @@ OUTPUT_DIGIT_BITS = 3
 SCHEME_SWITCH_GADGET = (11, 4)
 
 
+#: Whether a bit's extraction bootstrap and its cb_level circuit-bootstrap bootstraps run as
+#: ONE many-output bootstrap (``backend/tfhe/algorithms/many_output_bootstrap.py``): a q-bit
+#: lookup then costs q bootstraps (+ D digit ones) instead of q − 1 + q·cb_level, and the
+#: bit's modulus switch rounds to 2N/L points, L = :func:`bit_bootstrap_slots`.
+FUSED_BIT_BOOTSTRAPS = False
+
+
+def bit_bootstraps_fused(fused: bool | None = None) -> bool:
+    """``fused`` if given, else :data:`FUSED_BIT_BOOTSTRAPS` (read at call time)."""
+    return FUSED_BIT_BOOTSTRAPS if fused is None else bool(fused)
+
+
+def bit_bootstrap_slots(cb_level: int, fused: bool | None = None) -> int:
+    """L, the outputs of a bit's bootstrap: 1 unfused, else the power of two ≥ 1 + cb_level."""
+    if not bit_bootstraps_fused(fused):
+        return 1
+    return 1 << int(cb_level).bit_length()  # 2**ceil(log2(1 + cb_level))
+
+
 def output_digit_count(output_bit_width: int) -> int:
     """D, the digits a lookup output of ``output_bit_width`` bits (plus its padding bit) needs."""
     return -(-(int(output_bit_width) + 1) // OUTPUT_DIGIT_BITS)

@@ -37,8 +37,17 @@ from .decomposition import keyswitch_pareto, pbs_pareto
 from .noise import external_product_variance_terms, max_variance_for_p_error
 from .search import search_grid
 from .wop_cost import packing_keyswitch_complexity
-from .wop_noise import ggsw_bootstrap_weight, mean_ggsw_variance
-from .wop_parameters import OUTPUT_DIGIT_BITS, SCHEME_SWITCH_GADGET, output_digit_count
+from .wop_noise import (
+    ggsw_bootstrap_weight,
+    many_output_modulus_switch_variance,
+    mean_ggsw_variance,
+)
+from .wop_parameters import (
+    OUTPUT_DIGIT_BITS,
+    SCHEME_SWITCH_GADGET,
+    bit_bootstrap_slots,
+    output_digit_count,
+)
 
 MAX_WOP_BIT_WIDTH = 16  # Concrete's limit too
 _MAX_BIG_DIMENSION = 1 << 13
@@ -67,6 +76,7 @@ class WopRequest:
     ks_rate: float
     leveled_rate: float
     max_key_bytes: float = float("inf")  # bootstrap + keyswitch + packing keyswitch keys
+    fused_bit_bootstraps: bool = False  # crypto.wop_parameters.FUSED_BIT_BOOTSTRAPS
 
     @property
     def widest(self) -> int:
@@ -142,7 +152,8 @@ def _counts(request: WopRequest, n_poly: int) -> tuple[int, int, int, int]:
     log_n = n_poly.bit_length() - 1
     d = request.digits
     ks = sum(c * (q + d) for q, c in request.lookup_widths)
-    pbs_fixed = sum(c * (q - 1 + d) for q, c in request.lookup_widths)
+    first = 0 if request.fused_bit_bootstraps else 1  # the last bit's extraction bootstrap
+    pbs_fixed = sum(c * (q - first + d) for q, c in request.lookup_widths)
     cmux = sum(c * d * ((2 ** (q - log_n) - 1 if q > log_n else 0) + min(q, log_n))
                for q, c in request.lookup_widths)
     return ks, pbs_fixed, cmux, sum(c * q for q, c in request.lookup_widths)
@@ -165,9 +176,10 @@ def search_wop(request: WopRequest) -> WopChoice | None:
         if request.norm2_sq_into_output * float(grid.fresh[c]) > bounds.output:
             continue
         for share in _DIGIT_SPLITS:
-            found = _search_row(request, c, bounds, share)
-            if found is not None and (best is None or found.seconds < best.seconds):
-                best = found
+            for slots, levels in _slot_groups(request.fused_bit_bootstraps):
+                found = _search_row(request, c, bounds, share, slots, levels)
+                if found is not None and (best is None or found.seconds < best.seconds):
+                    best = found
     return best
 
 
@@ -207,8 +219,20 @@ def _rows_by_lower_bound(request: WopRequest) -> list[tuple[int, float]]:
     return sorted(bounds, key=lambda row: row[1])
 
 
-def _search_row(request: WopRequest, c: int, bounds: _Bounds, share: float):
-    """Best point with (k, N) = row ``c`` when the vertical packing gets ``share`` of the
+@cache
+def _slot_groups(fused: bool) -> tuple[tuple[int, frozenset[int]], ...]:
+    """Circuit-bootstrap levels grouped by the outputs L of a bit's bootstrap (one group of
+    every level, L = 1, when bit bootstraps are not fused)."""
+    groups: dict[int, set[int]] = {}
+    for level in range(1, _CB_MAX_LEVEL + 1):
+        groups.setdefault(bit_bootstrap_slots(level, fused), set()).add(level)
+    return tuple((slots, frozenset(levels)) for slots, levels in sorted(groups.items()))
+
+
+def _search_row(request: WopRequest, c: int, bounds: _Bounds, share: float, slots: int,
+                levels: frozenset[int]):
+    """Best point with (k, N) = row ``c`` and a circuit-bootstrap level in ``levels`` (whose
+    bit bootstraps have ``slots`` outputs) when the vertical packing gets ``share`` of the
     digit bound and the keyswitch + modulus switch the rest."""
     k_arr, n_poly_arr, pbs = pbs_pareto()
     n_values, ks = keyswitch_pareto()
@@ -229,7 +253,8 @@ def _search_row(request: WopRequest, c: int, bounds: _Bounds, share: float):
     for i in range(q_max):
         np.maximum(worst, (source + i * br) * 4.0 ** (p - i), out=worst)
     ms = grid.ms[c][: len(n_values)][:, None]
-    budget = np.minimum(bounds.bit - worst, (1.0 - share) * bounds.digit) - ms
+    many = many_output_modulus_switch_variance(n_values, n_poly, slots)[:, None]
+    budget = np.minimum(bounds.bit - worst - many, (1.0 - share) * bounds.digit) - ms
     feasible = budget >= big * grid.ks_min_noise[: len(n_values)][:, None]
     if request.outputs_from_lookup:
         feasible &= request.norm2_sq_into_output * output <= bounds.output
@@ -264,8 +289,10 @@ def _search_row(request: WopRequest, c: int, bounds: _Bounds, share: float):
     for pp_group, usable in _key_groups(request, k, n_poly, n_values, pbs.level[c, :length],
                                         ks.level, ks_index, cells, pp_l):
         masked = np.where(usable, base, np.inf)
-        for level in np.unique(cb_l):
-            cost = (masked + lookup_bits * level * cell_pbs / request.pbs_rate)[order]
+        for level in sorted(levels):
+            per_level = (0.0 if request.fused_bit_bootstraps
+                         else lookup_bits * level / request.pbs_rate)
+            cost = (masked + per_level * cell_pbs)[order]
             staircase = np.minimum.accumulate(cost)
             vp_seconds = (lookup_bits * (k + 1) ** 2 * level * float(fft_complexity(n_poly))
                           + cmux_count * float(cmux_complexity(k, n_poly, level))

@@ -233,3 +233,25 @@ def test_unmeetable_budget_names_the_largest_width():
     largest = int(str(info.value).split("largest feasible is ")[1].split()[0])
     assert 0 < largest < 16
     assert largest == max_wop_bit_width(req, 5.000012500062501e-06)
+
+
+def test_fused_bit_bootstraps_cost_less_and_pay_in_modulus_switch_noise(monkeypatch):
+    """One many-output bootstrap per bit (bit extraction + its l_cb circuit bootstraps)."""
+    from fhe_assistant.crypto import wop_parameters
+
+    req = CircuitRequirements(message_bit_width=12)
+    unfused = optimize_wop(req)
+    monkeypatch.setattr(wop_parameters, "FUSED_BIT_BOOTSTRAPS", True)
+    fused = optimize_wop(req)
+    _check_secure_and_meets_target(fused)
+    assert fused.seconds < 0.7 * unfused.seconds
+    params = fused.wop_parameters
+    assert fused.lookup_step_counts(12).bootstraps == 12 + output_digit_count(12)
+    slots = wop_parameters.bit_bootstrap_slots(params.cb_level)
+    assert slots >= 1 + params.cb_level and slots & (slots - 1) == 0
+    extra = float(wn.many_output_modulus_switch_variance(params.lwe_dimension,
+                                                         params.polynomial_size, slots))
+    fresh = float(nz.fresh_variance(params.big_lwe_dimension))
+    plain = wm.extracted_bit_variance(params, fresh, 0) + wm.modulus_switch_noise(params)
+    assert wm.bit_bootstrap_input_variances(params, fresh, 12)[0] == pytest.approx(plain + extra)
+    assert float(wn.many_output_modulus_switch_variance(700, 1024, 1)) == 0.0
