@@ -15,6 +15,7 @@ from .compiler import (
     FheFunction,
     FheModule,
     FHEProgram,
+    GraphProcessor,
     Input,
     NotComposable,
     Output,
@@ -25,6 +26,7 @@ from .compiler import (
     function,
     module,
 )
+from .compiler import GraphView as Graph
 from .compiler import ModuleDefinition as Module
 from .core.dtypes import Float, Integer
 from .core.errors import (
@@ -159,6 +161,8 @@ __all__ = [
     "FheFunction",
     "FheModule",
     "Float",
+    "Graph",
+    "GraphProcessor",
     "Input",
     "InputError",
     "Integer",

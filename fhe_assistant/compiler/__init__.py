@@ -14,10 +14,12 @@ from .composition import (
 )
 from .configuration import Configuration
 from .direct import circuit
+from .graph_view import GraphView
 from .module import FheFunction, FheModule, ModuleDefinition, function, module
+from .processors import GraphProcessor
 from .program import FHEProgram
 
 __all__ = ["AllComposable", "AllInputs", "AllOutputs", "Circuit", "Compiler",
-           "CompositionPolicy", "Configuration", "FHEProgram", "FheFunction", "FheModule",
+           "CompositionPolicy", "Configuration", "FHEProgram", "FheFunction", "FheModule", "GraphProcessor", "GraphView",
            "Input", "ModuleDefinition", "NotComposable", "Output", "Wire", "Wired", "circuit", "compiler",
            "function", "module"]

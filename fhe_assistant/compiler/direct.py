@@ -117,11 +117,13 @@ def _with_declared_types(analysis, types, maximum_tlu_bit_width: int):
 
 
 def compile_direct(function, statuses: Mapping[str, str],
-                   configuration: Configuration | None = None, **kwargs) -> Circuit:
-    """The circuit of ``function`` from its parameters' annotations (no inputset)."""
+                   configuration: Configuration | None = None, types=None,
+                   **kwargs) -> Circuit:
+    """The circuit of ``function`` from its parameters' annotations (no inputset);
+    ``types``: ``(name, fhe dtype, shape)`` per parameter instead of the annotations."""
     configuration = configuration or Configuration()
     configuration = configuration.fork(**kwargs) if kwargs else configuration
-    types = parameter_types(function, statuses)
+    types = types if types is not None else parameter_types(function, statuses)
     statuses = validate_encryption_statuses(function, statuses)
     inputset = declared_inputset(types)
     batches = stack_inputset(inputset, [name for name, _, _ in types])
@@ -141,6 +143,26 @@ def circuit(parameter_encryption_statuses: Mapping[str, str],
     annotated with fhe types; gives the compiled ``Circuit``."""
 
     def decorate(function) -> Circuit:
-        return compile_direct(function, parameter_encryption_statuses, configuration, **kwargs)
+        return compile_direct(function, parameter_encryption_statuses, configuration,
+                              **kwargs)
 
     return decorate
+
+
+def assemble(function, parameter_values: Mapping[str, ValueDescription],
+             configuration: Configuration | None = None, artifacts=None,
+             **kwargs) -> Circuit:
+    """Concrete's ``Compiler.assemble``: a direct circuit whose parameters are given as
+    ``ValueDescription``s (type, shape and encryption status) instead of annotations."""
+    names = list(inspect.signature(function).parameters)
+    missing = [n for n in names if n not in parameter_values]
+    if missing:
+        raise InputError(f"no ValueDescription for parameter(s) {', '.join(missing)} of "
+                         f"{function.__name__}")
+    for name in names:
+        if not isinstance(parameter_values[name], ValueDescription):
+            raise InputError(f"parameter {name!r} of {function.__name__} must be described by "
+                             f"a ValueDescription, got {parameter_values[name]!r}")
+    statuses = {n: "encrypted" if parameter_values[n].is_encrypted else "clear" for n in names}
+    types = [(n, parameter_values[n].dtype, tuple(parameter_values[n].shape)) for n in names]
+    return compile_direct(function, statuses, configuration, types, **kwargs)

@@ -40,6 +40,15 @@ class GraphView:
         return self.graph.outputs
 
     @property
+    def input_nodes(self) -> dict[int, Node]:
+        """Argument index -> input node (Concrete's ``Graph.input_nodes``)."""
+        return dict(enumerate(self.ordered_inputs()))
+
+    @property
+    def output_nodes(self) -> dict[int, Node]:
+        return dict(enumerate(self.ordered_outputs()))
+
+    @property
     def inputs_count(self) -> int:
         return len(self.graph.inputs)
 

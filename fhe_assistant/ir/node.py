@@ -37,6 +37,11 @@ class Node:
         return self.spec.is_encrypted
 
     @property
+    def output(self):
+        """The output's value spec (Concrete's name: ``node.output.dtype``)."""
+        return self.spec
+
+    @property
     def tag(self) -> str:
         """The user's ``fhe.tag`` of the code that made the node ("" outside any)."""
         return self.location.tag if self.location is not None else ""

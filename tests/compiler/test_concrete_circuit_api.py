@@ -63,3 +63,42 @@ def test_concrete_dtypes_and_values():
     samples = fhe.inputset(fhe.uint3, fhe.tensor[fhe.int4, 2], lambda i: i, size=5)
     assert len(samples) == 5 and samples[4][2] == 4
     assert all(0 <= s[0] < 8 and s[1].shape == (2,) and -8 <= s[1].min() for s in samples)
+
+
+def test_calls_are_recorded_as_the_inputset_until_reset():
+    compiler = fhe.compiler({"x": "encrypted"})(lambda x: x + 42)
+    with pytest.raises(ValueError, match="compile needs an inputset"):
+        compiler.compile()
+    for i in range(10):
+        compiler(i)
+    circuit = compiler.compile()
+    assert circuit.graph.integer_range(operation_filter="input") == (0, 9)
+    assert circuit.simulate(5) == 47
+    compiler.reset()
+    assert compiler.inputset == []
+
+
+def test_graph_processors_see_measured_then_assigned_widths():
+    class InputWidth(fhe.GraphProcessor):
+        width = 0
+
+        def apply(self, graph: fhe.Graph):
+            self.width = graph.input_nodes[0].output.dtype.bit_width
+
+    class Count(fhe.GraphProcessor):
+        count = 0
+
+        def apply(self, graph):
+            self.count += len(graph.query_nodes())
+
+    class Refuse(fhe.GraphProcessor):
+        def apply(self, graph):
+            self.error(graph, {graph.ordered_outputs()[0]: "no powers here"})
+
+    pre, post, count = InputWidth(), InputWidth(), Count()
+    compiler = fhe.compiler({"x": "encrypted"})(lambda x: (x + 5) ** 2)
+    compiler.compile(range(8), additional_pre_processors=[pre],
+                     additional_post_processors=[post, count])
+    assert (pre.width, post.width, count.count) == (3, 4, 5)  # x shares x + 5's 4 bits
+    with pytest.raises(fhe.CompilationError, match="(?s)cannot be compiled.*%4: no powers"):
+        compiler.compile(range(8), additional_pre_processors=[Refuse()])

@@ -101,3 +101,20 @@ def test_missing_encryption_status_names_the_parameter():
     with pytest.raises(ValueError, match="Encryption status of parameter 'x' of function 'g' "
                                          "is not provided"):
         fhe.circuit({})(g)
+
+
+def test_assemble_takes_value_descriptions():
+    from fhe_assistant.dtypes import Integer
+    from fhe_assistant.values import ValueDescription
+
+    circuit = fhe.Compiler.assemble(
+        lambda x, y: x * y + 1,
+        {"x": ValueDescription(Integer(is_signed=False, bit_width=3), shape=(2,),
+                               is_encrypted=True),
+         "y": ValueDescription(Integer(is_signed=False, bit_width=2), shape=(),
+                               is_encrypted=False)})
+    assert circuit.graph.integer_range() is None
+    assert [n.is_encrypted for n in circuit.graph.ordered_inputs()] == [True, False]
+    assert np.array_equal(circuit.simulate(np.array([7, 2]), 3), [22, 7])
+    with pytest.raises(ValueError, match="must be described by a ValueDescription"):
+        fhe.Compiler.assemble(lambda x: x, {"x": fhe.uint3})
