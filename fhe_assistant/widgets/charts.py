@@ -205,3 +205,42 @@ def _polyline(frame: Frame, x: np.ndarray, y: np.ndarray, x_range, y_range, colo
                              f'cy="{frame.y(yv, *y_range):.1f}" r="2.6" fill="{color}">'
                              f'<title>{format_number(xv)}: {format_number(yv)}</title></circle>')
     return "".join(parts)
+
+
+def waterfall_svg(stages: Sequence[tuple[str, float]], title: str = "accuracy on the way to FHE",
+                  width: int = 420, height: int = 170) -> str:
+    """Bars of accuracy per stage (float → quantized → simulated with FHE errors → …), each
+    labelled with its value and its change from the previous stage in points, so the stage
+    that loses accuracy stands out. The axis starts a little under the lowest bar."""
+    frame = Frame(width, height, left=36, bottom=30)
+    parts = _open(frame, title, "fhe-waterfall")
+    if not stages:
+        parts.append(_text(width / 2, height / 2, "no data", "middle", 10, "#999"))
+        return "".join(parts) + "</svg>"
+    values = [float(v) for _, v in stages]
+    low = max(min(values) - max(0.05, 0.25 * (max(values) - min(values))), 0.0)
+    high = max(max(values), low + 1e-9)
+    base = frame.top + frame.inner_height
+    slot = frame.inner_width / len(stages)
+    for tick in _ticks(low, high, 3):
+        y = frame.y(tick, low, high)
+        parts.append(f'<line x1="{frame.left}" y1="{y:.1f}" x2="{frame.left + frame.inner_width}"'
+                     f' y2="{y:.1f}" stroke="#eee"/>')
+        parts.append(_text(frame.left - 4, y + 3, format_number(tick), "end", 9))
+    previous = None
+    for index, (name, value) in enumerate(zip((n for n, _ in stages), values)):
+        x = frame.left + index * slot + slot * 0.15
+        y = frame.y(value, low, high)
+        drop = None if previous is None else (value - previous) * 100
+        color = PALETTE[0] if drop is None or drop >= -0.05 else PALETTE[1]
+        parts.append(f'<rect class="fhe-stage" x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
+                     f'height="{max(base - y, 0.8):.1f}" fill="{color}">'
+                     f'<title>{escape_html(name)}: {value:.4f}</title></rect>')
+        label = f"{value:.3f}" if drop is None else f"{value:.3f} ({drop:+.1f} pt)"
+        parts.append(_text(x + slot * 0.35, y - 3, label, "middle", 9, color))
+        parts.append(_text(x + slot * 0.35, base + 12, name, "middle", 9))
+        previous = value
+    parts.append(f'<line x1="{frame.left}" y1="{base}" x2="{frame.left + frame.inner_width}" '
+                 f'y2="{base}" stroke="#888"/>')
+    parts.append("</svg>")
+    return "".join(parts)

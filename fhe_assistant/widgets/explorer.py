@@ -37,6 +37,7 @@ class Explorer(ipywidgets.VBox):
             else "", icon="line-chart", layout=ipywidgets.Layout(width="220px"))
         self.sweep_button.on_click(lambda _: self.plot_sweep())
         self.sweep_plot = ipywidgets.HTML()
+        self.waterfall = ipywidgets.HTML()      # accuracy per stage (torch / ONNX targets)
         self.legend = ipywidgets.HTML(html.legend_html(session.verdict.limit))
         self.graph = ClickableHTML(on_event=self.handle_event, zoomable=True, height=graph_height,
                                    layout=_FULL)
@@ -63,7 +64,8 @@ class Explorer(ipywidgets.VBox):
             children.append(ipywidgets.VBox([
                 ipywidgets.HBox(list(self.sliders.values()) + [self.sweep_button],
                                 layout=ipywidgets.Layout(flex_flow="row wrap")),
-                self.sweep_plot]))
+                ipywidgets.HBox([self.sweep_plot, self.waterfall],
+                                layout=ipywidgets.Layout(flex_flow="row wrap"))]))
         graph_column = ipywidgets.VBox([self.legend, self.graph],
                                        layout=ipywidgets.Layout(flex="3 1 0%", min_width="0"))
         side_column = ipywidgets.VBox(
@@ -161,6 +163,7 @@ class Explorer(ipywidgets.VBox):
         self.run_panel.reset()
         if self.sweep_plot.value:
             self.sweep_plot.value = session.sweep_svg()
+        self.waterfall.value = session.waterfall_html()
         self._refresh_selection()
         total = time.perf_counter() - started
         timings = " · ".join(f"{k} {v * 1e3:.0f}" for k, v in session.snapshot.timings.items())
@@ -190,6 +193,7 @@ class Explorer(ipywidgets.VBox):
         inspector = self.inspector.value if self.session.selected is not None else ""
         return html.svgs_as_images(
                 f'<div class="fhe-explorer-static">{self.header.value}{self.sweep_plot.value}'
+                f'{self.waterfall.value}'
                 f'{self.legend.value}<div style="display:flex;gap:12px;align-items:flex-start">'
                 f'<div style="flex:3;min-width:0;overflow:auto">{self.graph_html()}</div>'
                 f'<div style="flex:2;min-width:0">{inspector}</div></div>'

@@ -120,6 +120,14 @@ class RunPanel(ipywidgets.VBox):
         self._work()
         return self.record
 
+    def _show_waterfall(self, circuit) -> None:
+        """Add the stage with FHE errors to the explorer's accuracy waterfall (torch)."""
+        session = getattr(self.explorer, "session", None)
+        if session is not None and hasattr(self.explorer, "waterfall") \
+                and "with FHE errors" not in session.snapshot.fhe_stages:
+            session.add_fhe_stages(circuit)
+            self.explorer.waterfall.value = session.waterfall_html()
+
     def cancel(self) -> None:
         self._cancel.set()
         self.stage.value = "<i>cancelling at the next step…</i>"
@@ -139,6 +147,7 @@ class RunPanel(ipywidgets.VBox):
                 circuit = compile_with_progress(lambda: compile_built(built), self._report,
                                                 self._cancel, record)
                 self._circuits = {id(built.program): circuit}
+            self._show_waterfall(circuit)
             parameters, sizes = circuit_facts(circuit)
             self.facts.value = ('<div style="display:flex;gap:28px">' +
                                 html.key_value_html("parameters", parameters) +

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.dtypes import Integer
 from . import html
-from .charts import histogram_svg, line_chart_svg
+from .charts import histogram_svg, line_chart_svg, waterfall_svg
 from .dot import graph_dot
 from .inspect import lookup_plot, node_details, node_values, value_histogram
 from .render import dot_to_svg
@@ -30,6 +30,7 @@ class Snapshot:
     verdict: Verdict
     timings: dict[str, float] = field(default_factory=dict)
     values: dict[int, np.ndarray] | None = None
+    fhe_stages: dict[str, float] = field(default_factory=dict)   # waterfall, after a compile
 
     @property
     def program(self):
@@ -212,6 +213,25 @@ class Session:
             width = f" {dtype}" if isinstance(dtype, Integer) else ""
             options.append((f"%{node.id} {node.label}{width}", node.id))
         return options
+
+    # -- accuracy waterfall (targets that score a float model: torch / ONNX) ----------------
+    def waterfall_stages(self) -> list[tuple[str, float]]:
+        """float → quantized from the build, then the stages a compiled circuit adds."""
+        built = self.snapshot.built
+        return list((built.extra.get("waterfall") or {}).items()) + \
+            list(self.snapshot.fhe_stages.items())
+
+    def add_fhe_stages(self, circuit) -> None:
+        """Score the setting with the compiled circuit's lookup errors (the run panel calls
+        this once it has compiled), so the waterfall shows what FHE noise costs."""
+        score = getattr(self.target, "score_with_fhe_errors", None)
+        built = self.snapshot.built
+        if score is not None and "waterfall" in built.extra and circuit is not None:
+            self.snapshot.fhe_stages["with FHE errors"] = score(built, circuit)
+
+    def waterfall_html(self) -> str:
+        stages = self.waterfall_stages()
+        return waterfall_svg(stages) if stages else ""
 
     # -- tuning ------------------------------------------------------------------------------
     def sweep(self, values: Iterable[int] | None = None) -> SweepPoints:

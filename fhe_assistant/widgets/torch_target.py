@@ -4,7 +4,9 @@ The model is exported and imported once; each setting of the sliders (n_bits per
 rounding threshold) re-quantizes the imported float graph, traces the integer program on
 ``X`` and scores it by simulating it on ``X, y``. ``extra["waterfall"]`` holds the accuracy
 of the float model beside the quantized one, so the drop from quantization is visible
-before compiling (``fhe_assistant.ml.torch.accuracy_waterfall`` adds the FHE stages).
+before compiling; once the run panel has compiled the setting, ``score_with_fhe_errors``
+adds the stage with FHE's lookup errors (the explorer draws all of them as a waterfall;
+``fhe_assistant.ml.torch.accuracy_waterfall`` is the same without widgets).
 """
 from __future__ import annotations
 
@@ -89,5 +91,21 @@ class TorchTarget(Target):
         decoded = module.imported.finish(module.dequantize_outputs(np.reshape(outputs, shape)))
         accuracy = _score(decoded, self.y)
         extra = {"seconds_accuracy": time.perf_counter() - start, "quantized": module,
-                 "waterfall": {"float": self.float_accuracy, "quantized (simulated)": accuracy}}
+                 "waterfall": {"float": self.float_accuracy, "quantized": accuracy}}
         return Built(program, module.inputset(self.X), accuracy, samples=integers, extra=extra)
+
+    def score_with_fhe_errors(self, built: Built, circuit) -> float:
+        """Accuracy on ``X, y`` simulated with ``circuit``'s lookup errors (each lookup off by
+        one step with its p_error; approximate rounded reads with their pre-bootstrap noise):
+        the waterfall's stage after compiling."""
+        from ..ml.torch.waterfall import with_pbs_errors
+
+        module = built.extra["quantized"]
+        noisy = with_pbs_errors(circuit, None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OutOfRangeWarning)
+            outputs = noisy.simulate(*built.samples) if isinstance(built.samples, (tuple, list)) \
+                else noisy.simulate(built.samples)
+        shape = (self.X.shape[0],) + module.graph[module.graph.outputs[0]].spec.shape
+        return _score(module.imported.finish(
+            module.dequantize_outputs(np.reshape(outputs, shape))), self.y)

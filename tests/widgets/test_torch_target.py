@@ -39,3 +39,25 @@ def test_explore_a_torch_model_shows_its_layers():
     assert "layer 0" in explorer.graph.html
     with pytest.raises(TypeError, match="explore\\(torch_model, X, y\\)"):
         explore(model, X)
+
+
+def test_accuracy_waterfall_is_drawn_and_gains_the_fhe_stage_after_compiling():
+    from fhe_assistant.widgets.charts import waterfall_svg
+    from fhe_assistant.widgets.session import Session
+    from fhe_assistant.widgets.targets import compile_built
+
+    svg = waterfall_svg([("float", 0.97), ("quantized", 0.95), ("with FHE errors", 0.95)])
+    assert svg.count('class="fhe-stage"') == 3 and "(-2.0 pt)" in svg and "(+0.0 pt)" in svg
+    model, X, y = _model_and_data()
+    session = Session(TorchTarget(model, X, y), {"rounding_bits": 5})
+    assert [name for name, _ in session.waterfall_stages()] == ["float", "quantized"]
+    assert session.waterfall_html().count('class="fhe-stage"') == 2
+    circuit = compile_built(session.snapshot.built)
+    session.add_fhe_stages(circuit)
+    stages = dict(session.waterfall_stages())
+    assert set(stages) == {"float", "quantized", "with FHE errors"}
+    assert abs(stages["with FHE errors"] - stages["quantized"]) <= 0.05
+    assert "with FHE errors" in session.waterfall_html()
+    explorer = explore(model, X, y)
+    assert 'class="fhe-waterfall"' in explorer.waterfall.value
+    assert "fhe-waterfall" in explorer.static_html() or "data:image/svg" in explorer.static_html()

@@ -37,7 +37,7 @@ def _score(outputs: np.ndarray, y: np.ndarray) -> float:
     return float(1 - residual / total) if total else float(residual == 0)
 
 
-def _with_pbs_errors(circuit, seed: int | None):
+def with_pbs_errors(circuit, seed: int | None):
     """The same circuit (shared program and keys) whose ``simulate`` injects lookup errors."""
     noisy = copy.copy(circuit)
     noisy.configuration = circuit.configuration.fork(simulate_pbs_errors=True)
@@ -60,7 +60,7 @@ def accuracy_waterfall(module: QuantizedModule, X, y, encrypted_samples: int = 0
               WaterfallStage("quantized (clear)", _score(module.forward(X), y), len(y)),
               WaterfallStage("simulated (exact)",
                              _score(module.forward(X, fhe="simulate"), y), len(y))]
-    saved, module.circuit = module.circuit, _with_pbs_errors(module.circuit, p_error_seed)
+    saved, module.circuit = module.circuit, with_pbs_errors(module.circuit, p_error_seed)
     try:
         stages.append(WaterfallStage("simulated with FHE errors",
                                      _score(module.forward(X, fhe="simulate"), y), len(y)))
