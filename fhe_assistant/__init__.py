@@ -28,6 +28,7 @@ from .compiler import (
 )
 from .compiler import GraphView as Graph
 from .compiler import ModuleDefinition as Module
+from .compiler.module import ModuleDebugArtifacts
 from .core.dtypes import Float, Integer
 from .core.errors import (
     CompilationError,
@@ -170,6 +171,7 @@ __all__ = [
     "LookupTable",
     "MinMaxStrategy",
     "Module",
+    "ModuleDebugArtifacts",
     "MultiParameterStrategy",
     "MultivariateStrategy",
     "NotComposable",

@@ -226,22 +226,27 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
         stats.update(self.concrete_statistics())
         return stats
 
-    def __str__(self) -> str:
-        text = super().__str__()
+    @property
+    def parameters_summary(self) -> str:
+        """One comment line naming the chosen TFHE parameters (``str(circuit)`` ends with it
+        under ``Configuration(show_parameters=True)``)."""
         p = self.parameters
         if not self.assignment.is_single:
             sets = "; ".join(f"n={q.lwe_dimension} k={q.glwe_dimension} N={q.polynomial_size} "
                              f"({q.message_bit_width}-bit)" for q in self.parameter_sets)
-            summary = (f"// TFHE: {len(self.parameter_sets)} parameter sets: {sets}; "
-                       f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
-                       f"global_p_error={self.global_p_error:.2g}")
-        elif p.lwe_dimension:
-            summary = (f"// TFHE: n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
-                       f"pbs={p.decomposition_base_log}/{p.decomposition_level_count} "
-                       f"ks={p.ks_decomposition_base_log}/{p.ks_decomposition_level_count}, "
-                       f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
-                       f"global_p_error={self.global_p_error:.2g}")
-        else:
-            summary = (f"// TFHE: no bootstrap; LWE dimension {p.big_lwe_dimension}, "
-                       f"p_error={self.p_error:.2g}")
-        return text + "\n\n" + summary if self.configuration.show_parameters else text
+            return (f"// TFHE: {len(self.parameter_sets)} parameter sets: {sets}; "
+                    f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
+                    f"global_p_error={self.global_p_error:.2g}")
+        if p.lwe_dimension:
+            return (f"// TFHE: n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
+                    f"pbs={p.decomposition_base_log}/{p.decomposition_level_count} "
+                    f"ks={p.ks_decomposition_base_log}/{p.ks_decomposition_level_count}, "
+                    f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
+                    f"global_p_error={self.global_p_error:.2g}")
+        return (f"// TFHE: no bootstrap; LWE dimension {p.big_lwe_dimension}, "
+                f"p_error={self.p_error:.2g}")
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text + "\n\n" + self.parameters_summary if self.configuration.show_parameters \
+            else text

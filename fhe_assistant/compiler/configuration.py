@@ -45,7 +45,8 @@ class Configuration(ConcreteOptions):
         the pipeline, naming the pass and the node at fault (the test suite turns it on).
     show_graph, show_locations, show_parameters
         Print the graph at compile time; add source lines / the chosen TFHE parameters to
-        ``str(circuit)`` (parameters are on: a comment line after the graph).
+        ``str(circuit)`` (parameters: a comment line after the graph; off by default so that
+        ``str(circuit) == circuit.graph.format()`` as in Concrete).
     """
 
     p_error: float | None = None
@@ -59,7 +60,7 @@ class Configuration(ConcreteOptions):
     verify_passes: bool = False
     show_graph: bool = False
     show_locations: bool = False
-    show_parameters: bool = True
+    show_parameters: bool = False
 
     def fork(self, **changes) -> Configuration:
         known = {f.name for f in fields(self)}

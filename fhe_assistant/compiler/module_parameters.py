@@ -119,9 +119,11 @@ def check_composable(analyses: dict, links) -> float:
 
 def _not_composable(analysis: ProgramAnalysis, node, fresh_norm2: float) -> str:
     """Concrete's message: the output's source location and the weight of input noise in it
-    (the node counted among the operations, inputs excluded, as Concrete's optimizer does)."""
+    (the node counted among the operations, inputs and constants excluded, as Concrete's
+    optimizer does)."""
     graph = analysis.lowered
-    position = sum(1 for n in graph.nodes[:node.id] if n.op is not OpKind.INPUT)
+    position = sum(1 for n in graph.nodes[:node.id]
+                   if n.op not in (OpKind.INPUT, OpKind.CONSTANT))
     location = node.location
     where = f"{os.path.basename(location.filename)}:{location.lineno}:0" if location and \
         location.filename else node_reference(node)

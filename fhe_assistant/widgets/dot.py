@@ -181,6 +181,8 @@ def node_tooltip(node: Node, bounds: Bounds | None, issue_messages: Iterable[str
     lines = [f"%{node.id} = {node_expression(node)}", str(node.spec)]
     if bounds is not None:
         lines.append(f"∈ {bounds}")
+    if node.tag:
+        lines.append(f"@ {node.tag}")
     where, code = shown_location(node)
     if where:
         lines.append(f"{where}: {code}")

@@ -24,7 +24,7 @@ def test_parameters_appear_in_statistics_text_and_lowered_view():
 
     circuit = f.compile(np.arange(8))
     p = circuit.parameters
-    assert f"n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size}" in str(circuit)
+    assert f"n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size}" in circuit.parameters_summary
     assert circuit.statistics["parameters"]["lwe_dimension"] == p.lwe_dimension
     assert circuit.statistics["global_p_error"] <= 1e-5
     assert "PBS 3→4 bits" in circuit.lowered or "PBS 4→4 bits" in circuit.lowered

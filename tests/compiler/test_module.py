@@ -150,3 +150,13 @@ def test_module_definition_errors_name_the_function():
 
     with pytest.raises(RuntimeError, match="Input 1 of f is not encrypted"):
         BadWire.compile({"f": [(1, 2), (3, 0)]})
+
+
+def test_composable_circuit_refuses_growing_noise_naming_its_line():
+    compiler = fhe.compiler({"x": "encrypted"})(lambda x: x * 2)
+    line = compiler.function.__code__.co_firstlineno
+    with pytest.raises(RuntimeError) as info:
+        compiler.compile(range(100), composable=True)
+    assert str(info.value).endswith(
+        f"At location test_module.py:{line}:0:\nThe noise of the node 0 is contaminated by "
+        f"noise coming straight from the input (partition: 0, coeff: 4.00).")

@@ -50,7 +50,7 @@ def test_chained_widths_get_two_sets_and_a_cross_keyswitch(chained_circuit):
     assert "keyswitch 0->1" in circuit.lowered and "(set 0)" in circuit.lowered
     table = circuit.cost_table()
     assert set(table["keyswitch"]) == {"", "0->0", "0->1"}
-    assert "2 parameter sets" in str(circuit)
+    assert "2 parameter sets" in circuit.parameters_summary
 
 
 def test_chained_encrypted_runs_equal_simulate(chained_circuit):

@@ -55,8 +55,9 @@ def test_seed_example_exact_text():
     assert circuit.simulate(np.array([3])) == 8
     assert circuit.graph.format() == SEED_TEXT
     assert str(circuit.graph) == SEED_TEXT
-    # str(circuit) is the graph, optionally followed by a comment line with the parameters
-    assert str(circuit) == SEED_TEXT or str(circuit).startswith(SEED_TEXT + "\n\n//")
+    assert str(circuit) == SEED_TEXT  # the graph only, as in Concrete
+    with_parameters = seed_compiler().compile(np.arange(4).reshape(-1, 1), show_parameters=True)
+    assert str(with_parameters).startswith(SEED_TEXT + "\n\n// TFHE: ")
 
 
 def test_seed_example_without_parameters_line():

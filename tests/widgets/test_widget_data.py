@@ -172,3 +172,17 @@ def test_tags_show_in_the_node_table_and_the_inspector():
     assert rows[2]["tag"] == "scale" and rows[3]["tag"] == ""
     assert node_details(program, 2).tag == "scale"
     assert ">tag</td>" in details_html(node_details(program, 2))
+
+
+def test_graph_tooltips_show_the_tag():
+    import fhe_assistant as fhe
+    from fhe_assistant.widgets.dot import node_tooltip
+
+    def function(x):
+        with fhe.tag("block.scale"):
+            y = x * 3
+        return y + 1
+
+    program = fhe.Compiler(function, {"x": "encrypted"}).trace(range(8))
+    assert "@ block.scale" in node_tooltip(program.graph.graph[2], None).splitlines()
+    assert "@" not in node_tooltip(program.graph.graph[4], None)
