@@ -120,7 +120,7 @@ def test_process_keeps_working_after_every_kind_of_error():
     failures = [
         lambda: fhe.compiler({"x": "encrypted"})(lambda x: np.argmax(x)).compile([np.arange(3)]),
         lambda: fhe.compiler({"x": "encrypted"})(lambda x: fhe.LookupTable(np.arange(2048))[x * 3])
-        .compile(range(600)),
+        .compile(range(600), maximum_tlu_bit_width=8),
         lambda: compiler.compile([]),
         lambda: compiler.compile(range(4)).simulate(1, 2),
         lambda: fhe.compiler({"x": "encrypted"})(lambda x: x * 2**62).trace([4]),

@@ -61,10 +61,10 @@ def test_mlp_rounds_accumulators_to_the_threshold():
 
 def test_without_rounding_the_lookup_is_too_wide_and_trace_says_so():
     qf = quantize(mlp, n_bits=8)
-    program = qf.trace(X)
+    program = qf.trace(X, maximum_tlu_bit_width=8)
     assert not program.is_compatible
     with pytest.raises(fhe.CompilationError, match="round"):
-        qf.compile(X)
+        qf.compile(X, maximum_tlu_bit_width=8)
 
 
 def test_trailing_sigmoid_runs_in_the_clear():

@@ -105,7 +105,8 @@ def test_a_notebook_cell_is_named_as_ipython_names_it():
                              "def wide(x):\n"
                              "    return (x * 7) % 13\n", store_history=True)
     count = defined.execution_count
-    failed = shell.run_cell("wide.compile(np.arange(1000))", store_history=True)
+    failed = shell.run_cell("wide.compile(np.arange(1000), maximum_tlu_bit_width=8)",
+                            store_history=True)
     message = str(failed.error_in_exec)
     assert isinstance(failed.error_in_exec, fhe.CompilationError)
     assert f"Cell In[{count}], line 4" in message, message

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from widget_programs import build_quantized, relu_half, too_wide
+from widget_programs import CONFIGURATION, build_quantized, relu_half, too_wide
 
 from fhe_assistant.widgets import explore
 from fhe_assistant.widgets.explore import make_target
@@ -16,7 +16,7 @@ from fhe_assistant.widgets.targets import CompilerTarget, FunctionTarget, Progra
 
 
 def test_explore_a_decorated_function():
-    explorer = explore(relu_half, np.arange(16))
+    explorer = explore(relu_half, np.arange(16), configuration=CONFIGURATION)
     assert 'data-compatible="true"' in explorer.header.value
     assert explorer.graph.html.count('class="node') == 9
     assert 'data-node-count="9"' in explorer.graph.html
@@ -28,7 +28,7 @@ def test_explore_a_decorated_function():
 
 
 def test_clicks_select_nodes_everywhere():
-    explorer = explore(relu_half, np.arange(16))
+    explorer = explore(relu_half, np.arange(16), configuration=CONFIGURATION)
     explorer.handle_event({"kind": "select", "node": 6})
     assert explorer.session.selected == 6 and explorer.picker.value == 6
     assert 'class="fhe-inspector" data-node="6"' in explorer.inspector.value
@@ -41,7 +41,7 @@ def test_clicks_select_nodes_everywhere():
 
 
 def test_verdict_items_select_their_node_and_fused_lookups_expand():
-    explorer = explore(too_wide, np.arange(64))
+    explorer = explore(too_wide, np.arange(64), configuration=CONFIGURATION)
     assert explorer.verdict.html.count('class="fhe-verdict-item"') == 3
     assert "not FHE-compatible: 3 nodes to fix" in explorer.header.value
     explorer.handle_event({"kind": "select", "node": 1})           # a click on an item
@@ -54,7 +54,7 @@ def test_verdict_items_select_their_node_and_fused_lookups_expand():
 
 
 def test_header_clicks_sort_the_node_table():
-    explorer = explore(too_wide, np.arange(64))
+    explorer = explore(too_wide, np.arange(64), configuration=CONFIGURATION)
     assert explorer.session.sort_by == "bit_width" and not explorer.session.ascending
     explorer.handle_event({"kind": "sort", "column": "id"})
     assert (explorer.session.sort_by, explorer.session.ascending) == ("id", True)
@@ -106,7 +106,7 @@ def test_a_failing_build_keeps_the_last_good_state():
 
 
 def test_static_html_for_saved_notebooks():
-    explorer = explore(relu_half, np.arange(16))
+    explorer = explore(relu_half, np.arange(16), configuration=CONFIGURATION)
     explorer.select(6)
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -131,7 +131,7 @@ def test_targets_for_each_kind_of_argument(relu_program):
 
 
 def test_run_panel_simulates_without_compiling():
-    explorer = explore(too_wide, np.arange(64))
+    explorer = explore(too_wide, np.arange(64), configuration=CONFIGURATION)
     assert explorer.run_panel.run_button.disabled                  # not compatible
     explorer.run_panel.sample.value = 3
     columns = explorer.run_panel.simulate()
@@ -202,7 +202,7 @@ def test_encrypted_run_can_be_cancelled(relu_program):
 def test_run_panel_compiles_runs_and_shows_outputs_side_by_side(monkeypatch):
     from fhe_assistant.widgets import run_panel
 
-    explorer = explore(relu_half, np.arange(16))
+    explorer = explore(relu_half, np.arange(16), configuration=CONFIGURATION)
     monkeypatch.setattr(run_panel, "compile_built", lambda built: FakeCircuit(built.program))
     monkeypatch.setattr(FakeCircuit, "simulate", lambda self, *a: 99, raising=False)
     monkeypatch.setattr(run_panel, "circuit_facts",

@@ -5,6 +5,10 @@ import numpy as np
 
 import fhe_assistant as fhe
 
+#: The lookup width limit these tests were written for (the default is 16).
+LIMIT = 8
+CONFIGURATION = fhe.Configuration(maximum_tlu_bit_width=LIMIT)
+
 
 @fhe.compiler({"x": "encrypted"})
 def linear_model(x):
@@ -35,7 +39,7 @@ def build_quantized(n_bits=3, rounding=0):
             acc = fhe.round_bit_pattern(acc, lsbs_to_remove=rounding)
         return np.maximum(acc, 0) // 4
 
-    program = score.trace(inputset)
+    program = score.trace(inputset, maximum_tlu_bit_width=LIMIT)
     expected = np.maximum(inputset @ weights, 0) // 4
     return {"program": program, "inputset": inputset, "function": score.function,
             "accuracy": lambda p: float(np.mean(p.simulate(inputset) == expected))}
