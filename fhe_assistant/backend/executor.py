@@ -1,4 +1,5 @@
-"""Runs a lowered graph on ciphertexts: leveled ops on LWE arrays, lookups as KS + PBS.
+"""Runs a lowered graph on ciphertexts: leveled ops on LWE arrays, lookups as KS + PBS
+or, for the lookups the program marks so (9–16 bits), as WoP-PBS.
 
 Encrypted values are uint64 arrays ``(lwe_size, *shape)``: the coefficient axis comes first,
 so the clear rules' data-movement code (reshape, index, concatenate …), which treats axis 0
@@ -23,11 +24,16 @@ from ..ir.ops import DATA_MOVEMENT_OPS, RUNTIME_INDEX_OPERANDS, OpKind
 from ..ir.printer import node_error
 from ..lowered.fhe_plan import TableLookupPlan
 from ..lowered.program import LoweredProgram
+from ..lowered.wop_lookups import wop_input_bit_width, wop_tables
 from .tfhe import encode, make_test_vectors
 
 #: (ciphertexts (m, source lwe_size), test vectors (m, N), (source, target) partitions)
 #: -> ciphertexts (m, target lwe_size): keyswitch to the target's small key, bootstrap
 Bootstrapper = Callable[[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray]
+
+#: (ciphertexts (m, lwe_size) holding an index x < 2**q at Δ = 2**(63 − p_in), one encoded
+#: table uint64 (2**q,), q, p_in) -> ciphertexts (m, lwe_size) of table[x], same big key
+WopLookup = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
 
 
 def _as_uint64(value: np.ndarray) -> np.ndarray:
@@ -60,6 +66,7 @@ class Executor:
         self.table_source, self.is_static = program.table_source, program.is_static
         self.lwe_size = self.parameters.big_lwe_dimension + 1  # of partition 0
         self._test_vectors: dict[int, np.ndarray] = {}
+        self._wop_tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _lwe_size(self, node_id: int) -> int:
         return self.key_set.partitions[self.program.key_of(node_id)].big_lwe_dimension + 1
@@ -129,7 +136,36 @@ class Executor:
             self._test_vectors[lookup.node_id] = vectors
         return vectors
 
-    def _lookup(self, node: Node, operands, encrypted, bootstrap: Bootstrapper):
+    def _wop_tables_for(self, lookup: TableLookupPlan, clear_operands):
+        """(encoded rows uint64 (m, 2**q), row of each element): one WoP-PBS call per row."""
+        cached = self._wop_tables.get(lookup.node_id)
+        if cached is not None:
+            return cached
+        rows, row_of_element = wop_tables(self.table_source(lookup, clear_operands), lookup)
+        result = (encode(rows, lookup.output_precision), row_of_element)
+        if self.is_static(lookup):
+            self._wop_tables[lookup.node_id] = result
+        return result
+
+    def _wop_lookup(self, lookup: TableLookupPlan, flat: np.ndarray, clear_operands,
+                    wop: WopLookup | None) -> np.ndarray:
+        """``flat`` (elements, lwe_size), offset added: one WoP-PBS per distinct table."""
+        if wop is None:
+            raise node_error(EvaluationError, self.graph[lookup.node_id],
+                             "is a WoP-PBS lookup, but this run has no WoP evaluation")
+        rows, row_of_element = self._wop_tables_for(lookup, clear_operands)
+        bits = wop_input_bit_width(lookup)
+        if len(rows) == 1:
+            return wop(flat, rows[0], bits, lookup.input_precision)
+        out = np.empty_like(flat)
+        for row in range(len(rows)):
+            chosen = row_of_element == row
+            out[chosen] = wop(np.ascontiguousarray(flat[chosen]), rows[row], bits,
+                              lookup.input_precision)
+        return out
+
+    def _lookup(self, node: Node, operands, encrypted, bootstrap: Bootstrapper,
+                wop: WopLookup | None = None):
         lookup = self.plan.lookups[node.id]
         position = node.operands.index(lookup.operand_id)
         ciphertexts = operands[position]
@@ -140,14 +176,19 @@ class Executor:
         if lookup.offset:
             flat[:, -1] += encode(np.array(lookup.offset), lookup.input_precision)
         clear = None if self.is_static(lookup) else operands
+        if self.program.lookup_method(node.id) == "wop":
+            result = self._wop_lookup(lookup, flat, clear, wop)
+            return np.ascontiguousarray(result.T).reshape((result.shape[1],) + shape)
         vectors = self._test_vectors_for(lookup, clear)
         result = bootstrap(flat, vectors, self.program.lookup_keys(node.id))
         return np.ascontiguousarray(result.T).reshape((result.shape[1],) + shape)
 
     # -- walk ----------------------------------------------------------------------------------
     def run(self, inputs: list[np.ndarray], bootstrap: Bootstrapper,
-            on_node: Callable[[Node], None] | None = None) -> list[np.ndarray]:
-        """``inputs``: ciphertexts ``(lwe_size, *shape)`` or clear batches of one."""
+            on_node: Callable[[Node], None] | None = None, wop: WopLookup | None = None
+            ) -> list[np.ndarray]:
+        """``inputs``: ciphertexts ``(lwe_size, *shape)`` or clear batches of one; ``wop``
+        evaluates the program's WoP-PBS lookups (needed when it has some)."""
         values: dict[int, np.ndarray] = {}
         position = {node_id: i for i, node_id in enumerate(self.graph.inputs)}
         for node in self.graph.nodes:
@@ -167,7 +208,7 @@ class Executor:
             if not node.is_encrypted:
                 values[node.id] = RULES[node.op](node, operands)
             elif node.id in self.plan.lookups:
-                values[node.id] = self._lookup(node, operands, encrypted, bootstrap)
+                values[node.id] = self._lookup(node, operands, encrypted, bootstrap, wop)
             else:
                 values[node.id] = self._linear(node, operands, encrypted)
         return [values[o] for o in self.graph.outputs]

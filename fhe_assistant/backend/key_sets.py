@@ -93,3 +93,4 @@ def partitioned_key_sizes(key_set: KeySetParameters) -> dict[str, int]:
     sizes["keyswitch_keys"] = sum(v for k, v in sizes.items() if k.startswith("keyswitch_key["))
     sizes["evaluation_keys"] = sizes["bootstrap_keys"] + sizes["keyswitch_keys"]
     return sizes
+

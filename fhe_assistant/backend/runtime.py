@@ -8,13 +8,14 @@ run (:meth:`Runtime.run`, which needs only the evaluation keys). ``deploy.Client
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
 from ..crypto.security import noise_std_log2_mod
+from ..crypto.wop_parameters import WopParameters
 from ..lowered.program import LoweredProgram
 from .executor import Executor
 from .key_sets import (
@@ -45,6 +46,7 @@ class RunTimings:
 
     stages: dict[str, float] = field(default_factory=dict)
     pbs_count: int = 0
+    wop_pbs_count: int = 0  # WoP-PBS lookups (elements), also counted in pbs_count
 
 
 # -- client side -------------------------------------------------------------------------------
@@ -65,6 +67,17 @@ def generate_partitioned_key_set(key_set: KeySetParameters, seed: int | None = N
                                  ) -> tuple[PartitionedSecretKeys, PartitionedEvaluationKeys]:
     """Keys of a program with several parameter sets (no on-disk cache for these)."""
     return generate_partitioned_keys(key_set, make_random(seed))
+
+
+def generate_wop_key_set(parameters: WopParameters, seed: int | None = None):
+    """Secret keys and WoP evaluation keys (bootstrapping, keyswitching and packing
+    keyswitch keys) of a program whose wide lookups run as WoP-PBS; ``seed``: INSECURE."""
+    from .tfhe import generate_wop_keys
+
+    random = make_random(seed)
+    k, size, n = parameters.glwe_dimension, parameters.polynomial_size, parameters.lwe_dimension
+    secret_keys = SecretKeys(random.binary(n), random.binary((k, size)))
+    return secret_keys, generate_wop_keys(secret_keys, parameters, random)
 
 
 def _encrypt_with_masks(plaintexts: np.ndarray, key: np.ndarray, noise_std_log2: float, random,
@@ -143,8 +156,25 @@ class Runtime:
             timings.pbs_count += len(ciphertexts)
             return result
 
+        wop = None
+        if self.program.wop is not None:
+            from .tfhe import wop_table_lookup
+
+            wop_parameters = self.program.wop.parameters
+
+            def wop(ciphertexts: np.ndarray, table: np.ndarray, bits: int, precision: int
+                    ) -> np.ndarray:
+                start = time.perf_counter()
+                reading = replace(wop_parameters, message_bit_width=precision)
+                result = wop_table_lookup(ciphertexts, table, bits, reading, evaluation_keys)
+                timings.stages["wop_pbs"] = timings.stages.get("wop_pbs", 0.0) + \
+                    time.perf_counter() - start
+                timings.pbs_count += len(ciphertexts)
+                timings.wop_pbs_count += len(ciphertexts)
+                return result
+
         start = time.perf_counter()
-        outputs = self.executor.run(inputs, bootstrap, on_node)
+        outputs = self.executor.run(inputs, bootstrap, on_node, wop)
         timings.stages["total"] = time.perf_counter() - start
         self.last_timings = timings
         results = []

@@ -1,18 +1,21 @@
 """``Circuit``: a compiled program — FHE-faithful simulation, parameters, keys, encrypted runs."""
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from ..core import progress
 from ..core.errors import CompilationError, InputError
-from ..crypto.multi_optimizer import optimize_multi
+from ..crypto.method_choice import optimize_circuit
 from ..crypto.multi_result import MultiOptimizationResult
-from ..crypto.optimizer import optimize
 from ..crypto.result import OptimizationResult
+from ..crypto.wop_result import WopOptimizationResult
 from ..ir.printer import node_reference
 from ..lowered.key_partitions import partition_lookups, partitioned_requirements
 from ..lowered.parameter_assignment import ParameterAssignment
 from ..lowered.program import LoweredProgram
+from ..lowered.wop_lookups import wop_input_bit_width
 from .concrete_circuit import ConcreteCircuitAPI
 from .configuration import Configuration
 from .lowered_view import format_lowered, node_costs
@@ -30,19 +33,26 @@ def vars_of(keyswitch) -> dict:
 
 def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
     """Run the optimizer: ``(result, assignment)``. MULTI gives each lookup precision its own
-    set when the circuit has several; an unsatisfiable request names the widest lookup."""
+    set when the circuit has several; lookups of 9–16 bits run as WoP-PBS when that is the
+    cheaper method (one parameter set, :func:`crypto.optimize_circuit`); an unsatisfiable
+    request names the widest lookup."""
     strategy = ParameterSelectionStrategy.parse(configuration.parameter_selection_strategy)
     plan, graph = analysis.plan, analysis.lowered
     partitioning = partition_lookups(plan, multi=strategy is ParameterSelectionStrategy.MULTI)
+    widths = Counter()
+    for lookup in plan.lookups.values():
+        widths[wop_input_bit_width(lookup)] += lookup.element_count
     try:
-        if partitioning.partition_count == 1:
-            result = optimize(circuit_requirements(graph, plan), p_error=configuration.p_error,
-                              global_p_error=configuration.global_p_error)
-            return result, ParameterAssignment.single(plan, result)
-        result = optimize_multi(partitioned_requirements(graph, plan, partitioning),
-                                p_error=configuration.p_error,
-                                global_p_error=configuration.global_p_error)
-        return result, ParameterAssignment.multi(plan, partitioning, result)
+        partitioned = (partitioned_requirements(graph, plan, partitioning)
+                       if partitioning.partition_count > 1 else None)
+        result = optimize_circuit(circuit_requirements(graph, plan), partitioned,
+                                  dict(widths) or None, p_error=configuration.p_error,
+                                  global_p_error=configuration.global_p_error)
+        if isinstance(result, WopOptimizationResult):
+            return result, ParameterAssignment.with_wop(plan, result)
+        if isinstance(result, MultiOptimizationResult):
+            return result, ParameterAssignment.multi(plan, partitioning, result)
+        return result, ParameterAssignment.single(plan, result)
     except CompilationError as error:
         culprits = []
         if plan.lookups:
@@ -63,7 +73,7 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
         """``choice``: ``(optimization, assignment)`` made for several circuits at once (the
         functions of a module, which share one key set); else the optimizer runs here."""
         super().__init__(analysis, configuration)
-        self.optimization: OptimizationResult | MultiOptimizationResult
+        self.optimization: OptimizationResult | MultiOptimizationResult | WopOptimizationResult
         self.optimization, self.assignment = choice or choose_parameters(analysis,
                                                                          configuration)
         #: the only parameter set, or the widest partition's when there are several
@@ -93,9 +103,11 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
         lookups = self.assignment.lookups
         p_errors = ({i: a.p_error for i, a in lookups.items()}
                     if self.configuration.simulate_pbs_errors else None)
+        # a WoP-PBS rounds exactly (bit extraction): its errors are p_error, not tie noise
         outputs = simulate_fhe(self.program, self.analysis.lowered_bounds, inputs,
                                p_errors, self._simulation_random,
-                               {i: a.pre_pbs_log2_std for i, a in lookups.items()})
+                               {i: a.pre_pbs_log2_std for i, a in lookups.items()
+                                if self.program.lookup_method(i) != "wop"})
         return self._unbatch(outputs, batched)
 
     # -- deployment: one Server, one Client, sharing this circuit's keys -----------------------
@@ -197,9 +209,15 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
         """Counts, parameters, error rates, predicted time and key sizes (bytes in memory);
         with several parameter sets, ``parameter_sets`` and per-set ``…[i]_bytes`` keys."""
         plan = self.analysis.plan
+        wop = self.assignment.wop
         stats = {
+            # a WoP-PBS counts as one bootstrap, one keyswitch and one packing keyswitch, as
+            # Concrete counts it
             "programmable_bootstrap_count": plan.pbs_count,
             "key_switch_count": plan.pbs_count,
+            "packing_key_switch_count": self.packing_key_switch_count,
+            "lookup_methods": {node_id: self.program.lookup_method(node_id).value
+                               for node_id in plan.lookups},
             "table_lookup_nodes": len(plan.lookups),
             "maximum_lookup_bit_width": plan.max_lookup_precision,
             "parameters": self.parameters.as_dict(),
@@ -208,7 +226,10 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
             "complexity": self.optimization.complexity,
             "predicted_seconds": self.assignment.predicted_seconds(plan),
         }
-        if self.assignment.is_single:
+        if wop is not None:
+            sizes = self._key_sizes()
+            stats["wop_parameters"] = wop.parameters.as_dict()
+        elif self.assignment.is_single:
             from ..backend.tfhe import key_sizes
 
             sizes = key_sizes(self.parameters)
@@ -237,6 +258,15 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
             return (f"// TFHE: {len(self.parameter_sets)} parameter sets: {sets}; "
                     f"{self.analysis.plan.pbs_count} PBS, p_error={self.p_error:.2g}, "
                     f"global_p_error={self.global_p_error:.2g}")
+        if self.assignment.wop is not None:
+            w = self.assignment.wop.parameters
+            return (f"// TFHE WoP-PBS: n={w.lwe_dimension} k={w.glwe_dimension} "
+                    f"N={w.polynomial_size} pbs={w.decomposition_base_log}/"
+                    f"{w.decomposition_level_count} ks={w.ks_decomposition_base_log}/"
+                    f"{w.ks_decomposition_level_count} pfks={w.pfpks_base_log}/"
+                    f"{w.pfpks_level} cb={w.cb_base_log}/{w.cb_level}, "
+                    f"{len(self.assignment.wop.lookups)} WoP lookup node(s), "
+                    f"p_error={self.p_error:.2g}, global_p_error={self.global_p_error:.2g}")
         if p.lwe_dimension:
             return (f"// TFHE: n={p.lwe_dimension} k={p.glwe_dimension} N={p.polynomial_size} "
                     f"pbs={p.decomposition_base_log}/{p.decomposition_level_count} "

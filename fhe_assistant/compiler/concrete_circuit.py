@@ -10,7 +10,19 @@ name the same things as Concrete's but their values differ from Concrete's compi
 """
 from __future__ import annotations
 
+from ..crypto.wop_parameters import WopParameters
 from ..ir.ops import OpKind
+
+
+def wop_key_sizes(parameters: WopParameters) -> dict[str, int]:
+    """Bytes in memory of each key of a WoP-PBS key set (the kernels' own count): the
+    single-set names (``bootstrap_key_fourier``, ``keyswitch_key``, secret keys) plus the
+    circuit bootstrap's ``packing_keyswitch_key`` and ``scheme_switch_key_fourier``."""
+    from ..backend.tfhe import wop_key_sizes as evaluation_key_sizes
+
+    return {"lwe_secret_key": 8 * parameters.lwe_dimension,
+            "glwe_secret_key": 8 * parameters.big_lwe_dimension,
+            **evaluation_key_sizes(parameters)}
 
 
 def tag_prefixes(tag: str) -> list[str]:
@@ -26,6 +38,7 @@ def per_tag(items) -> dict[str, int]:
         for prefix in tag_prefixes(tag):
             totals[prefix] = totals.get(prefix, 0) + int(count)
     return totals
+
 
 #: Concrete's statistics: name -> the circuit attribute holding it.
 CONCRETE_STATISTICS = (
@@ -71,14 +84,22 @@ class ConcreteCircuitAPI:
 
     key_switch_count_per_tag = programmable_bootstrap_count_per_tag
 
+    def _wop_lookups(self):
+        """``(node id, lookup)`` of the lookups that run as WoP-PBS."""
+        wop = self.assignment.wop
+        return [] if wop is None else [(i, lookup) for i, lookup in
+                                       self.analysis.plan.lookups.items() if i in wop.lookups]
+
     @property
     def packing_key_switch_count(self) -> int:
-        """No packing keyswitches: every lookup is a PBS of one LWE ciphertext."""
-        return 0
+        """One per WoP-PBS lookup element (Concrete counts a WoP-PBS so); native lookups
+        have none."""
+        return sum(lookup.element_count for _, lookup in self._wop_lookups())
 
     @property
     def packing_key_switch_count_per_tag(self) -> dict[str, int]:
-        return {}
+        graph = self.analysis.lowered
+        return per_tag((graph[i].tag, lookup.element_count) for i, lookup in self._wop_lookups())
 
     def _counted(self, ops: set, encrypted_operands: int | None = None):
         """``(tag, elements)`` of each encrypted node of ``ops`` with that many encrypted
@@ -140,6 +161,8 @@ class ConcreteCircuitAPI:
         return self._count({OpKind.NEGATIVE})
 
     def _key_sizes(self) -> dict[str, int]:
+        if self.assignment.wop is not None:
+            return wop_key_sizes(self.assignment.wop.parameters)
         from ..backend.tfhe import key_sizes
 
         return key_sizes(self.parameters)

@@ -1,7 +1,8 @@
 """``circuit.lowered``: the program after lowering, as a user reads Concrete's MLIR.
 
-Every node shows what it becomes on ciphertexts: a leveled op, or a keyswitch plus a
-programmable bootstrap with its precisions and count, and the predicted share of run time.
+Every node shows what it becomes on ciphertexts: a leveled op, a keyswitch plus a
+programmable bootstrap with its precisions and count, or a WoP-PBS (bit extraction, circuit
+bootstrapping, vertical packing) for wide lookups, and the predicted share of run time.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..ir.ops import OpKind
 from ..ir.printer import node_expression
 from ..lowered.fhe_plan import FHEPlan
 from ..lowered.parameter_assignment import ParameterAssignment
+from ..lowered.wop_lookups import WOP, method_of, wop_input_bit_width
 
 
 def _set_text(parameters: TFHEParameters) -> str:
@@ -28,10 +30,12 @@ def node_costs(graph: Graph, plan: FHEPlan, assignment: ParameterAssignment) -> 
             continue
         lookup = plan.lookups.get(node.id)
         count = lookup.element_count if lookup else 0
+        wop = lookup is not None and method_of(assignment.wop, node.id) == WOP
         rows.append({
             "node": f"%{node.id}", "op": node.label,
-            "kind": "KS+PBS" if lookup else "leveled",
-            "pbs": count, "ks": count,
+            "kind": "WoP-PBS" if wop else "KS+PBS" if lookup else "leveled",
+            "method": method_of(assignment.wop, node.id).value if lookup else "",
+            "pbs": count, "ks": count, "packing_ks": count if wop else 0,
             "input_precision": lookup.effective_precision if lookup else None,
             "output_precision": plan.precision(node.id),
             "parameter_set": assignment.lookups[node.id].target if lookup else
@@ -51,8 +55,13 @@ def format_lowered(graph: Graph, plan: FHEPlan, assignment: ParameterAssignment)
     sets = assignment.key_set.partitions
     if len(sets) == 1:
         p = sets[0]
-        lines = [f"// parameters: {_set_text(p)} ks(base_log={p.ks_decomposition_base_log}, "
-                 f"level={p.ks_decomposition_level_count}) p_error={assignment.p_error:.3g}"]
+        lines = [(f"// parameters: {_set_text(p)} ks(base_log={p.ks_decomposition_base_log}, "
+                  f"level={p.ks_decomposition_level_count}) p_error={assignment.p_error:.3g}")]
+        if assignment.wop is not None:
+            w = assignment.wop.parameters
+            lines.append(f"// WoP-PBS: packing keyswitch (base_log={w.pfpks_base_log}, "
+                         f"level={w.pfpks_level}), circuit bootstrap (base_log="
+                         f"{w.cb_base_log}, level={w.cb_level})")
     else:
         lines = [f"// parameter set {i} ({p.message_bit_width}-bit lookups): {_set_text(p)}"
                  for i, p in enumerate(sets)]
@@ -77,6 +86,12 @@ def format_lowered(graph: Graph, plan: FHEPlan, assignment: ParameterAssignment)
         if node.op is OpKind.INPUT:
             detail = (f"input: {key(node.id)} x {node.spec.size}, "
                       f"{plan.precision(node.id)}-bit encoding")
+        elif lookup is not None and method_of(assignment.wop, node.id) == WOP:
+            rounding = (f", rounding {lookup.lsbs_removed} lsbs of %{lookup.read_id} in the "
+                        f"table" if lookup.lsbs_removed else "")
+            detail = (f"{lookup.element_count} x WoP-PBS {wop_input_bit_width(lookup)}→"
+                      f"{lookup.output_precision} bits on {key(lookup.read_id)} (bit "
+                      f"extraction, circuit bootstrap, vertical packing{rounding})")
         elif lookup is not None:
             rounding = (f", rounding {lookup.lsbs_removed} lsbs of %{lookup.read_id}"
                         if lookup.lsbs_removed else "")
@@ -90,6 +105,10 @@ def format_lowered(graph: Graph, plan: FHEPlan, assignment: ParameterAssignment)
             detail = f"leveled on {key(node.id)}, {plan.precision(node.id)}-bit encoding"
         lines.append(f"{text:<48} // {detail}")
     lines.append("return " + ", ".join(f"%{o}" for o in graph.outputs))
+    wop_count = sum(lk.element_count for i, lk in plan.lookups.items()
+                    if method_of(assignment.wop, i) == WOP)
+    if wop_count:
+        lines.append(f"// of which {wop_count} WoP-PBS ({wop_count} packing keyswitches)")
     lines.append(f"// total: {plan.pbs_count} PBS, {plan.pbs_count} KS; predicted "
                  f"{assignment.predicted_seconds(plan) * 1e3:.1f} ms single-thread")
     return "\n".join(lines)

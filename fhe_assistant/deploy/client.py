@@ -46,7 +46,8 @@ class Client:
                              "ClientSpecs.deserialize(...))")
         self.specs = client_specs
         self.compress_input_ciphertexts = compress_input_ciphertexts
-        self._keys = Keys(client_specs.parameters, keyset_cache_directory, client_specs.key_set)
+        self._keys = Keys(client_specs.parameters, keyset_cache_directory, client_specs.key_set,
+                          client_specs.wop_parameters)
 
     @staticmethod
     def from_circuit(circuit) -> Client:
@@ -66,7 +67,8 @@ class Client:
 
     @keys.setter
     def keys(self, keys: Keys) -> None:
-        if keys.parameters != self.specs.parameters or keys.key_set != self.specs.key_set:
+        if keys.parameters != self.specs.parameters or keys.key_set != self.specs.key_set \
+                or keys.wop_parameters != self.specs.wop_parameters:
             raise InputError("these keys were made for other parameters than the client specs")
         self._keys = keys
 

@@ -4,8 +4,9 @@ Layout (all integers little-endian)::
 
     offset  size  field
     0       4     magic  b"FHEA"
-    4       2     format version (uint16)            -- this reader: 1 and 2 (2: artifacts of
-                  programs with several parameter sets; single-set artifacts are still 1)
+    4       2     format version (uint16)            -- this reader: 1 to 3 (2: artifacts of
+                  programs with several parameter sets, 3: of programs with WoP-PBS
+                  lookups; single-set artifacts are still 1)
     6       2     kind (uint16): 1 client specs, 2 key set (secret), 3 evaluation keys,
                   4 value, 5 server program
     8       4     metadata length M (uint32)
@@ -41,7 +42,7 @@ import numpy as np
 from .errors import SerializationError
 
 MAGIC = b"FHEA"
-FORMAT_VERSION = 2  # the newest version read; version 2 adds key sets (several parameter sets)
+FORMAT_VERSION = 3  # the newest version read; 2 adds key sets (several parameter sets), 3 WoP
 WRITTEN_VERSION = 1  # single-set artifacts keep version 1 (older readers load them)
 _PREFIX = struct.Struct("<4sHHIQ")
 PREFIX_SIZE = _PREFIX.size            # 20

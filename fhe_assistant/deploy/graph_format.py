@@ -179,11 +179,13 @@ def _decode_spec(data, what: str) -> ValueSpec:
             dtype = Integer(bit_width, signed)
         else:
             dtype = Float(int(data["float"]))
-        shape = tuple(int(d) for d in data["shape"])
+        if not all(isinstance(d, int) and not isinstance(d, bool) for d in data["shape"]):
+            raise TypeError  # a float (1e400 → inf) or a bool is no dimension
+        shape = tuple(data["shape"])
         if any(d < 0 for d in shape) or not isinstance(data["encrypted"], bool):
             raise ValueError
         return ValueSpec(dtype, shape, data["encrypted"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise SerializationError(f"corrupted {what}: malformed value spec") from None
 
 

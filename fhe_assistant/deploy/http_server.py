@@ -49,6 +49,7 @@ from .key_store import KeyStore
 from .keys import EvaluationKeys, evaluation_key_shapes
 from .server import Server
 from .value import Value
+from .wop_format import wop_key_shapes
 
 logger = logging.getLogger("fhe_assistant.deploy.http")
 
@@ -73,8 +74,12 @@ def _expected_input_bytes(server: Server) -> int:
 
 def key_set_bytes(server: Server) -> int:
     """Bytes of one key set's arrays, from the shapes and dtypes the parameters imply (every
-    partition's keys for a program with several parameter sets)."""
-    key_set = server.client_specs.key_set
+    partition's keys for a program with several parameter sets, the WoP keys of a program
+    with WoP-PBS lookups)."""
+    key_set, wop = server.client_specs.key_set, server.client_specs.wop_parameters
+    if wop is not None:  # WoP keys: shapes and dtypes from the parameters
+        return sum(dtype.itemsize * _count(shape)
+                   for shape, dtype in wop_key_shapes(wop).values())
     shapes = (evaluation_key_shapes(server.parameters) if key_set is None
               else partitioned_shapes(key_set))
     return sum(_ITEMSIZE[name.split(".")[0]] * _count(shape) for name, shape in shapes.items())

@@ -24,6 +24,7 @@ from .specs import key_set_from_json
 
 if TYPE_CHECKING:  # the TFHE core loads numba: imported where keys are made
     from ..backend.key_sets import PartitionedEvaluationKeys, PartitionedSecretKeys
+    from ..backend.tfhe import SecretKeys
 
 #: the bootstrapping keys' spectra layout (also read by :mod:`deploy.evaluation_key_format`)
 FOURIER_LAYOUT = "kernel-order-1"
@@ -48,14 +49,45 @@ def key_set_metadata(key_set: KeySetParameters, key_id: str) -> dict:
             "key_id": key_id, "fourier_layout": FOURIER_LAYOUT}
 
 
-def key_set_cache_path(directory: str | None, key_set: KeySetParameters, seed: int | None
-                       ) -> str | None:
-    """Where the INSECURE key cache keeps this key set (the directory is created)."""
+def key_set_cache_path(directory: str | None, key_set, seed: int | None) -> str | None:
+    """Where the INSECURE key cache keeps this key set (the directory is created);
+    ``key_set``: a :class:`KeySetParameters` or WoP parameters (anything with a
+    fingerprint)."""
     if directory is None:
         return None
     os.makedirs(directory, exist_ok=True)
     tag = f"seed-{seed}" if seed is not None else "random"
     return os.path.join(directory, f"{key_set.fingerprint()}-{tag}.keyset")
+
+
+#: the secret-key sections of a single-set (or WoP) key file
+SECRET_NAMES = frozenset({"lwe_key_bits", "glwe_key_bits"})
+
+
+def secret_bits(secret: SecretKeys) -> dict[str, np.ndarray]:
+    """One parameter set's secret keys as packed bits (``lwe_key_bits``, ``glwe_key_bits``)."""
+    return {"lwe_key_bits": np.packbits(secret.lwe_key.astype(np.uint8)),
+            "glwe_key_bits": np.packbits(secret.glwe_key.reshape(-1).astype(np.uint8))}
+
+
+def read_secret_bits(arrays: dict, parameters: TFHEParameters, what: str) -> SecretKeys:
+    """The packed secret key bits of a single-set key file, checked against the parameters."""
+    n, k, size = (parameters.lwe_dimension, parameters.glwe_dimension,
+                  parameters.polynomial_size)
+    secret = {}
+    for name, count in (("lwe_key_bits", n), ("glwe_key_bits", k * size)):
+        bits = arrays.get(name)
+        if bits is None or bits.dtype != np.uint8 or bits.shape != ((count + 7) // 8,):
+            raise SerializationError(f"corrupted {what}: {name} does not match the "
+                                     f"parameters")
+        unpacked = np.unpackbits(bits)
+        if unpacked[count:].any():
+            raise SerializationError(f"corrupted {what}: {name} has bits set past the "
+                                     f"{count} key bits")
+        secret[name] = unpacked[:count].astype(np.uint64)
+    from ..backend.tfhe import SecretKeys
+
+    return SecretKeys(secret["lwe_key_bits"], secret["glwe_key_bits"].reshape(k, size))
 
 
 def secret_sections(secret_keys: PartitionedSecretKeys) -> dict[str, np.ndarray]:

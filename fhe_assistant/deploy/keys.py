@@ -20,8 +20,13 @@ misread.
 Key set (envelope kind 2), what ``Keys.save`` writes (mode 0o600) — **holds the secret key**::
 
     metadata {"parameters": {...}, "fingerprint", "key_id", "has_pbs": bool}
-    sections "lwe_key_bits" uint8 (⌈n/8⌉,), "glwe_key_bits" uint8 (⌈k·N/8⌉,)  (np.packbits)
+    sections "lwe_key_bits" uint8 (⌈n/8⌉,), "glwe_key_bits" uint8 (⌈k·N/8⌉,)  (np.packbits,
+             :func:`.key_set_format.secret_bits`)
              + the two evaluation-key sections
+
+Programs with WoP-PBS lookups write format version 3 (:mod:`.wop_format`): the header adds
+``"wop_parameters"`` and the sections are the WoP evaluation keys (bootstrapping,
+keyswitching and packing keyswitch keys).
 
 ``key_id`` is the first 128 bits of SHA-256("fhe_assistant key id" ‖ fingerprint ‖ secret
 keys): a name for the key set that values and evaluation keys carry so that mismatches are
@@ -39,6 +44,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
+from ..crypto.wop_parameters import WopParameters
 from .envelope import Kind, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
 from .evaluation_key_format import (
@@ -48,12 +54,15 @@ from .evaluation_key_format import (
     read_evaluation,
 )
 from .key_set_format import (
+    SECRET_NAMES,
     key_set_cache_path,
     key_set_id_of,
     key_set_metadata,
     partitioned_sections,
     read_key_set,
     read_key_set_evaluation,
+    read_secret_bits,
+    secret_bits,
     secret_sections,
     widest,
 )
@@ -63,6 +72,7 @@ from .specs import (
     parameters_from_json,
     parameters_to_json,
 )
+from .wop_format import WOP_FORMAT_VERSION, read_wop_keys, wop_metadata, wop_sections
 
 if TYPE_CHECKING:  # the TFHE core loads numba: imported where keys are made
     from ..backend.tfhe import EvaluationKeys as _TFHEEvaluationKeys
@@ -75,7 +85,7 @@ def _tfhe():
     return tfhe, tfhe  # (keys, randomness): both from the package namespace
 
 
-def key_id_of(parameters: TFHEParameters, secret_keys: SecretKeys) -> str:
+def key_id_of(parameters: TFHEParameters | WopParameters, secret_keys: SecretKeys) -> str:
     digest = hashlib.sha256(b"fhe_assistant key id\0" + parameters.fingerprint().encode())
     digest.update(np.ascontiguousarray(secret_keys.lwe_key, dtype=np.uint64).tobytes())
     digest.update(np.ascontiguousarray(secret_keys.glwe_key, dtype=np.uint64).tobytes())
@@ -112,20 +122,26 @@ def write_private(path, data: bytes) -> None:
 class EvaluationKeys:
     """The public keys a server needs to run a program (bootstrap and keyswitch keys)."""
 
-    __slots__ = ("inner", "key_id", "key_set", "parameters")
+    __slots__ = ("inner", "key_id", "key_set", "parameters", "wop_parameters")
     _WHAT = Kind.EVALUATION_KEYS.label
 
     def __init__(self, parameters: TFHEParameters, key_id: str, inner: _TFHEEvaluationKeys,
-                 key_set: KeySetParameters | None = None):
+                 key_set: KeySetParameters | None = None,
+                 wop_parameters: WopParameters | None = None):
         self.parameters, self.key_id, self.inner = parameters, key_id, inner
         self.key_set = key_set  # several parameter sets: inner is PartitionedEvaluationKeys
+        self.wop_parameters = wop_parameters  # WoP-PBS lookups: inner is WopEvaluationKeys
 
     @property
     def fingerprint(self) -> str:
+        if self.wop_parameters is not None:
+            return self.wop_parameters.fingerprint()
         return self.parameters.fingerprint() if self.key_set is None \
             else self.key_set.fingerprint()
 
     def _sections(self) -> dict[str, np.ndarray]:
+        if self.wop_parameters is not None:
+            return wop_sections(self.inner)
         return (evaluation_sections(self.inner) if self.key_set is None
                 else partitioned_sections(self.inner))
 
@@ -134,6 +150,10 @@ class EvaluationKeys:
         return sum(a.nbytes for a in self._sections().values())
 
     def serialize(self) -> bytes:
+        if self.wop_parameters is not None:
+            return encode_envelope(Kind.EVALUATION_KEYS,
+                                   wop_metadata(self.wop_parameters, self.key_id),
+                                   self._sections(), version=WOP_FORMAT_VERSION)
         if self.key_set is not None:
             metadata = key_set_metadata(self.key_set, self.key_id)
             return encode_envelope(Kind.EVALUATION_KEYS, metadata, self._sections(),
@@ -148,6 +168,9 @@ class EvaluationKeys:
     def deserialize(data: bytes) -> EvaluationKeys:
         what = EvaluationKeys._WHAT
         envelope = decode_envelope(data, Kind.EVALUATION_KEYS)
+        if "wop_parameters" in envelope.metadata:
+            wop, key_id, inner = read_wop_keys(envelope, what)
+            return EvaluationKeys(wop.ks_pbs(), key_id, inner, wop_parameters=wop)
         if "key_set" in envelope.metadata:
             key_set, key_id, inner = read_key_set_evaluation(envelope, what)
             return EvaluationKeys(widest(key_set), key_id, inner, key_set)
@@ -176,14 +199,19 @@ class Keys:
     key_set : KeySetParameters, optional
         A program with several parameter sets: the keys of every partition (``parameters``
         is then its widest set); ``secret`` is a ``PartitionedSecretKeys``.
+    wop_parameters : WopParameters, optional
+        A program with WoP-PBS lookups (``parameters`` is their KS-PBS part): the
+        evaluation keys add the packing keyswitch keys.
     """
 
     _WHAT = Kind.KEY_SET.label
 
     def __init__(self, parameters: TFHEParameters, cache_directory: str | None = None,
-                 key_set: KeySetParameters | None = None):
+                 key_set: KeySetParameters | None = None,
+                 wop_parameters: WopParameters | None = None):
         self.parameters = parameters
         self.key_set = key_set
+        self.wop_parameters = wop_parameters
         self.cache_directory = cache_directory
         self._secret: SecretKeys | None = None
         self._evaluation: EvaluationKeys | None = None
@@ -202,7 +230,7 @@ class Keys:
         """
         if self.are_generated and not force:
             return
-        if self.key_set is not None:
+        if self.key_set is not None or self.wop_parameters is not None:
             self._generate_key_set(seed, encryption_seed)
             return
         from ..backend.runtime import generate_key_set
@@ -211,18 +239,25 @@ class Keys:
         self.assign(*keys, encryption_seed=encryption_seed)
 
     def _generate_key_set(self, seed: int | None, encryption_seed: int | None) -> None:
-        """Several parameter sets: draw every partition's keys (or read the INSECURE cache)."""
-        path = key_set_cache_path(self.cache_directory, self.key_set, seed)
+        """Several parameter sets, or WoP keys: draw them (or read the INSECURE cache)."""
+        path = key_set_cache_path(self.cache_directory, self.key_set or self.wop_parameters,
+                                  seed)
         if path is not None and os.path.exists(path):
             with open(path, "rb") as file:
                 cached = Keys.deserialize(file.read())
             self._secret, self._evaluation = cached._secret, cached._evaluation
             self._random = _tfhe()[1].make_random(encryption_seed)
             return
-        from ..backend.runtime import generate_partitioned_key_set
+        if self.wop_parameters is not None:
+            from ..backend.runtime import generate_wop_key_set
 
-        self.assign(*generate_partitioned_key_set(self.key_set, seed),
-                    encryption_seed=encryption_seed)
+            self.assign(*generate_wop_key_set(self.wop_parameters, seed),
+                        encryption_seed=encryption_seed)
+        else:
+            from ..backend.runtime import generate_partitioned_key_set
+
+            self.assign(*generate_partitioned_key_set(self.key_set, seed),
+                        encryption_seed=encryption_seed)
         if path is not None:
             write_private(path, self.serialize())
 
@@ -231,9 +266,10 @@ class Keys:
         """Adopt keys generated or loaded elsewhere."""
         _, rng = _tfhe()
         self._secret = secret_keys
-        key_id = (key_id_of(self.parameters, secret_keys) if self.key_set is None
-                  else key_set_id_of(self.key_set, secret_keys))
-        self._evaluation = EvaluationKeys(self.parameters, key_id, evaluation_keys, self.key_set)
+        key_id = (key_id_of(self.wop_parameters or self.parameters, secret_keys)
+                  if self.key_set is None else key_set_id_of(self.key_set, secret_keys))
+        self._evaluation = EvaluationKeys(self.parameters, key_id, evaluation_keys, self.key_set,
+                                          self.wop_parameters)
         self._random = rng.make_random(encryption_seed)
 
     def _require(self) -> None:
@@ -264,6 +300,10 @@ class Keys:
     def serialize(self) -> bytes:
         """The whole key set, secret key included: keep these bytes private."""
         self._require()
+        if self.wop_parameters is not None:
+            arrays = {**secret_bits(self._secret), **self._evaluation._sections()}
+            return encode_envelope(Kind.KEY_SET, wop_metadata(self.wop_parameters, self.key_id),
+                                   arrays, version=WOP_FORMAT_VERSION)
         if self.key_set is not None:
             arrays = {**secret_sections(self._secret), **self._evaluation._sections()}
             return encode_envelope(Kind.KEY_SET, key_set_metadata(self.key_set, self.key_id),
@@ -272,15 +312,23 @@ class Keys:
                     "fingerprint": self.parameters.fingerprint(), "key_id": self.key_id,
                     "has_pbs": self.parameters.lwe_dimension > 0,
                     **evaluation_metadata(self.parameters)}
-        arrays = {"lwe_key_bits": np.packbits(self._secret.lwe_key.astype(np.uint8)),
-                  "glwe_key_bits": np.packbits(self._secret.glwe_key.reshape(-1).astype(np.uint8)),
-                  **evaluation_sections(self._evaluation.inner)}
+        arrays = {**secret_bits(self._secret), **evaluation_sections(self._evaluation.inner)}
         return encode_envelope(Kind.KEY_SET, metadata, arrays)
 
     @staticmethod
     def deserialize(data: bytes, cache_directory: str | None = None) -> Keys:
         what = Keys._WHAT
         envelope = decode_envelope(data, Kind.KEY_SET)
+        if "wop_parameters" in envelope.metadata:
+            wop, key_id, inner = read_wop_keys(envelope, what, SECRET_NAMES)
+            secret_keys = read_secret_bits(envelope.arrays, wop.ks_pbs(), what)
+            if key_id_of(wop, secret_keys) != key_id:
+                raise SerializationError(f"corrupted {what}: the key id does not match the keys")
+            keys = Keys(wop.ks_pbs(), cache_directory, wop_parameters=wop)
+            keys._secret = secret_keys
+            keys._evaluation = EvaluationKeys(keys.parameters, key_id, inner, None, wop)
+            keys._random = _tfhe()[1].make_random()
+            return keys
         if "key_set" in envelope.metadata:
             key_set, key_id, secret_keys, inner = read_key_set(envelope, what)
             keys = Keys(widest(key_set), cache_directory, key_set)
@@ -290,22 +338,7 @@ class Keys:
             return keys
         parameters, key_id = _read_header(envelope.metadata, what)
         arrays = envelope.arrays
-        n, k, size = (parameters.lwe_dimension, parameters.glwe_dimension,
-                      parameters.polynomial_size)
-        secret = {}
-        for name, count in (("lwe_key_bits", n), ("glwe_key_bits", k * size)):
-            bits = arrays.get(name)
-            if bits is None or bits.dtype != np.uint8 or bits.shape != ((count + 7) // 8,):
-                raise SerializationError(f"corrupted {what}: {name} does not match the "
-                                         f"parameters")
-            unpacked = np.unpackbits(bits)
-            if unpacked[count:].any():
-                raise SerializationError(f"corrupted {what}: {name} has bits set past the "
-                                         f"{count} key bits")
-            secret[name] = unpacked[:count].astype(np.uint64)
-        tfhe_keys, rng = _tfhe()
-        secret_keys = tfhe_keys.SecretKeys(secret["lwe_key_bits"],
-                                           secret["glwe_key_bits"].reshape(k, size))
+        secret_keys = read_secret_bits(arrays, parameters, what)
         if key_id_of(parameters, secret_keys) != key_id:
             raise SerializationError(f"corrupted {what}: the key id does not match the keys")
         keys = Keys(parameters, cache_directory)
@@ -313,7 +346,7 @@ class Keys:
         keys._evaluation = EvaluationKeys(parameters, key_id,
                                           read_evaluation(arrays, parameters,
                                                            envelope.metadata, what))
-        keys._random = rng.make_random()
+        keys._random = _tfhe()[1].make_random()
         return keys
 
     def save(self, path) -> None:
@@ -324,7 +357,8 @@ class Keys:
         """Replace this key set by the one saved at ``path`` (same parameters required)."""
         with open(path, "rb") as file:
             loaded = Keys.deserialize(file.read())
-        if loaded.parameters != self.parameters or loaded.key_set != self.key_set:
+        if loaded.parameters != self.parameters or loaded.key_set != self.key_set \
+                or loaded.wop_parameters != self.wop_parameters:
             raise SerializationError(f"the keys in {os.fspath(path)!r} were made for other "
                                      f"parameters ({loaded.parameters.fingerprint()}) than this "
                                      f"client's ({self.parameters.fingerprint()})")

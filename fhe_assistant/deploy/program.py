@@ -9,6 +9,10 @@ Format (envelope kind 5)::
               "operand_bounds": [[node id, min, max]]}   for lookups tabulated at run time
     sections constants, index arrays, tables …
 
+A program with WoP-PBS lookups (format version 3, :mod:`.wop_format`) adds
+``"wop_parameters"`` and ``"wop_lookups": [node id, …]`` (the lookups that run as WoP-PBS;
+the others are native KS + PBS with the KS-PBS part of the same parameters).
+
 A lookup whose table depends on a clear runtime argument (``x < y`` with ``y`` clear) has
 no stored table: the server tabulates it per call with the interpreter's rule for its op,
 which needs its attributes to be data (a ``univariate`` function is not).
@@ -19,6 +23,7 @@ import numpy as np
 
 from ..core.bounds import Bounds
 from ..lowered.program import DEFAULT_KEY_SET, LoweredProgram
+from ..lowered.wop_lookups import MAX_WOP_BIT_WIDTH, WopAssignment, wop_input_bit_width
 from .assignment_format import decode_assignment, encode_assignment
 from .envelope import Kind, decode_envelope, encode_envelope
 from .errors import SerializationError
@@ -39,6 +44,7 @@ from .specs import (
     parameters_from_json,
     parameters_to_json,
 )
+from .wop_format import WOP_FORMAT_VERSION, read_wop_header, wop_parameters_to_json
 
 _WHAT = Kind.SERVER_PROGRAM.label
 
@@ -53,7 +59,7 @@ class Program(LoweredProgram):
         if isinstance(program, Program):
             return program
         return Program(program.graph, program.plan, program.parameter_sets,
-                       program.operand_bounds, program.tables, program.assignment)
+                       program.operand_bounds, program.tables, program.assignment, program.wop)
 
     # -- format --------------------------------------------------------------------------------
     def serialize(self) -> bytes:
@@ -71,6 +77,12 @@ class Program(LoweredProgram):
                     "plan": encode_plan(self.plan), "tables": table_sections,
                     "operand_bounds": [[i, encode_value(b.min, arrays), encode_value(b.max, arrays)]
                                        for i, b in bounds.items()]}
+        if self.wop is not None:
+            metadata.update({"fingerprint": self.wop.parameters.fingerprint(),
+                             "wop_parameters": wop_parameters_to_json(self.wop.parameters),
+                             "wop_lookups": sorted(self.wop.lookups)})
+            return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays,
+                                   version=WOP_FORMAT_VERSION)
         if self.assignment is None:
             return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays)
         metadata.update(encode_assignment(self.assignment))
@@ -81,11 +93,17 @@ class Program(LoweredProgram):
     def deserialize(data: bytes) -> Program:
         envelope = decode_envelope(data, Kind.SERVER_PROGRAM)
         metadata, arrays = envelope.metadata, ArrayTable(envelope.arrays)
-        parameters = parameters_from_json(metadata.get("parameters"), _WHAT)
+        wop = None
+        if "wop_parameters" in metadata:
+            parameters, wop_parameters = read_wop_header(metadata, _WHAT)
+        else:
+            parameters = parameters_from_json(metadata.get("parameters"), _WHAT)
         graph = decode_graph(metadata.get("graph"), arrays, _WHAT)
         plan = decode_plan(metadata.get("plan"), graph, _WHAT)
         assignment = None
-        if "assignment" in metadata:
+        if "wop_parameters" in metadata:
+            wop = _decode_wop_lookups(metadata, wop_parameters, plan)
+        elif "assignment" in metadata:
             assignment = decode_assignment(metadata, plan, _WHAT)
             if metadata.get("fingerprint") != assignment.key_set.fingerprint():
                 raise SerializationError(f"corrupted {_WHAT}: the key-set fingerprint does not "
@@ -101,7 +119,7 @@ class Program(LoweredProgram):
             raise SerializationError(f"corrupted {_WHAT}: malformed table list") from None
         sets = ({DEFAULT_KEY_SET: parameters} if assignment is None
                 else dict(enumerate(assignment.key_set.partitions)))
-        program = Program(graph, plan, sets, bounds, tables, assignment)
+        program = Program(graph, plan, sets, bounds, tables, assignment, wop)
         program._check()
         return program
 
@@ -109,7 +127,12 @@ class Program(LoweredProgram):
         for lookup in self.plan.lookups.values():
             node = self.graph[lookup.node_id]
             size = self.key_set.partitions[self.lookup_keys(lookup.node_id)[1]].polynomial_size
-            if (2 << lookup.effective_precision) > size:
+            if self.lookup_method(lookup.node_id) == "wop":
+                if wop_input_bit_width(lookup) > MAX_WOP_BIT_WIDTH:
+                    raise SerializationError(f"corrupted {_WHAT}: {describe(node)} reads "
+                                             f"{wop_input_bit_width(lookup)} bits, more than "
+                                             f"a WoP-PBS reads ({MAX_WOP_BIT_WIDTH})")
+            elif (2 << lookup.effective_precision) > size:
                 raise SerializationError(f"corrupted {_WHAT}: {describe(node)} reads "
                                          f"{lookup.effective_precision} bits, too many for "
                                          f"N={size}")
@@ -128,3 +151,14 @@ class Program(LoweredProgram):
                                          f"shape {table.shape}, expected {expected}")
         if set(self.tables) - set(self.plan.lookups):
             raise SerializationError(f"corrupted {_WHAT}: tables for nodes that are no lookups")
+
+
+def _decode_wop_lookups(metadata: dict, parameters, plan) -> WopAssignment:
+    """The WoP-PBS lookups of a version-3 program: distinct lookup nodes of the plan, in a
+    program with one parameter set."""
+    lookups = metadata.get("wop_lookups")
+    if "assignment" in metadata or not isinstance(lookups, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in lookups) \
+            or len(set(lookups)) != len(lookups) or not set(lookups) <= set(plan.lookups):
+        raise SerializationError(f"corrupted {_WHAT}: malformed list of WoP-PBS lookups")
+    return WopAssignment(parameters, frozenset(lookups))

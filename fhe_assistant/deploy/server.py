@@ -87,6 +87,9 @@ def specs_of(program: Program) -> ClientSpecs:
 
     inputs = tuple(spec(i, str(graph[i].attrs["name"])) for i in graph.inputs)
     outputs = tuple(spec(o, f"output_{k}") for k, o in enumerate(graph.outputs))
+    if program.wop is not None:
+        return ClientSpecs(program.parameters, inputs, outputs,
+                           wop_parameters=program.wop.parameters)
     if program.assignment is None:
         return ClientSpecs(program.parameters, inputs, outputs)
     return ClientSpecs(program.assignment.widest, inputs, outputs, program.key_set)
@@ -174,7 +177,8 @@ class Server:
             raise InputError("evaluation_keys must be fhe_assistant.EvaluationKeys (from "
                              "client.evaluation_keys or EvaluationKeys.deserialize)")
         if evaluation_keys.parameters != self.parameters or \
-                evaluation_keys.key_set != self.client_specs.key_set:
+                evaluation_keys.key_set != self.client_specs.key_set or \
+                evaluation_keys.wop_parameters != self.client_specs.wop_parameters:
             raise InputError(f"the evaluation keys were made for other parameters "
                              f"({evaluation_keys.fingerprint}) than this program's "
                              f"({self.client_specs.fingerprint})")

@@ -11,6 +11,8 @@ Format (envelope kind 1, JSON metadata only, no arrays)::
 
 ``precision`` is the partition precision p of the ciphertext encoding (Δ = 2**(63-p));
 ``bit_width``/``is_signed`` are the value's integer type (the range the client accepts).
+A program with WoP-PBS lookups adds ``"wop_parameters"`` (format version 3,
+:mod:`.wop_format`); ``parameters`` is then their KS-PBS part and the fingerprint theirs.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from ..core.dtypes import Integer
 from ..core.errors import InputError
 from ..core.values import ValueSpec
 from ..crypto.key_set import KeySetParameters
-from ..crypto.parameters import TFHEParameters
+from ..crypto.parameters import KeyShape, TFHEParameters
+from ..crypto.wop_parameters import WopParameters
 from .envelope import Kind, checked_shape, decode_envelope, encode_envelope, require, require_hex
 from .errors import SerializationError
 
@@ -89,6 +92,57 @@ def key_set_from_json(data, what: str) -> KeySetParameters:
                                            "keyswitches": data["keyswitches"]})
     except InputError as error:
         raise SerializationError(f"corrupted {what}: {error}") from None
+
+
+# -- programs with WoP-PBS lookups (format version 3, see :mod:`.wop_format`) ----------------
+WOP_FORMAT_VERSION = 3
+#: the gadgets a WoP set adds to the KS-PBS shape (label, base log field, level field)
+_GADGETS = (("packing keyswitch", "pfpks_base_log", "pfpks_level"),
+            ("circuit bootstrap", "cb_base_log", "cb_level"))
+_MAX_WOP_BIT_WIDTH = 16
+
+
+def wop_parameters_to_json(parameters: WopParameters) -> dict:
+    return parameters.as_dict()
+
+
+def wop_parameters_from_json(data, what: str) -> WopParameters:
+    """Rebuild WoP parameters: the KS-PBS part checked as single-set parameters are
+    (:func:`parameters_from_json`), the two extra gadgets, a bootstrap present and
+    at most 16 message bits."""
+    names = WopParameters.field_names()
+    if not isinstance(data, dict) or sorted(data) != sorted(names) or not all(
+            isinstance(data[n], int) and not isinstance(data[n], bool) and 0 <= data[n] < 2**20
+            for n in names):
+        raise SerializationError(f"corrupted {what}: malformed WoP parameters")
+    shape = {f.name: data[f.name] for f in fields(KeyShape)}
+    parameters_from_json({**shape, "message_bit_width": data["message_bit_width"]}, what)
+    parameters = WopParameters(**{n: data[n] for n in names})
+    if parameters.lwe_dimension == 0 or parameters.message_bit_width > _MAX_WOP_BIT_WIDTH:
+        raise SerializationError(f"corrupted {what}: WoP parameters need a bootstrap and at "
+                                 f"most {_MAX_WOP_BIT_WIDTH} message bits")
+    for label, base_field, level_field in _GADGETS:
+        base_log, level = data[base_field], data[level_field]
+        if not (1 <= base_log and 1 <= level and base_log * level <= 64):
+            raise SerializationError(f"corrupted {what}: the {label} decomposition (base log "
+                                     f"{base_log}, {level} levels) must have 1 ≤ base log × "
+                                     f"levels ≤ 64")
+    return parameters
+
+
+def read_wop_header(metadata: dict, what: str):
+    """(KS-PBS parameters, WoP parameters) of a version-3 header, consistent with each other
+    and with the fingerprint."""
+    wop = wop_parameters_from_json(metadata.get("wop_parameters"), what)
+    parameters = parameters_from_json(metadata.get("parameters"), what)
+    if parameters != wop.ks_pbs():
+        raise SerializationError(f"corrupted {what}: the parameters are not the KS-PBS part "
+                                 f"of the WoP parameters")
+    if metadata.get("fingerprint") != wop.fingerprint():
+        raise SerializationError(f"corrupted {what}: the parameter fingerprint does not match "
+                                 f"the WoP parameters")
+    return parameters, wop
+
 
 
 def check_fingerprint(parameters: TFHEParameters, fingerprint, what: str) -> str:
@@ -168,15 +222,20 @@ class ClientSpecs:
     :class:`ArgumentSpec` each, in the program's order. ``key_set`` is set for a program
     with several parameter sets (one per lookup precision); ``parameters`` is then its
     widest set and each argument's ``key`` names the partition that encrypts it.
+    ``wop_parameters`` is set for a program with WoP-PBS lookups (one parameter set:
+    ``parameters`` is their KS-PBS part); its keys include packing keyswitch keys.
     """
 
     parameters: TFHEParameters
     inputs: tuple[ArgumentSpec, ...]
     outputs: tuple[ArgumentSpec, ...]
     key_set: KeySetParameters | None = None
+    wop_parameters: WopParameters | None = None
 
     @property
     def fingerprint(self) -> str:
+        if self.wop_parameters is not None:
+            return self.wop_parameters.fingerprint()
         return self.parameters.fingerprint() if self.key_set is None \
             else self.key_set.fingerprint()
 
@@ -199,6 +258,9 @@ class ClientSpecs:
                     "fingerprint": self.fingerprint,
                     "inputs": [spec.to_json() for spec in self.inputs],
                     "outputs": [spec.to_json() for spec in self.outputs]}
+        if self.wop_parameters is not None:
+            metadata["wop_parameters"] = wop_parameters_to_json(self.wop_parameters)
+            return encode_envelope(Kind.CLIENT_SPECS, metadata, version=WOP_FORMAT_VERSION)
         if self.key_set is None:
             return encode_envelope(Kind.CLIENT_SPECS, metadata)
         metadata["key_set"] = key_set_to_json(self.key_set)
@@ -211,11 +273,18 @@ class ClientSpecs:
 
     @staticmethod
     def from_json(metadata: dict, what: str = _WHAT) -> ClientSpecs:
-        parameters = parameters_from_json(metadata.get("parameters"), what)
+        wop = None
+        if "wop_parameters" in metadata:
+            if "key_set" in metadata:
+                raise SerializationError(f"corrupted {what}: a WoP program has one parameter "
+                                         f"set, not a key set")
+            parameters, wop = read_wop_header(metadata, what)
+        else:
+            parameters = parameters_from_json(metadata.get("parameters"), what)
         key_set = key_set_from_json(metadata["key_set"], what) if "key_set" in metadata else None
-        if key_set is None:
+        if wop is None and key_set is None:
             check_fingerprint(parameters, metadata.get("fingerprint"), what)
-        elif metadata.get("fingerprint") != key_set.fingerprint():
+        elif wop is None and metadata.get("fingerprint") != key_set.fingerprint():
             raise SerializationError(f"corrupted {what}: the key-set fingerprint does not match")
         inputs, outputs = metadata.get("inputs"), metadata.get("outputs")
         if not isinstance(inputs, list) or not isinstance(outputs, list) or not outputs:
@@ -223,7 +292,8 @@ class ClientSpecs:
         if len(inputs) > 1024 or len(outputs) > 1024:
             raise SerializationError(f"corrupted {what}: more than 1024 inputs or outputs")
         specs = ClientSpecs(parameters, tuple(ArgumentSpec.from_json(i, what) for i in inputs),
-                            tuple(ArgumentSpec.from_json(o, what) for o in outputs), key_set)
+                            tuple(ArgumentSpec.from_json(o, what) for o in outputs), key_set,
+                            wop)
         count = 1 if key_set is None else len(key_set.partitions)
         if any(not 0 <= spec.key < count for spec in specs.inputs + specs.outputs):
             raise SerializationError(f"corrupted {what}: an argument names a key partition "

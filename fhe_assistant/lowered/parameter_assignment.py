@@ -5,7 +5,9 @@ set (one TFHE parameter set per partition and the keyswitches used), the key par
 (:mod:`.key_partitions`), and per lookup the partitions it keyswitches between, its
 failure probability and its pre-bootstrap noise. A single-set (MONO) circuit is the case
 of one partition; every consumer (executor, keys, simulation, views) reads this record the
-same way in both cases.
+same way in both cases. ``wop`` names the lookups that run as WoP-PBS (9–16 bits) and
+their parameters (:mod:`.wop_lookups`); such a program has one parameter set, the KS-PBS
+part of its WoP parameters.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from ..crypto.parameters import TFHEParameters
 from ..crypto.result import OptimizationResult
 from .fhe_plan import FHEPlan
 from .key_partitions import KeyPartitioning, partition_lookups
+from .wop_lookups import WOP, WopAssignment, wop_input_bit_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,11 @@ class ParameterAssignment:
     p_error: float
     global_p_error: float
     complexity: float
+    wop: WopAssignment | None = None   # lookups run as WoP-PBS (one parameter set)
+
+    def __post_init__(self) -> None:
+        if self.wop is not None and not self.key_set.is_single:
+            raise ValueError("a program with WoP-PBS lookups has one parameter set")
 
     @staticmethod
     def single(plan: FHEPlan, optimization: OptimizationResult) -> ParameterAssignment:
@@ -53,6 +61,31 @@ class ParameterAssignment:
         return ParameterAssignment(KeySetParameters.single(optimization.parameters),
                                    partitioning, lookups, optimization.p_error,
                                    optimization.global_p_error, optimization.complexity)
+
+    @staticmethod
+    def with_wop(plan: FHEPlan, result) -> ParameterAssignment:
+        """One WoP-PBS parameter set (``result``: the optimizer's WoP result): the lookups
+        it runs as WoP-PBS get their own failure probability and time at the bits they
+        extract; any other lookup is a KS + PBS with the set's KS-PBS part."""
+        partitioning = partition_lookups(plan, multi=False)
+        lookups, wop_ids = {}, set()
+        for node_id, lookup in plan.lookups.items():
+            read = lookup.read_id
+            if result.lookup_method(lookup.effective_precision) == WOP:
+                bits = wop_input_bit_width(lookup)
+                wop_ids.add(node_id)
+                lookups[node_id] = LookupAssignment(
+                    0, 0, float(result.lookup_p_error(bits, plan.fresh_norm2[read],
+                                                      plan.pbs_norm2[read],
+                                                      lookup.input_precision)),
+                    float("nan"), float(result.lookup_seconds(bits)))
+            else:
+                lookups[node_id] = LookupAssignment(0, 0, result.p_error, float("nan"),
+                                                    result.seconds_per_pbs)
+        return ParameterAssignment(KeySetParameters.single(result.parameters), partitioning,
+                                   lookups, result.p_error, result.global_p_error,
+                                   result.complexity,
+                                   WopAssignment(result.wop_parameters, frozenset(wop_ids)))
 
     @staticmethod
     def multi(plan: FHEPlan, partitioning: KeyPartitioning, result: MultiOptimizationResult

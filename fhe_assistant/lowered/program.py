@@ -15,6 +15,8 @@ to the tracer, the analyses or the user's Python function.
 | ``operand_bounds`` | measured ranges of lookup operands (to tabulate dynamic lookups)   |
 | ``tables``       | static lookups' tables, by node id (computed on first use, or read   |
 |                  | from a file)                                                         |
+| ``wop``          | the lookups that run as WoP-PBS and their parameters, or None        |
+|                  | (:mod:`.wop_lookups`; one parameter set then)                        |
 """
 from __future__ import annotations
 
@@ -27,11 +29,13 @@ import numpy as np
 from ..core.bounds import Bounds
 from ..crypto.key_set import KeySetParameters
 from ..crypto.parameters import TFHEParameters
+from ..crypto.wop_parameters import LookupMethod
 from ..interpret.walk import constant_value
 from ..ir.graph import Graph
 from .fhe_plan import FHEPlan, TableLookupPlan
 from .parameter_assignment import ParameterAssignment
 from .tables import is_static, tabulate
+from .wop_lookups import WopAssignment, method_of
 
 #: the key set of a program compiled with one parameter set
 DEFAULT_KEY_SET = 0
@@ -45,6 +49,7 @@ class LoweredProgram:
     operand_bounds: Mapping[int, Bounds] = field(default_factory=dict)
     stored_tables: Mapping[int, np.ndarray] | None = None   # as read from a file
     assignment: ParameterAssignment | None = None   # several parameter sets (MULTI)
+    wop: WopAssignment | None = None   # lookups run as WoP-PBS
 
     @staticmethod
     def build(graph: Graph, plan: FHEPlan, parameters: TFHEParameters,
@@ -57,13 +62,14 @@ class LoweredProgram:
         lookup operands (they clip a table's domain where the function fails outside them).
         """
         operands = {lookup.operand_id for lookup in plan.lookups.values()}
+        wop = assignment.wop if assignment is not None else None
         if assignment is not None and assignment.is_single:
             parameters, assignment = assignment.key_set.partitions[0], None
         sets = ({DEFAULT_KEY_SET: parameters} if assignment is None
                 else dict(enumerate(assignment.key_set.partitions)))
         return LoweredProgram(graph, plan, sets,
                               {i: bounds[i] for i in sorted(operands) if i in bounds},
-                              assignment=assignment)
+                              assignment=assignment, wop=wop)
 
     # -- key sets: which parameter set each node and lookup uses --------------------------------
     @property
@@ -84,6 +90,10 @@ class LoweredProgram:
             return (0, 0)
         lookup = self.assignment.lookups[node_id]
         return lookup.source, lookup.target
+
+    def lookup_method(self, node_id: int) -> LookupMethod:
+        """``WOP`` (WoP-PBS) or ``NATIVE`` (keyswitch + bootstrap) for a lookup node."""
+        return method_of(self.wop, node_id)
 
     @property
     def parameters(self) -> TFHEParameters:

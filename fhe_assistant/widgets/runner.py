@@ -223,6 +223,13 @@ def circuit_facts(circuit: Circuit) -> tuple[dict, dict]:
     parameters = dict(circuit.parameters.as_dict())
     parameters["p_error"] = f"{circuit.p_error:.2g}"
     parameters["PBS count"] = circuit.analysis.plan.pbs_count
+    wop = circuit.assignment.wop
+    parameters["lookup method"] = "KS-PBS" if wop is None else (
+        f"WoP-PBS ({len(wop.lookups)} of {len(circuit.analysis.plan.lookups)} lookups)")
+    if wop is not None:
+        w = wop.parameters
+        parameters["WoP packing keyswitch"] = f"base_log={w.pfpks_base_log} level={w.pfpks_level}"
+        parameters["WoP circuit bootstrap"] = f"base_log={w.cb_base_log} level={w.cb_level}"
     sizes = {}
     statistics = circuit.statistics
     for key, value in statistics.items():
