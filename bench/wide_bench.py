@@ -103,27 +103,31 @@ def _mb(value) -> str:
     return "–" if value is None else f"{value / 1e6:,.0f}"
 
 
+def _pair(row: dict, other: dict, name: str, fmt) -> str:
+    return f"{fmt(row[name])} / {fmt(other[name]) if name in other else '–'}"
+
+
+HEADER = ("| width | method (ours / Concrete) | keygen s (ours / Concrete) | run s (ours / "
+          "Concrete) | run ratio | BSK MB (ours / Concrete) | KSK MB (ours / Concrete) | "
+          "all keys MB (ours / Concrete¹) | key ratio | correct |")
+
+
 def table(ours: list[dict], concrete: list[dict]) -> str:
     theirs = {row["width"]: row for row in concrete}
-    lines = ["| width | method (ours / Concrete) | keygen s (ours / Concrete) | run s (ours / "
-             "Concrete) | run ratio | BSK MB (ours / Concrete) | KSK MB (ours / Concrete) | "
-             "all keys MB (ours / Concrete¹) | key ratio | correct |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [HEADER, "|---|---|---|---|---|---|---|---|---|---|"]
     for row in ours:
         other = theirs.get(row["width"], {})
-
-        def pair(name, fmt):
-            return f"{fmt(row[name])} / {fmt(other[name]) if name in other else '–'}"
-
         run_ratio = f"{row['run_s'] / other['run_s']:.2f}" if other else "–"
         key_ratio = (f"{row['evaluation_keys_bytes'] / other['evaluation_keys_bytes']:.2f}"
                      if other else "–")
         lines.append(
             f"| {row['width']} | {row['method']} / {other.get('method', '–')} | "
-            f"{pair('keygen_s', lambda v: f'{v:.1f}')} | {pair('run_s', lambda v: f'{v:.2f}')} | "
-            f"{run_ratio} | {pair('bootstrap_keys_bytes', _mb)} | "
-            f"{pair('keyswitch_keys_bytes', _mb)} | {pair('evaluation_keys_bytes', _mb)} | "
-            f"{key_ratio} | {row['correct']} / {other.get('correct', '–')} |")
+            f"{_pair(row, other, 'keygen_s', lambda v: f'{v:.1f}')} | "
+            f"{_pair(row, other, 'run_s', lambda v: f'{v:.2f}')} | {run_ratio} | "
+            f"{_pair(row, other, 'bootstrap_keys_bytes', _mb)} | "
+            f"{_pair(row, other, 'keyswitch_keys_bytes', _mb)} | "
+            f"{_pair(row, other, 'evaluation_keys_bytes', _mb)} | {key_ratio} | "
+            f"{row['correct']} / {other.get('correct', '–')} |")
     return "\n".join(lines)
 
 
