@@ -139,3 +139,14 @@ def test_client_server_round_trip_of_a_wop_program(tmp_path):
     x = rng.integers(0, 512, 4)
     result = client.decrypt(server.run(client.encrypt(x), evaluation_keys=loaded))
     np.testing.assert_array_equal(result, circuit.simulate(x))
+
+
+def test_the_optimizers_wop_choice_runs_encrypted():
+    """The set the optimizer picks (not Concrete's shape), keys made by the circuit."""
+    circuit, rng = random_table_circuit(9)
+    assert isinstance(circuit.optimization, fhe.crypto.WopOptimizationResult)
+    circuit.keygen(seed=SEED)
+    for x in (np.array([0, 511, *rng.integers(0, 512, 2)]),):
+        np.testing.assert_array_equal(circuit.decrypt(circuit.run(circuit.encrypt(x))),
+                                      circuit.simulate(x))
+    assert circuit.keys.evaluation.nbytes == circuit.statistics["evaluation_keys_bytes"]
