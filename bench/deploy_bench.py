@@ -2,6 +2,7 @@
 
     python bench/deploy_bench.py [--samples 128] [--anchor .venv-anchor/bin/python]
                                  [--cases tlu_4bit,tlu_batch_4bit_100] [--repeats 3]
+                                 [--previous]
                                  [--json] [--write bench/README_deploy.md]
 
 Sizes are for the anchor's ``tlu_4bit`` case (../shared/bench/anchor_concrete.py: one random
@@ -125,14 +126,46 @@ def measure_anchor(anchor: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) -> dict:
-    """Samples per second, best of ``repeats`` timed batches after a warm-up.
+def previous_cluster(n_workers: int):
+    """The design before 2026-12-06 23:00 (A/B only): Dask's monitors at their defaults."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": {}}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                            host="127.0.0.1", dashboard_address=None)
+
+
+def previous_batch(server, arguments, keys, dask_client):
+    """The previous run_batch: eight equal chunks a worker, keys serialized and hashed
+    again for every batch (what the digest cache now saves)."""
+    from fhe_assistant.deploy import batch
+
+    batch._KEY_DIGESTS.clear()
+    workers = len(dask_client.scheduler_info()["workers"])
+    chunk = min(32, max(1, -(-len(arguments) // (8 * workers))))
+    return server.run_batch(arguments, keys, client=dask_client, threads_per_worker=1,
+                            chunk_size=chunk)
+
+
+def _cpu_seconds(processes) -> float:
+    return sum(sum(process.cpu_times()[:2]) for process in processes)
+
+
+def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3,
+                       previous: bool = False) -> dict:
+    """Samples per second, best of ``repeats`` timed batches after a warm-up, and the CPU
+    seconds each batch cost in this process (client, scheduler, nannies) and in the workers.
 
     The in-process loops (numba at 1 thread, then at every core), the 1-worker and the
     2-worker clusters (one numba thread a worker) take turns, so that load from other
-    processes on the machine hits all of them alike.
+    processes on the machine hits all of them alike. ``previous`` adds the design before
+    the scale-out work (Dask's default monitors, eight equal chunks a worker, keys
+    serialized every batch) as a same-run A/B. CPU seconds do not depend on the load the
+    way wall time does: they show what Dask costs next to the bootstraps.
     """
     import numba
+    import psutil
     from distributed import Client as DaskClient
 
     from fhe_assistant.deploy import Client, Server
@@ -149,40 +182,70 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3) ->
     expected = [np.asarray(values)[x] for x in xs]
     keys = client.evaluation_keys
     server.run(arguments[0], evaluation_keys=keys)  # warm-up
-    clusters = {workers: local_cluster(n_workers=workers) for workers in (1, 2)}
-    dask = {workers: DaskClient(cluster) for workers, cluster in clusters.items()}
+    designs = [(workers, "new") for workers in (1, 2)]
+    designs += [(workers, "previous") for workers in (1, 2)] if previous else []
+    clusters = {design: (local_cluster if design[1] == "new" else previous_cluster)(design[0])
+                for design in designs}
+    dask = {design: DaskClient(cluster) for design, cluster in clusters.items()}
+    this = psutil.Process()
     all_threads = numba.get_num_threads()
-    best = {"loop_1": float("inf"), "loop_all": float("inf"), 1: float("inf"), 2: float("inf")}
+    labels = ["loop_1", "loop_all", *designs]
+    best = {label: float("inf") for label in labels}
+    cpu = {label: [] for label in labels}  # per batch: (this process, workers)
+    load = [os.getloadavg()[0]]
     try:
-        for workers, dask_client in dask.items():
-            dask_client.wait_for_workers(workers)
-            server.run_batch(arguments[:2 * workers], keys, client=dask_client,
+        workers_of = {}
+        for design, dask_client in dask.items():
+            dask_client.wait_for_workers(design[0])
+            workers_of[design] = [psutil.Process(pid) for pid in dask_client.run(os.getpid).values()]
+            server.run_batch(arguments[:2 * design[0]], keys, client=dask_client,
                              threads_per_worker=1)  # warm-up: scatters the keys
         for _ in range(repeats):
             for label, threads in (("loop_1", 1), ("loop_all", all_threads)):
                 numba.set_num_threads(threads)
-                start = time.perf_counter()
+                start, before = time.perf_counter(), _cpu_seconds([this])
                 for argument in arguments:
                     server.run(argument, evaluation_keys=keys)
                 best[label] = min(best[label], time.perf_counter() - start)
+                cpu[label].append((_cpu_seconds([this]) - before, 0.0))
             numba.set_num_threads(all_threads)
-            for workers, dask_client in dask.items():
+            for design, dask_client in dask.items():
+                before = _cpu_seconds([this]), _cpu_seconds(workers_of[design])
                 start = time.perf_counter()
-                results = server.run_batch(arguments, keys, client=dask_client,
-                                           threads_per_worker=1)
-                best[workers] = min(best[workers], time.perf_counter() - start)
+                if design[1] == "new":
+                    results = server.run_batch(arguments, keys, client=dask_client,
+                                               threads_per_worker=1)
+                else:
+                    results = previous_batch(server, arguments, keys, dask_client)
+                best[design] = min(best[design], time.perf_counter() - start)
+                cpu[design].append((_cpu_seconds([this]) - before[0],
+                                    _cpu_seconds(workers_of[design]) - before[1]))
                 assert all(np.array_equal(client.decrypt(r), e)
                            for r, e in zip(results, expected))
+        load.append(os.getloadavg()[0])
     finally:
-        for workers in (1, 2):
-            dask[workers].close()
-            clusters[workers].close()
-    record = {"case": case, "samples": samples, "repeats": repeats,
+        for design in designs:
+            dask[design].close()
+            clusters[design].close()
+
+    def median(label, which):
+        return float(np.median([row[which] for row in cpu[label]]))
+
+    record = {"case": case, "samples": samples, "repeats": repeats, "load": load,
               "loop_1_thread_per_s": samples / best["loop_1"],
               "loop_all_threads_per_s": samples / best["loop_all"], "threads": all_threads,
-              "workers_1_per_s": samples / best[1], "workers_2_per_s": samples / best[2]}
-    record["speedup"] = record["workers_2_per_s"] / record["workers_1_per_s"]
-    record["vs_loop_1"] = record["workers_2_per_s"] / record["loop_1_thread_per_s"]
+              "loop_1_cpu_ms_per_sample": 1e3 * median("loop_1", 0) / samples}
+    for workers, name in designs:
+        prefix = f"workers_{workers}" + ("" if name == "new" else "_previous")
+        record[f"{prefix}_per_s"] = samples / best[workers, name]
+        record[f"{prefix}_parent_cpu_s"] = median((workers, name), 0)
+        record[f"{prefix}_workers_cpu_ms_per_sample"] = \
+            1e3 * median((workers, name), 1) / samples
+    for suffix in ("", "_previous") if previous else ("",):
+        record[f"speedup{suffix}"] = record[f"workers_2{suffix}_per_s"] / \
+            record[f"workers_1{suffix}_per_s"]
+        record[f"vs_loop_1{suffix}"] = record[f"workers_2{suffix}_per_s"] / \
+            record["loop_1_thread_per_s"]
     return record
 
 
@@ -207,22 +270,34 @@ def table(sizes: dict, anchor: dict, throughput: list[dict]) -> str:
     for row in rows:
         lines.append(f"| {row.replace('_', ' ').replace('ciphertext ', 'ciphertext, ')} | "
                      + " | ".join(_size(merged[c].get(row)) for c in columns) + " |")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    lines += ["", (f"Dask `run_batch` throughput on this machine ({os.cpu_count()} cores, "
-                   f"load average {load:.1f} when the table was written), samples per second, "
+    loads = ", ".join(f"{r['case']} {r['load'][0]:.1f} → {r['load'][-1]:.1f}" for r in throughput)
+    lines += ["", (f"Dask `run_batch` throughput on this machine ({os.cpu_count()} cores; load "
+                   f"average at the start and end of each case: {loads}), samples per second, "
                    f"best of {throughput[0]['repeats'] if throughput else 3} timed batches "
-                   "(taking turns) after a warm-up batch that "
-                   "scatters the keys; workers run one numba thread each:"),
+                   "(taking turns) after a warm-up batch that scatters the keys; workers run "
+                   "one numba thread each. CPU columns are medians per batch: the caller's "
+                   "process (client, scheduler, nannies), and the workers' CPU per sample next "
+                   "to the 1-thread loop's:"),
               "",
               ("| case | samples | loop, 1 thread | loop, all threads | 1 worker | 2 workers "
-               "| 2 vs 1 | 2 workers vs loop at 1 thread |"),
-              "|---|---|---|---|---|---|---|---|"]
+               "| 2 vs 1 | 2 workers vs loop at 1 thread | caller CPU a batch, 1 / 2 workers "
+               "| CPU a sample: loop / 1 worker / 2 workers |"),
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for record in throughput:
-        lines.append(f"| {record['case']} | {record['samples']} | "
-                     f"{record['loop_1_thread_per_s']:.3g} | "
-                     f"{record['loop_all_threads_per_s']:.3g} ({record['threads']}) | "
-                     f"{record['workers_1_per_s']:.3g} | {record['workers_2_per_s']:.3g} | "
-                     f"{record['speedup']:.2f}× | {record['vs_loop_1']:.2f}× |")
+        for suffix, label in (("", ""), ("_previous", " (previous design)")):
+            if f"workers_1{suffix}_per_s" not in record:
+                continue
+            one, two = f"workers_1{suffix}", f"workers_2{suffix}"
+            lines.append(
+                f"| {record['case']}{label} | {record['samples']} | "
+                f"{record['loop_1_thread_per_s']:.3g} | "
+                f"{record['loop_all_threads_per_s']:.3g} ({record['threads']}) | "
+                f"{record[one + '_per_s']:.3g} | {record[two + '_per_s']:.3g} | "
+                f"{record['speedup' + suffix]:.2f}× | {record['vs_loop_1' + suffix]:.2f}× | "
+                f"{record[one + '_parent_cpu_s']:.2f} s / {record[two + '_parent_cpu_s']:.2f} s | "
+                f"{record['loop_1_cpu_ms_per_sample']:.3g} / "
+                f"{record[one + '_workers_cpu_ms_per_sample']:.3g} / "
+                f"{record[two + '_workers_cpu_ms_per_sample']:.3g} ms |")
     return "\n".join(lines)
 
 
@@ -232,6 +307,8 @@ def main() -> int:
     parser.add_argument("--anchor", default=str(ROOT / ".venv-anchor" / "bin" / "python"))
     parser.add_argument("--cases", default="tlu_4bit,tlu_batch_4bit_100")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--previous", action="store_true",
+                        help="also time the design before the scale-out work (same-run A/B)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", help="write the markdown table into this file")
     arguments = parser.parse_args()
@@ -242,7 +319,8 @@ def main() -> int:
               "tlu_batch_4bit_100": max(4, arguments.samples // 16)}
     throughput = []
     for case in arguments.cases.split(","):
-        throughput.append(measure_throughput(case, counts[case], cache, arguments.repeats))
+        throughput.append(measure_throughput(case, counts[case], cache, arguments.repeats,
+                                             arguments.previous))
         print(json.dumps(throughput[-1]), file=sys.stderr, flush=True)
     if arguments.json:
         print(json.dumps({"sizes": sizes, "anchor": anchor, "throughput": throughput}))

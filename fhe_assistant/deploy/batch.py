@@ -135,6 +135,13 @@ QUIET_CONFIG = {
 }
 
 
+
+def quiet_environment() -> dict[str, str]:
+    """:data:`QUIET_CONFIG` as environment variables, for the scheduler and workers of a
+    cluster of your own (``env DASK_…=… dask worker …``): Dask reads them at start-up."""
+    return {"DASK_" + name.upper().replace(".", "__").replace("-", "_"): str(value)
+            for name, value in QUIET_CONFIG.items()}
+
 def local_cluster(n_workers: int = 2):
     """A LocalCluster of ``n_workers`` worker processes, one task at a time each.
 
@@ -235,6 +242,7 @@ def run_batch(server, samples, evaluation_keys: EvaluationKeys, client=None, *,
         starts = [sum(sizes[:index]) for index in range(len(sizes))]
         chunks = [payloads[start:start + size] for start, size in zip(starts, sizes)]
         batch = uuid.uuid4().hex[:8]
+        # submitted one by one: Dask runs them first in, first out (largest chunks first)
         futures = [client.submit(server.run_serialized, program_future, program_digest, keys_future,
                                  keys_digest, chunk, threads, key=f"fhe-run-{batch}-{index}",
                                  retries=retries, pure=False)

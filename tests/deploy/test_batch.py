@@ -59,6 +59,17 @@ def test_clusters_started_here_run_quiet(dask_client):
         assert not values["memory_limit"]
 
 
+def test_quiet_environment_sets_the_same_settings():
+    import dask
+
+    from fhe_assistant.deploy.batch import QUIET_CONFIG, quiet_environment
+
+    environment = quiet_environment()
+    assert all(name.startswith("DASK_DISTRIBUTED__") for name in environment)
+    with dask.config.set(dask.config.collect_env(environment)):
+        assert {name: dask.config.get(name) for name in QUIET_CONFIG} == QUIET_CONFIG
+
+
 def _worker_settings(names, dask_worker=None) -> dict:
     import dask
 
