@@ -159,10 +159,11 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3,
 
     The in-process loops (numba at 1 thread, then at every core), the 1-worker and the
     2-worker clusters (one numba thread a worker) take turns, so that load from other
-    processes on the machine hits all of them alike. ``previous`` adds the design before
+    processes on the machine hits all of them alike; each cluster is started for its turn
+    and closed after it (warm-up batch, then the timed one), so no idle cluster runs beside it. ``previous`` adds the design before
     the scale-out work (Dask's default monitors, eight equal chunks a worker, keys
-    serialized every batch) as a same-run A/B. CPU seconds do not depend on the load the
-    way wall time does: they show what Dask costs next to the bootstraps.
+    serialized every batch) as a same-run A/B. CPU seconds depend much less on the load than
+    wall time does: they show what Dask costs next to the bootstraps.
     """
     import numba
     import psutil
@@ -184,33 +185,33 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3,
     server.run(arguments[0], evaluation_keys=keys)  # warm-up
     designs = [(workers, "new") for workers in (1, 2)]
     designs += [(workers, "previous") for workers in (1, 2)] if previous else []
-    clusters = {design: (local_cluster if design[1] == "new" else previous_cluster)(design[0])
-                for design in designs}
-    dask = {design: DaskClient(cluster) for design, cluster in clusters.items()}
     this = psutil.Process()
     all_threads = numba.get_num_threads()
     labels = ["loop_1", "loop_all", *designs]
     best = {label: float("inf") for label in labels}
     cpu = {label: [] for label in labels}  # per batch: (this process, workers)
     load = [os.getloadavg()[0]]
-    try:
-        workers_of = {}
-        for design, dask_client in dask.items():
-            dask_client.wait_for_workers(design[0])
-            workers_of[design] = [psutil.Process(pid) for pid in dask_client.run(os.getpid).values()]
-            server.run_batch(arguments[:2 * design[0]], keys, client=dask_client,
-                             threads_per_worker=1)  # warm-up: scatters the keys
-        for _ in range(repeats):
-            for label, threads in (("loop_1", 1), ("loop_all", all_threads)):
-                numba.set_num_threads(threads)
-                start, before = time.perf_counter(), _cpu_seconds([this])
-                for argument in arguments:
-                    server.run(argument, evaluation_keys=keys)
-                best[label] = min(best[label], time.perf_counter() - start)
-                cpu[label].append((_cpu_seconds([this]) - before, 0.0))
-            numba.set_num_threads(all_threads)
-            for design, dask_client in dask.items():
-                before = _cpu_seconds([this]), _cpu_seconds(workers_of[design])
+    for _ in range(repeats):
+        for label, threads in (("loop_1", 1), ("loop_all", all_threads)):
+            numba.set_num_threads(threads)
+            start, before = time.perf_counter(), _cpu_seconds([this])
+            for argument in arguments:
+                server.run(argument, evaluation_keys=keys)
+            best[label] = min(best[label], time.perf_counter() - start)
+            cpu[label].append((_cpu_seconds([this]) - before, 0.0))
+        numba.set_num_threads(all_threads)
+        for design in designs:
+            # one cluster at a time: an idle cluster's scheduler and nannies would run in
+            # this process too and be counted (and compete) during another's batch
+            workers = design[0]
+            cluster = (local_cluster if design[1] == "new" else previous_cluster)(workers)
+            dask_client = DaskClient(cluster)
+            try:
+                dask_client.wait_for_workers(workers)
+                processes = [psutil.Process(pid) for pid in dask_client.run(os.getpid).values()]
+                server.run_batch(arguments[:2 * workers], keys, client=dask_client,
+                                 threads_per_worker=1)  # warm-up: scatters the keys
+                before = _cpu_seconds([this]), _cpu_seconds(processes)
                 start = time.perf_counter()
                 if design[1] == "new":
                     results = server.run_batch(arguments, keys, client=dask_client,
@@ -219,14 +220,12 @@ def measure_throughput(case: str, samples: int, cache: str, repeats: int = 3,
                     results = previous_batch(server, arguments, keys, dask_client)
                 best[design] = min(best[design], time.perf_counter() - start)
                 cpu[design].append((_cpu_seconds([this]) - before[0],
-                                    _cpu_seconds(workers_of[design]) - before[1]))
-                assert all(np.array_equal(client.decrypt(r), e)
-                           for r, e in zip(results, expected))
-        load.append(os.getloadavg()[0])
-    finally:
-        for design in designs:
-            dask[design].close()
-            clusters[design].close()
+                                    _cpu_seconds(processes) - before[1]))
+            finally:
+                dask_client.close()
+                cluster.close()
+            assert all(np.array_equal(client.decrypt(r), e) for r, e in zip(results, expected))
+    load.append(os.getloadavg()[0])
 
     def median(label, which):
         return float(np.median([row[which] for row in cpu[label]]))
