@@ -128,3 +128,82 @@ def test_every_wop_loader_raises_only_serialization_errors(server, name):
     for _ in range(600):
         counts[outcome(load, mutate(data, int(kind), rng))] += 1
     assert counts["refused"] > 300, counts
+
+
+# -- keys (INSECURE toy sizes: random arrays of the shapes the parameters imply) --------------
+TOY = WopParameters(lwe_dimension=10, glwe_dimension=1, polynomial_size=16,
+                    decomposition_base_log=8, decomposition_level_count=2,
+                    ks_decomposition_base_log=4, ks_decomposition_level_count=2,
+                    pfpks_base_log=8, pfpks_level=2, cb_base_log=4, cb_level=2,
+                    message_bit_width=4)
+
+
+def toy_wop_keys():
+    from fhe_assistant.backend.tfhe import SecretKeys, WopEvaluationKeys, wop_key_shapes
+    from fhe_assistant.deploy import Keys
+
+    rng = np.random.default_rng(17)
+    arrays = {}
+    for name, (shape, dtype) in wop_key_shapes(TOY).items():
+        arrays[name] = (rng.normal(size=shape) if dtype.kind == "f"
+                        else rng.integers(0, 2**32, shape, dtype=np.uint64).astype(dtype))
+    keys = Keys(TOY.ks_pbs(), wop_parameters=TOY)
+    keys.assign(SecretKeys(rng.integers(0, 2, 10).astype(np.uint64),
+                           rng.integers(0, 2, (1, 16)).astype(np.uint64)),
+                WopEvaluationKeys(**arrays))
+    return keys
+
+
+def test_wop_keys_round_trip_and_are_version_3():
+    from fhe_assistant.deploy import EvaluationKeys, Keys
+
+    keys = toy_wop_keys()
+    evaluation = EvaluationKeys.deserialize(keys.evaluation.serialize())
+    assert evaluation.wop_parameters == TOY and evaluation.fingerprint == TOY.fingerprint()
+    assert evaluation.nbytes == keys.evaluation.nbytes == keys.evaluation.inner.nbytes
+    for name in ("packing_keyswitch_key", "scheme_switch_key_fourier"):
+        assert np.array_equal(getattr(evaluation.inner, name),
+                              getattr(keys.evaluation.inner, name))
+    again = Keys.deserialize(keys.serialize())
+    assert again.key_id == keys.key_id and again.wop_parameters == TOY
+    assert np.array_equal(again.secret.glwe_key, keys.secret.glwe_key)
+    assert keys.serialize()[4] == 3 and keys.evaluation.serialize()[4] == 3
+
+
+def test_wop_keys_with_a_wrong_shape_or_other_parameters_are_refused():
+    from fhe_assistant.deploy import EvaluationKeys
+
+    data = toy_wop_keys().evaluation.serialize()
+    metadata, payload = split(data)
+    section = next(s for s in metadata["sections"] if s["name"] == "packing_keyswitch_key")
+    section["shape"] = [section["shape"][0] // 2] + section["shape"][1:] + [2]
+    with pytest.raises(SerializationError, match="packing_keyswitch_key"):
+        EvaluationKeys.deserialize(reseal(int(Kind.EVALUATION_KEYS),
+                                          json.dumps(metadata).encode(), payload, 3))
+    other = dataclasses.replace(TOY, pfpks_level=3)
+    with pytest.raises(SerializationError, match="fingerprint"):
+        EvaluationKeys.deserialize(_resealed(data, Kind.EVALUATION_KEYS,
+                                             wop_parameters=other.as_dict()))
+
+
+@pytest.mark.parametrize("name", ["evaluation keys", "key set"])
+def test_every_wop_key_loader_raises_only_serialization_errors(name):
+    from fhe_assistant.deploy import EvaluationKeys, Keys
+
+    keys = toy_wop_keys()
+    data, load, kind = {
+        "evaluation keys": (keys.evaluation.serialize(), EvaluationKeys.deserialize,
+                            Kind.EVALUATION_KEYS),
+        "key set": (keys.serialize(), Keys.deserialize, Kind.KEY_SET)}[name]
+    rng = np.random.default_rng(len(name) * 3571)
+    counts = {"refused": 0, "loaded": 0}
+    for _ in range(600):
+        counts[outcome(load, mutate(data, int(kind), rng))] += 1
+    assert counts["refused"] > 300, counts
+
+
+def test_the_http_key_store_budgets_a_wop_key_set(server):
+    from fhe_assistant.backend.tfhe import wop_key_sizes
+    from fhe_assistant.deploy.http_server import key_set_bytes
+
+    assert key_set_bytes(server) == wop_key_sizes(WOP_12)["evaluation_keys"]
