@@ -28,6 +28,10 @@ from fhe_assistant.backend.tfhe.algorithms.many_output_bootstrap import (
     bootstrap_bit_constants,
     sample_extract_at_into,
 )
+from fhe_assistant.backend.tfhe.algorithms.packing_keyswitch import (
+    packing_keyswitch_batch,
+    packing_keyswitch_rows_into,
+)
 from fhe_assistant.backend.tfhe.algorithms.wop_pbs import output_digit_bits, split_digits
 from fhe_assistant.crypto import noise, wop_model
 from fhe_assistant.crypto.security import noise_std_log2_mod
@@ -245,3 +249,26 @@ def test_wop_key_shapes_describe_the_keys(keys):
         assert getattr(evaluation, name).dtype == dtype
     rebuilt = T.WopEvaluationKeys(**{name: getattr(evaluation, name) for name in shapes})
     rebuilt.check(wop_params(12))
+
+
+@pytest.mark.parametrize("count", [1, 3, 8])
+def test_packing_keyswitch_packs_the_phase_on_every_thread_split(keys, count):
+    """Identity packing keyswitch: GLWE phase = (LWE phase, 0, …, 0) + noise, the same
+    words whether the threads split the key (few LWEs) or the LWEs (many)."""
+    secret, evaluation = keys
+    params = wop_params(P)
+    words = np.random.default_rng(count).integers(0, 2**64, count, dtype=np.uint64)
+    lwes = T.encrypt_lwe(words, secret.big_lwe_key, noise_std_log2_mod(params.big_lwe_dimension),
+                         T.make_random(count))
+    glwes = packing_keyswitch_batch(lwes, evaluation.packing_keyswitch_key,
+                                    params.pfpks_base_log, params.pfpks_level)
+    key = evaluation.packing_keyswitch_key
+    serial = np.empty((count, key.shape[2] * key.shape[3]), dtype=np.uint64)
+    packing_keyswitch_rows_into(lwes, key.reshape(key.shape[0], key.shape[1], -1),
+                                params.pfpks_base_log, params.pfpks_level, serial, 0,
+                                key.shape[0], True)
+    np.testing.assert_array_equal(glwes.reshape(count, -1), serial)
+    expected = np.zeros((count, params.polynomial_size), dtype=np.uint64)
+    expected[:, 0] = T.lwe_phase(lwes, secret.big_lwe_key)
+    errors = signed_errors(T.glwe_phase(glwes, secret.glwe_key), expected)
+    assert np.abs(errors).max() < 2.0**42  # σ ≈ 2**35 (rounding to 32 bits, key noise)
