@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fhe_assistant.crypto.wop_parameters import bit_bootstrap_slots
+
 from .keyswitch import keyswitch_batch
 from .many_output_bootstrap import bootstrap_bit_constants
 
@@ -75,6 +77,8 @@ def extract_bits_and_levels(lwe_in, bit_count: int, params, bootstrap_key_fourie
     bits = np.empty((count, bit_count, n + 1), dtype=np.uint64)
     out_levels = np.empty((count, bit_count, levels, big), dtype=np.uint64)
     remainder = lwe_in.copy()
+    # L, the same for every bit (the last one too) and the one the optimizer's noise model uses
+    slots = bit_bootstrap_slots(levels, fused=True) if levels else 1
     for i in range(bit_count):
         small = keyswitch_batch(remainder << np.uint64(p - i), keyswitch_key, ks_params)
         bits[:, i] = small
@@ -83,7 +87,7 @@ def extract_bits_and_levels(lwe_in, bit_count: int, params, bootstrap_key_fourie
             break
         alpha = np.uint64(0 if last else 1 << (delta_log + i - 1))
         alphas = np.concatenate([[alpha], level_alphas]).astype(np.uint64)
-        outputs = bootstrap_bit_constants(small, alphas, bootstrap_key_fourier, ks_params)
+        outputs = bootstrap_bit_constants(small, alphas, bootstrap_key_fourier, ks_params, slots)
         out_levels[:, i] = outputs[:, 1:]
         if not last:
             remainder -= outputs[:, 0]

@@ -108,18 +108,22 @@ def bootstrap_many(cts, test_vectors, outputs: int, bsk_fourier, params) -> np.n
 _QUARTER = np.uint64(1 << 62)
 
 
-def bootstrap_bit_constants(bits, alphas, bsk_fourier, params) -> np.ndarray:
+def bootstrap_bit_constants(bits, alphas, bsk_fourier, params, slots: int | None = None
+                            ) -> np.ndarray:
     """LWEs (big key) of μ·2α_t for small-key LWE bits (m, n+1) of μ·2**63, one rotation each.
 
     ``alphas`` uint64 (T,) or (m, T): the outputs' halves (2α_t is what μ = 1 gives). The
-    bit is moved to ±N/2 (+2**62), rounded for L = T rounded up to a power of two slots,
-    and rotated through TV[u] = −α_(u mod L) (α = 0 past T); adding α_t to output t turns
+    bit is moved to ±N/2 (+2**62), rounded for L = ``slots`` (default: T rounded up to a
+    power of two; a power of two ≥ T) slots, and rotated through TV[u] = −α_(u mod L) (α = 0 past T); adding α_t to output t turns
     ∓α_t into 0 or 2α_t. Returns uint64 (m, T, k·N + 1).
     """
     bits = np.array(bits, dtype=np.uint64)  # a copy: the body is shifted in place
     alphas = np.atleast_2d(np.asarray(alphas, dtype=np.uint64))
     outputs = alphas.shape[1]
-    slots = 1 << (outputs - 1).bit_length()
+    slots = 1 << (outputs - 1).bit_length() if slots is None else int(slots)
+    if slots < outputs or slots & (slots - 1):
+        raise ValueError(f"{outputs} outputs need a power-of-two number of slots >= {outputs}, "
+                         f"got {slots}")
     size = params.polynomial_size
     bits[:, -1] += _QUARTER
     rounded = round_for_slots(bits, size, slots)
