@@ -5,8 +5,10 @@ from dataclasses import dataclass, fields, replace
 
 from .options import ConcreteOptions
 
-#: The widest table lookup the backend runs by default (see the README for larger ones).
-DEFAULT_MAXIMUM_TLU_BIT_WIDTH = 8
+#: The widest table lookup accepted by default, as in Concrete: up to 8 bits a lookup is a
+#: native keyswitch + bootstrap, from 9 to 16 bits the optimizer picks the cheaper of that and
+#: the WoP-PBS (``crypto.method_choice``); no method goes past 16 bits.
+DEFAULT_MAXIMUM_TLU_BIT_WIDTH = 16
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class Configuration(ConcreteOptions):
         Error probability per table lookup, or for the whole circuit (Concrete's names;
         ``global_p_error`` is used when ``p_error`` is None).
     maximum_tlu_bit_width
-        Widest table-lookup input accepted by the compatibility check.
+        Widest table-lookup input accepted by the compatibility check (16, Concrete's
+        default; lookups of 9–16 bits usually run as WoP-PBS).
     parameter_selection_strategy
         ``"multi"`` (default): one parameter set per lookup precision, with keyswitches
         between them; ``"mono"``: one set, sized for the widest lookup

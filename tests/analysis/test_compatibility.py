@@ -62,6 +62,31 @@ def test_trace_reports_without_raising_and_simulates_exactly():
     np.testing.assert_array_equal(program.simulate(xs), too_wide(xs))
 
 
+def test_the_default_limit_is_16_bits_and_wider_is_refused_with_the_largest_width():
+    assert fhe.Configuration().maximum_tlu_bit_width == 16
+    table = fhe.LookupTable(np.arange(2**17) % 5)
+
+    @fhe.compiler({"x": "encrypted"})
+    def widest(x):
+        return table[x * 2]
+
+    with pytest.raises(fhe.CompilationError) as raised:
+        widest.compile(range(2**16))  # x * 2 < 2**17: a 17-bit lookup
+    message = str(raised.value)
+    assert f"test_compatibility.py:{_line_of(widest.function, 'table[x * 2]')}" in message
+    assert "reads a 17-bit value, more than the 16-bit limit" in message
+    assert "the largest feasible is 16 bits" in message
+    assert "round_bit_pattern(x, lsbs_to_remove=1)" in message
+    # 9 to 16 bits compile by default (WoP-PBS; the MLP-like 9-bit case of issue 14)
+    weights = np.array([[7, -5], [6, 4], [-7, 5], [5, 6]])
+    relu = fhe.compiler({"x": "encrypted"})(lambda x: np.maximum(x @ weights, 0))
+    inputset = np.random.default_rng(0).integers(0, 16, size=(50, 4))
+    circuit = relu.compile(inputset)
+    assert circuit.analysis.plan.max_lookup_precision >= 9
+    np.testing.assert_array_equal(circuit.simulate(inputset[0]),
+                                  np.maximum(inputset[0] @ weights, 0))
+
+
 def test_following_the_suggestion_compiles():
     def rounded(x):
         y = x * 3
