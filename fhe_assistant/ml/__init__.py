@@ -7,7 +7,12 @@ runs it. ``quantization_report`` compares bit widths, accuracy and predicted lat
 from .base import FHEModel
 from .linear import LinearRegression, LinearSVC, LogisticRegression, Ridge
 from .mlp import MLPClassifier, MLPRegressor
-from .torch import QuantizedModule, compile_onnx_model, compile_torch_model
+from .torch import (
+    QuantizedModule,
+    compile_brevitas_qat_model,
+    compile_onnx_model,
+    compile_torch_model,
+)
 from .tree import DecisionTreeClassifier
 
 __all__ = [
@@ -20,6 +25,7 @@ __all__ = [
            "MLPRegressor",
            "QuantizedModule",
            "Ridge",
+           "compile_brevitas_qat_model",
            "compile_onnx_model",
            "compile_torch_model",
 ]
