@@ -48,7 +48,7 @@ def _brevitas_outputs(model, x):
 def test_qat_model_compiles_to_brevitas_values(tmp_path):
     model = _trained()
     reference = _brevitas_outputs(model, X)
-    module = compile_brevitas_qat_model(model, X, rounding_threshold_bits=8,
+    module = compile_brevitas_qat_model(model, X, rounding_threshold_bits=6,
                                         output_onnx_file=tmp_path / "qat.onnx")
     assert (tmp_path / "qat.onnx").stat().st_size > 0
     assert module.options.n_bits.as_dict() == {"inputs": 4, "weights": 4, "outputs": 4}
@@ -62,7 +62,7 @@ def test_qat_model_compiles_to_brevitas_values(tmp_path):
     # output width keeps them exactly, and only the last layer's requantization differs
     wide = compile_brevitas_qat_model(model, X, n_bits={"inputs": 4, "weights": 4,
                                                         "outputs": 8},
-                                      rounding_threshold_bits=8)
+                                      rounding_threshold_bits=6)
     clear = wide.forward(X)
     assert np.mean(clear.argmax(1) == reference.argmax(1)) >= 0.95
     assert np.abs(clear - reference).max() < 0.15 * np.abs(reference).max()
