@@ -31,7 +31,8 @@ def make_target(obj, inputset=None, y=None, *, sliders: Mapping | None = None,
     if is_model(obj):
         if inputset is None:
             raise TypeError("explore(model, X, y): give the data to quantize and score on")
-        return model_target(obj, inputset, y, sliders=sliders, **model_options)
+        return model_target(obj, inputset, y, sliders=sliders, configuration=configuration,
+                            **model_options)
     if callable(obj):
         if sliders is None and inputset is not None:
             statuses = {name: "encrypted" for name in _inspect.signature(obj).parameters}

@@ -56,8 +56,9 @@ class ModelTarget(Target):
     sweep_name = "n_bits"
 
     def __init__(self, model, X, y, knobs: tuple[Knob, ...] | None = None,
-                 calibration=None):
+                 calibration=None, configuration=None):
         model._require_fitted()
+        self.configuration = configuration  # the user's Configuration, used at every trace
         self.model = model
         self.X = model._check_X(X)
         self.y = np.asarray(y)
@@ -98,7 +99,7 @@ class ModelTarget(Target):
 
     def build(self, settings: Mapping[str, int]) -> Built:
         quantized = self.quantized(settings)
-        program = quantized.trace(self.calibration)
+        program = quantized.trace(self.calibration, configuration=self.configuration)
         inputset = quantized.inputset(self.calibration)
         start = time.perf_counter()
         accuracy, predictions = self.score(quantized, program, with_predictions=True)
@@ -126,7 +127,8 @@ class ModelTarget(Target):
         return (metric, predictions) if with_predictions else metric
 
 
-def model_target(model, X, y, *, sliders: Mapping | None = None, calibration=None, **_):
+def model_target(model, X, y, *, sliders: Mapping | None = None, calibration=None,
+                 configuration=None, **_):
     knobs = None
     if sliders:
         defaults = {k.name: k for k in model_knobs(model)}
@@ -141,4 +143,4 @@ def model_target(model, X, y, *, sliders: Mapping | None = None, calibration=Non
                               max(int(low), min(int(high), int(rest[0]) if rest else
                                                 base.default)), base.step, base.description))
         knobs = tuple(knobs)
-    return ModelTarget(model, X, y, knobs, calibration)
+    return ModelTarget(model, X, y, knobs, calibration, configuration)
