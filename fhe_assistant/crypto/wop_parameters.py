@@ -29,7 +29,7 @@ SCHEME_SWITCH_GADGET = (11, 4)
 #: ONE many-output bootstrap (``backend/tfhe/algorithms/many_output_bootstrap.py``): a q-bit
 #: lookup then costs q bootstraps (+ D digit ones) instead of q − 1 + q·cb_level, and the
 #: bit's modulus switch rounds to 2N/L points, L = :func:`bit_bootstrap_slots`.
-FUSED_BIT_BOOTSTRAPS = False
+FUSED_BIT_BOOTSTRAPS = True  # the kernels fuse them since 7d33975
 
 
 def bit_bootstraps_fused(fused: bool | None = None) -> bool:

@@ -4,8 +4,8 @@ Search space, as Concrete's ``wop_atomic_pattern``: every (k, N) of the CPU spac
 kN ≤ 2**13 (Concrete's cut), n ∈ [512, 1280], the bootstrap and keyswitch Pareto lists of
 :mod:`crypto.decomposition`, a packing-keyswitch Pareto list per (k, N) (best base per
 level, as Concrete's ``pp_switch.rs``, for the identity packing keyswitch + scheme switch
-of :mod:`crypto.wop_noise`) and every circuit-bootstrap gadget (b, l) with l ≤ 10 and
-b·l ≤ 64.
+of :mod:`crypto.wop_noise`) and every circuit-bootstrap gadget (b, l) with l ≤ 2 (see
+``_CB_MAX_LEVEL``) and b·l ≤ 64.
 
 The constraints (:mod:`crypto.wop_model`, modular variances, S = w²·σ²_source, the
 budget p_error split over the q bit and D digit bootstraps of the widest lookup):
@@ -51,7 +51,13 @@ from .wop_parameters import (
 
 MAX_WOP_BIT_WIDTH = 16  # Concrete's limit too
 _MAX_BIG_DIMENSION = 1 << 13
-_CB_MAX_LEVEL = 10
+#: Circuit-bootstrap levels searched. The vertical-packing model matches measurements at
+#: l_cb ≤ 2 (tests/backend/tfhe: 2**55.3 measured vs 2**55.1 modelled at q = 16), but the
+#: kernels measured up to 2 bits more σ than modelled at l_cb = 4 (wopk, 2026-12-06: the
+#: rows of one bit's levels come from one many-output bootstrap and share errors), so deeper
+#: gadgets stay out of the search until that is modelled; at 9–16 bits l_cb = 2 costs the
+#: same as the deeper optimum (0.294 s vs 0.297 s predicted at 12 bits).
+_CB_MAX_LEVEL = 2
 _PP_MAX_LEVEL = 20
 #: n above this never pays: every bootstrap costs ∝ n and the bit bootstraps' noise bound
 #: (2**62) is loose enough for n ≈ 550 (Concrete's CRT blocks need n ≈ 700).

@@ -43,12 +43,15 @@ def test_nine_bits_is_wop_the_cheaper_method():
 
 
 def test_native_wins_where_it_is_cheaper():
-    """Eight 8-bit lookups and one 9-bit one: WoP would pay for nine WoP lookups."""
-    req = CircuitRequirements(message_bit_width=9, pbs_count=9)
-    result = optimize_circuit(req, lookup_widths={9: 1, 8: 8}, max_native_key_bytes=2**40,
-                              global_p_error=0.5)
-    assert isinstance(result, OptimizationResult)
-    wop = optimize_wop(req, {9: 1, 8: 8}, global_p_error=0.5)
+    """A hundred 3-bit lookups and one 9-bit one: with MULTI the narrow ones stay cheap native
+    bootstraps, while WoP-PBS would run every lookup as a (short) WoP lookup."""
+    partitioned = PartitionedRequirements((3, 9), (
+        NoiseConstraint(source=0, target=0, precision=3, count=100),
+        NoiseConstraint(source=0, target=1, precision=9, pbs_norm2=1.0)))
+    result = optimize_circuit(partitioned.merged(), partitioned, {3: 100, 9: 1},
+                              max_native_key_bytes=2**40)
+    assert isinstance(result, MultiOptimizationResult)
+    wop = optimize_wop(partitioned.merged(), {3: 100, 9: 1})
     assert native_run_seconds(result) < wop.seconds
 
 
