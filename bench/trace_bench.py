@@ -72,7 +72,7 @@ def measure(fhe, samples: int, repeats: int, ours: bool) -> dict:
             batch, times = np.stack(data), []
             for _ in range(repeats):
                 start = time.perf_counter()
-                batched = circuit.simulate(batch)
+                batched = circuit.simulate_batch(batch)
                 times.append(time.perf_counter() - start)
             result["simulate_batched_s"] = _summary(times)
             result["mismatches_batched"] = int(np.sum(np.any(

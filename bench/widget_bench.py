@@ -87,7 +87,7 @@ def function_explorer():
         test = inputset[:100]
         expected = reference(test)
         return {"program": network.trace(inputset), "inputset": inputset,
-                "accuracy": lambda p: float(np.mean(np.all(p.simulate(test) == expected,
+                "accuracy": lambda p: float(np.mean(np.all(p.simulate_batch(test) == expected,
                                                            axis=1)))}
 
     explorer = explore(build, sliders={"n_bits": (2, 8), "rounding": (0, 6)})

@@ -100,6 +100,6 @@ def check_against_numpy(function, params, *, seed=0, n_inputset=40, n_eval=3, n_
             for args in evaluations:
                 _assert_same(target.simulate(*args), function(*args),
                              f"{label}.simulate({', '.join(map(str, args))})")
-            _assert_same(target.simulate(*batched_args), batched_expected,
-                         f"{label}.simulate(batch of {n_batch})")
+            _assert_same(target.simulate_batch(*batched_args), batched_expected,
+                         f"{label}.simulate_batch(batch of {n_batch})")
     return circuit, program

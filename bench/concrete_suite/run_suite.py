@@ -184,6 +184,9 @@ def main() -> None:
     parser.add_argument("--tests", required=True, type=Path,
                         help="Concrete's frontends/concrete-python/tests, exported")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
+    parser.add_argument("--timeout-for", action="append", default=[], metavar="FILE=SECONDS",
+                        help="another limit for the files whose path ends with FILE (e.g. "
+                             "execution/test_simulation.py=3600: its 4,000 encrypted runs)")
     parser.add_argument("--jobs", type=int, default=1, help="test files run at once")
     parser.add_argument("--encrypted", action="store_true",
                         help="keep check_execution's encrypted run (slow)")
@@ -200,8 +203,14 @@ def main() -> None:
     files = test_files(root, args.selections)
     print("command, per file: PYTHONPATH=bench/concrete_suite/shim:. "
           + " ".join(command("<file>", Path("<file>.xml"))[1:]) + f"  (cwd {root})", flush=True)
+    limits = dict(item.rsplit("=", 1) for item in args.timeout_for)
+
+    def limit(file: str) -> int:
+        return next((int(seconds) for suffix, seconds in limits.items()
+                     if file.endswith(suffix)), args.timeout)
+
     with ThreadPoolExecutor(args.jobs) as pool:
-        records = list(pool.map(lambda f: run_file(root, f, args.timeout), files))
+        records = list(pool.map(lambda f: run_file(root, f, limit(f)), files))
     summaries = [summarize(r) for r in records]
     print(table(summaries))
     total = sum(s["tests"] for s in summaries)

@@ -6,6 +6,7 @@ from collections import Counter
 import numpy as np
 
 from ..core import progress
+from ..core.dtypes import Integer
 from ..core.errors import CompilationError, InputError
 from ..crypto.method_choice import optimize_circuit
 from ..crypto.multi_result import MultiOptimizationResult
@@ -18,6 +19,7 @@ from ..lowered.program import LoweredProgram
 from ..lowered.wop_lookups import wop_input_bit_width
 from .concrete_circuit import ConcreteCircuitAPI
 from .configuration import Configuration
+from .inputs import InputSlot, batch_of_arguments, call_arguments
 from .lowered_view import format_lowered, node_costs
 from .pipeline import ProgramAnalysis
 from .program import FHEProgram
@@ -88,7 +90,7 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
     @property
     def simulation_p_error(self) -> float | None:
         """Per-PBS error probability injected by ``simulate`` (None: exact lookups)."""
-        return self.optimization.p_error if self.configuration.simulate_pbs_errors else None
+        return self.optimization.p_error if self.configuration.injects_pbs_errors else None
 
     p_error = property(lambda self: self.optimization.p_error,
                        doc="Error probability of one table lookup with the chosen parameters.")
@@ -97,18 +99,29 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
     parameter_sets = property(lambda self: self.assignment.key_set.partitions,
                               doc="Every parameter set (one per lookup precision with MULTI).")
 
-    def simulate(self, *args):
-        """Run on clear integers exactly as the encrypted run computes (wrap-around included)."""
-        inputs, batched = self._batched(args)
+    def _input_slots(self) -> list[InputSlot]:
+        """An encrypted input holds its partition's precision without wrapping (Concrete's
+        assigned bit width); a clear one its own bit width (signless, as in Concrete)."""
+        graph, plan = self.analysis.lowered, self.analysis.plan
+        slots = []
+        for name, node_id in zip(self.input_names, graph.inputs):
+            node = graph[node_id]
+            dtype = node.spec.dtype
+            if node.is_encrypted and node_id in plan.partition_of:
+                dtype = Integer(max(dtype.bit_width, plan.precision(node_id)), dtype.is_signed)
+            slots.append(InputSlot(name, node.spec.shape, node.is_encrypted, dtype))
+        return slots
+
+    def _simulate(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        """Clear integers, computed exactly as the encrypted run computes them."""
         lookups = self.assignment.lookups
         p_errors = ({i: a.p_error for i, a in lookups.items()}
-                    if self.configuration.simulate_pbs_errors else None)
+                    if self.configuration.injects_pbs_errors else None)
         # a WoP-PBS rounds exactly (bit extraction): its errors are p_error, not tie noise
-        outputs = simulate_fhe(self.program, self.analysis.lowered_bounds, inputs,
-                               p_errors, self._simulation_random,
-                               {i: a.pre_pbs_log2_std for i, a in lookups.items()
-                                if self.program.lookup_method(i) != "wop"})
-        return self._unbatch(outputs, batched)
+        return simulate_fhe(self.program, self.analysis.lowered_bounds, inputs,
+                            p_errors, self._simulation_random,
+                            {i: a.pre_pbs_log2_std for i, a in lookups.items()
+                             if self.program.lookup_method(i) != "wop"})
 
     # -- deployment: one Server, one Client, sharing this circuit's keys -----------------------
     @property
@@ -158,14 +171,12 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
             raise InputError(f"{action} needs keys: call circuit.keygen() first")
 
     def encrypt(self, *args):
-        """Encrypt one sample's arguments (clear parameters pass through); generates the keys
-        first when there are none yet, as Concrete does."""
+        """Encrypt one call's arguments (clear ones pass through); generates the keys first
+        if there are none yet, as Concrete does. Arguments are checked as ``simulate``
+        checks them."""
+        inputs = call_arguments(args, self._input_slots())
         if not self.keys_generated:
             self.keygen()
-        inputs, batched = self._batched(args)
-        if batched:
-            raise InputError("encrypt takes one sample; loop over a batch "
-                             "(or use simulate for batches)")
         return self.client.encrypt_arrays([i[0] for i in inputs], compress=False)
 
     def run(self, *values):
@@ -178,15 +189,17 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
         return self.client.decrypt(*values)
 
     def encrypt_run_decrypt(self, *args):
-        """One sample, or a batch along a leading axis (run one sample after another)."""
-        self.keygen()
-        inputs, batched = self._batched(args)
-        if not batched:
-            return self.decrypt(self.run(self.encrypt(*args)))
+        """One call, encrypted: ``decrypt(run(encrypt(*args)))``."""
+        return self.decrypt(self.run(self.encrypt(*args)))
+
+    def encrypt_run_decrypt_batch(self, *args):
+        """``n`` calls, one after another: every argument has a leading axis of ``n``
+        samples (as for ``simulate_batch``); results have the same leading axis."""
+        inputs = batch_of_arguments(args, self._input_slots())
         results = []
         with progress.task("encrypted run", total=inputs[0].shape[0], unit="sample") as step:
             for k in range(inputs[0].shape[0]):
-                results.append(self.decrypt(self.run(self.encrypt(*[i[k] for i in inputs]))))
+                results.append(self.encrypt_run_decrypt(*[i[k] for i in inputs]))
                 step.advance()
         if isinstance(results[0], tuple):
             return tuple(np.stack(column) for column in zip(*results))

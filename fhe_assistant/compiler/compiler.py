@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 from ..core.errors import InputError
 from ..lowered.parameter_assignment import ParameterAssignment
+from ..tracing.extensions import DEFAULT_ROUNDING_EXACTNESS
 from ..tracing.trace import validate_encryption_statuses
 from .circuit import Circuit
 from .configuration import Configuration
@@ -63,8 +64,11 @@ class Compiler:
         return list(self.inputset)
 
     def _configuration(self, configuration: Configuration | None, kwargs) -> Configuration:
-        return (configuration or Configuration()).fork(**kwargs) if kwargs else \
-            (configuration or Configuration())
+        """``compile(inputset, configuration, **options)``: the options change a copy; an
+        unknown option name is refused with the list of known ones."""
+        if configuration is None:
+            return Configuration(**kwargs)
+        return configuration.fork(**kwargs) if kwargs else configuration
 
     def _analyze(self, inputset, configuration: Configuration):
         if configuration.auto_adjust_rounders or configuration.auto_adjust_truncators:
@@ -76,9 +80,13 @@ class Compiler:
                 if wanted:
                     kind.adjust(self.function, inputset)
         batches = stack_inputset(inputset, list(self.statuses))
-        return analyze(self.function, self.statuses, batches,
-                       configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains,
-                       configuration.verify_passes)
+        token = DEFAULT_ROUNDING_EXACTNESS.set(configuration.rounding_exactness.value)
+        try:
+            return analyze(self.function, self.statuses, batches,
+                           configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains,
+                           configuration.verify_passes)
+        finally:
+            DEFAULT_ROUNDING_EXACTNESS.reset(token)
 
     def trace(self, inputset=None, configuration: Configuration | None = None,
               **kwargs) -> FHEProgram:

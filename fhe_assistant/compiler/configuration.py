@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from enum import Enum
+
+from ..core.strategies import ParameterSelectionStrategy as ConcreteParameterSelectionStrategy
 
 from .options import ConcreteOptions
 
@@ -11,9 +14,11 @@ from .options import ConcreteOptions
 DEFAULT_MAXIMUM_TLU_BIT_WIDTH = 16
 
 
-@dataclass(frozen=True)
+@dataclass
 class Configuration(ConcreteOptions):
-    """Options of ``compile``; unknown keyword arguments are an error.
+    """Options of ``compile``; unknown keyword arguments are an error, and a value of the
+    wrong type a ``TypeError`` (Concrete's text). Like Concrete's, a configuration can be
+    changed in place (``configuration.composable = True``); ``fork`` makes a changed copy.
 
     Every option of ``concrete.fhe.Configuration`` is accepted too (see ``ConcreteOptions``
     for which of them have an effect here).
@@ -32,7 +37,10 @@ class Configuration(ConcreteOptions):
         (:class:`ParameterSelectionStrategy`, Concrete's option).
     simulate_pbs_errors
         ``simulate`` injects off-by-one table-lookup errors at the per-PBS probability the
-        chosen parameters imply, so the accuracy cost of ``p_error`` is visible.
+        chosen parameters imply, so the accuracy cost of ``p_error`` is visible. ``None``
+        (default): on when ``p_error`` is set — a program that asks for a per-lookup error
+        probability sees it in simulation, as Concrete's simulation shows it — and off
+        otherwise (the default ``global_p_error`` keeps ``simulate`` exact).
     insecure_key_cache_location
         Opt-in folder where generated keys are cached (the secret key is written there in
         the clear): for tests and notebooks only.
@@ -56,7 +64,7 @@ class Configuration(ConcreteOptions):
     global_p_error: float | None = 1e-5
     maximum_tlu_bit_width: int = DEFAULT_MAXIMUM_TLU_BIT_WIDTH
     parameter_selection_strategy: object = "multi"
-    simulate_pbs_errors: bool = False
+    simulate_pbs_errors: bool | None = None
     insecure_key_cache_location: str | None = None
     insecure_keygen_seed: int | None = None
     fuse_lookup_chains: bool = False
@@ -65,10 +73,24 @@ class Configuration(ConcreteOptions):
     show_locations: bool = False
     show_parameters: bool = False
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.parameter_selection_strategy, Enum):
+            # Concrete's TypeError / ValueError for a bad strategy, when it is given
+            ConcreteParameterSelectionStrategy.parse(self.parameter_selection_strategy)
+
+    @property
+    def injects_pbs_errors(self) -> bool:
+        """Whether ``simulate`` fails lookups at their error probability (see above)."""
+        if self.simulate_pbs_errors is None:
+            return self.p_error is not None
+        return bool(self.simulate_pbs_errors)
+
     def fork(self, **changes) -> Configuration:
+        """A copy with ``changes``; an unknown name is a ``TypeError`` as for a Python call."""
         known = {f.name for f in fields(self)}
-        unknown = sorted(set(changes) - known)
+        unknown = [name for name in changes if name not in known]
         if unknown:
-            raise TypeError(f"unknown configuration option(s): {', '.join(unknown)}; "
-                            f"known: {', '.join(sorted(known))}")
+            raise TypeError(f"Configuration.fork() got an unexpected keyword argument "
+                            f"{unknown[0]!r}")
         return replace(self, **changes)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.dtypes import Integer
 from ..core.errors import InputError
+from ..core.values import ValueSpec
 
 
 def _as_integer_array(value, name: str, where: str) -> np.ndarray:
@@ -68,28 +71,87 @@ def stack_inputset(inputset, names: Sequence[str]) -> list[np.ndarray]:
     return stacked
 
 
-def batch_arguments(args: Sequence, names: Sequence[str], shapes: Sequence[tuple[int, ...]]
-                    ) -> tuple[list[np.ndarray], bool]:
-    """Arguments of one call as batches; a leading extra axis on every argument means a batch.
+@dataclass(frozen=True)
+class InputSlot:
+    """What one parameter of a compiled program accepts.
 
-    A single tuple holding one value per parameter (what ``quantize_inputs`` returns for
+    ``dtype`` is the widest integer the input holds without wrapping (for an encrypted
+    input, its partition's precision: Concrete's assigned bit width); clear inputs are
+    signless as in Concrete (an 8-bit clear input takes -128..255). ``wraps=False`` checks
+    shapes only (the exact simulation, where nothing wraps: ``dtype`` is then only shown).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    is_encrypted: bool
+    dtype: Integer
+    wraps: bool = True
+
+    def type_text(self) -> str:
+        return str(ValueSpec(self.dtype, self.shape, self.is_encrypted))
+
+    @property
+    def range(self) -> tuple[int, int] | None:
+        if not self.wraps:
+            return None
+        if self.is_encrypted:
+            return self.dtype.min, self.dtype.max
+        return -(self.dtype.max // 2) - 1, self.dtype.max
+
+
+def _unpack_tuple(args: Sequence, count: int) -> Sequence:
+    """A single tuple holding one value per parameter (what ``quantize_inputs`` returns for
     several inputs) is taken as the arguments."""
-    if len(args) == 1 and len(names) > 1 and isinstance(args[0], tuple) \
-            and len(args[0]) == len(names):
-        args = args[0]
-    if len(args) != len(names):
-        raise InputError(f"expected {len(names)} argument(s) ({', '.join(names)}), "
-                         f"got {len(args)}")
-    arrays = [_as_integer_array(a, n, "argument") for a, n in zip(args, names)]
-    batched = [a.ndim == len(s) + 1 and tuple(a.shape[1:]) == tuple(s)
-               for a, s in zip(arrays, shapes)]
-    single = [tuple(a.shape) == tuple(s) for a, s in zip(arrays, shapes)]
-    if all(single):
-        return [a[None] for a in arrays], False
-    if all(batched) and len({a.shape[0] for a in arrays}) == 1:
-        return arrays, True
-    for array, name, shape in zip(arrays, names, shapes):
-        if tuple(array.shape) != tuple(shape) and tuple(array.shape[1:]) != tuple(shape):
-            raise InputError(f"argument {name!r} has shape {array.shape}; the circuit expects "
-                             f"{shape} (or a batch of shape (n, {', '.join(map(str, shape))}))")
-    raise InputError("mix of single and batched arguments: batch all of them or none")
+    if len(args) == 1 and count > 1 and isinstance(args[0], tuple) and len(args[0]) == count:
+        return args[0]
+    return args
+
+
+def _check_value(index: int, array: np.ndarray, slot: InputSlot, shape) -> None:
+    """Concrete's refusal (``validate_input_args``): the same text, a ``ValueError``."""
+    bounds = slot.range
+    in_range = bounds is None or array.size == 0 or (
+        bounds[0] <= array.min() and array.max() <= bounds[1])
+    if tuple(array.shape) == tuple(shape) and in_range:
+        return
+    actual = (Integer.that_can_represent(array.min(), array.max()) if array.size
+              else Integer(1, False))
+    shown = str(ValueSpec(actual, tuple(array.shape), slot.is_encrypted))
+    raise InputError(f"Expected argument {index} to be {slot.type_text()} but it's {shown}")
+
+
+def call_arguments(args: Sequence, slots: Sequence[InputSlot]) -> list[np.ndarray]:
+    """The arguments of one call, checked as Concrete checks them, as batches of one.
+
+    A wrong shape or a value beyond an input's bit width is refused, never taken for a
+    batch or wrapped: batches go through :func:`batch_of_arguments`."""
+    args = _unpack_tuple(args, len(slots))
+    if len(args) != len(slots):
+        raise InputError(f"Expected {len(slots)} inputs but got {len(args)}")
+    arrays = []
+    for index, (argument, slot) in enumerate(zip(args, slots)):
+        array = _as_integer_array(argument, slot.name, "argument")
+        _check_value(index, array, slot, slot.shape)
+        arrays.append(array[None])
+    return arrays
+
+
+def batch_of_arguments(args: Sequence, slots: Sequence[InputSlot]) -> list[np.ndarray]:
+    """Arguments of a batched call: every argument has one leading axis of the same length
+    (``circuit.simulate_batch``); each sample is checked as :func:`call_arguments` does."""
+    args = _unpack_tuple(args, len(slots))
+    if len(args) != len(slots):
+        raise InputError(f"Expected {len(slots)} inputs but got {len(args)}")
+    arrays = []
+    for index, (argument, slot) in enumerate(zip(args, slots)):
+        array = _as_integer_array(argument, slot.name, "argument")
+        if array.ndim != len(slot.shape) + 1:
+            raise InputError(f"argument {index} ({slot.name!r}) of a batch has shape "
+                             f"{array.shape}: expected (n, {', '.join(map(str, slot.shape))}) "
+                             f"for n samples of {slot.type_text()}".replace(", )", ")"))
+        _check_value(index, array, slot, (array.shape[0],) + tuple(slot.shape))
+        arrays.append(array)
+    if len({a.shape[0] for a in arrays}) > 1:
+        raise InputError(f"the arguments of a batch hold different numbers of samples: "
+                         f"{[a.shape[0] for a in arrays]}")
+    return arrays

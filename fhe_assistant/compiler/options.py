@@ -8,6 +8,9 @@ so that such programs run unchanged, and ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
 
 from ..core.strategies import (
     BitwiseStrategy,
@@ -37,6 +40,49 @@ IGNORED_OPTIONS = (
     "detect_overflow_in_simulation",
 )
 
+_BOOL, _OPTIONAL_BOOL = ((bool, np.bool_), "bool"), ((bool, np.bool_, type(None)), "Optional[bool]")
+_OPTIONAL_FLOAT = ((float, int, np.floating, np.integer, type(None)), "Optional[float]")
+_OPTIONAL_PROCESSORS = ((list, type(None)), "Optional[list[GraphProcessor]]")
+
+#: Options whose type is checked (Concrete's ``Configuration`` checks them; the text in the
+#: error is Concrete's). Options typed ``object`` above take several forms and are parsed.
+_TYPES = {
+    **{name: _BOOL for name in (
+        "verbose", "dump_artifacts_on_unexpected_failures", "enable_unsafe_features",
+        "use_insecure_key_cache", "loop_parallelize", "dataflow_parallelize", "auto_parallelize",
+        "compress_evaluation_keys", "compress_input_ciphertexts", "auto_adjust_rounders",
+        "auto_adjust_truncators", "single_precision", "show_progress", "fhe_simulation",
+        "fhe_execution", "compiler_debug_mode", "compiler_verbose_mode", "shifts_with_promotion",
+        "composable", "use_gpu", "optimize_tlu_based_on_measured_bounds", "enable_tlu_fusing",
+        "print_tlu_fusing", "detect_overflow_in_simulation",
+        "dynamic_indexing_check_out_of_bounds", "dynamic_assignment_check_out_of_bounds",
+        "simulate_encrypt_run_decrypt", "auto_schedule_run", "optim_lsbs_with_lut",
+        "fuse_lookup_chains", "verify_passes", "show_graph", "show_locations",
+        "show_parameters")},
+    **{name: _OPTIONAL_BOOL for name in (
+        "show_bit_width_constraints", "show_bit_width_assignments", "show_assigned_graph",
+        "show_mlir", "show_optimizer", "show_statistics", "simulate_pbs_errors")},
+    "p_error": _OPTIONAL_FLOAT, "global_p_error": _OPTIONAL_FLOAT,
+    "insecure_key_cache_location": ((Path, str, type(None)), "Union[Path, str, NoneType]"),
+    "insecure_keygen_seed": ((int, np.integer, type(None)), "Optional[int]"),
+    "additional_pre_processors": _OPTIONAL_PROCESSORS,
+    "additional_post_processors": _OPTIONAL_PROCESSORS,
+    **{name: ((int, np.integer), "int") for name in (
+        "relu_on_bits_threshold", "relu_on_bits_chunk_size", "if_then_else_chunk_size",
+        "maximum_tlu_bit_width")},
+    "progress_title": ((str,), "str"),
+}
+
+
+def check_option_types(options) -> None:
+    """``TypeError`` naming the first option whose value has the wrong type."""
+    for name, (types, text) in _TYPES.items():
+        value = getattr(options, name, None)
+        if hasattr(options, name) and not isinstance(value, types):
+            raise TypeError(f"Unexpected type for keyword argument {name!r} "
+                            f"(expected {text!r}, got {type(value).__name__!r})")
+
+
 _PREFERENCES = {
     "comparison_strategy_preference": ComparisonStrategy,
     "bitwise_strategy_preference": BitwiseStrategy,
@@ -45,7 +91,7 @@ _PREFERENCES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConcreteOptions:
     """The options of ``concrete.fhe.Configuration`` that ``Configuration`` shares.
 
@@ -121,6 +167,7 @@ class ConcreteOptions:
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
+        check_option_types(self)
         for name, enum in _PREFERENCES.items():
             value = getattr(self, name)
             if value is None:
@@ -135,4 +182,11 @@ class ConcreteOptions:
                             f"{type(self.rounding_exactness).__name__}")
         if self.use_insecure_key_cache and not self.enable_unsafe_features:
             raise RuntimeError("Insecure key cache cannot be used without enabling unsafe features")
+        if self.use_insecure_key_cache and getattr(self, "insecure_key_cache_location",
+                                                   None) is None:
+            raise RuntimeError("Insecure key cache cannot be enabled without specifying its "
+                               "location")
+        if self.simulate_encrypt_run_decrypt and not self.enable_unsafe_features:
+            raise RuntimeError("Simulating encrypt/run/decrypt cannot be used without enabling "
+                               "unsafe features")
 

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.dtypes import Integer
 from ..core.errors import CompilationError
 from .configuration import Configuration
 from .graph_view import GraphView
-from .inputs import batch_arguments
+from .inputs import InputSlot, batch_of_arguments, call_arguments
 from .pipeline import ProgramAnalysis
 from .simulation import simulate_exact
+
+
+def _integer(dtype) -> Integer:
+    """An input's integer type (a float input, legal only while tracing, shows as int64)."""
+    return dtype if isinstance(dtype, Integer) else Integer(64, True)
 
 
 class FHEProgram:
@@ -62,24 +68,37 @@ class FHEProgram:
         graph = self.analysis.lowered
         return [graph[i].spec.shape for i in graph.inputs]
 
-    def _batched(self, args):
-        return batch_arguments(args, self.input_names, self.input_shapes)
+    def _input_slots(self) -> list[InputSlot]:
+        """Shapes only: the exact simulation wraps nothing, values are not range-checked."""
+        graph = self.analysis.lowered
+        return [InputSlot(name, graph[i].spec.shape, graph[i].is_encrypted,
+                          _integer(graph[i].spec.dtype), wraps=False)
+                for name, i in zip(self.input_names, graph.inputs)]
 
     @staticmethod
-    def _unbatch(outputs: list[np.ndarray], batched: bool):
+    def _results(outputs: list[np.ndarray], batched: bool):
         results = [o if batched else o[0] for o in outputs]
         results = [r.item() if isinstance(r, (np.ndarray, np.generic)) and np.ndim(r) == 0
                    else r for r in results]
         return results[0] if len(results) == 1 else tuple(results)
 
+    def _simulate(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        return simulate_exact(self.analysis.lowered, self.analysis.lowered_bounds, inputs)
+
     def simulate(self, *args):
-        """Run on clear integers; a leading batch axis on every argument runs a batch."""
-        inputs, batched = self._batched(args)
-        outputs = simulate_exact(self.analysis.lowered, self.analysis.lowered_bounds, inputs)
-        return self._unbatch(outputs, batched)
+        """Run one call on clear integers; an argument whose shape is not the input's is
+        refused (``ValueError``, Concrete's text), never read as a batch: see
+        ``simulate_batch``."""
+        return self._results(self._simulate(call_arguments(args, self._input_slots())), False)
+
+    def simulate_batch(self, *args):
+        """Run ``n`` calls at once: every argument has a leading axis of ``n`` samples;
+        results have the same leading axis (one vectorized evaluation, not a loop)."""
+        return self._results(self._simulate(batch_of_arguments(args, self._input_slots())),
+                             True)
 
     def __call__(self, *args):
-        """Evaluate the traced graph on clear values (Concrete's ``Graph.__call__``)."""
+        """Evaluate the traced graph on one call's clear values (Concrete's ``Graph.__call__``)."""
         return self.simulate(*args)
 
     def check(self) -> None:

@@ -47,7 +47,7 @@ class RangeWatcher:
                 f"{node_reference(graph[node_id], with_code=True)} took values in [{low}, {high}], outside the range "
                 f"{bounds} seen on the inputset: the encrypted result may differ from numpy "
                 f"(values wrap at the node's bit width); add such inputs to the inputset",
-                OutOfRangeWarning, stacklevel=4)
+                OutOfRangeWarning, stacklevel=5)
 
 
 def simulate_exact(graph: Graph, bounds: dict[int, Bounds], inputs: list[np.ndarray]):

@@ -30,7 +30,24 @@ class TracingError(FHEAssistantError):
 
 
 class TracingValueError(TracingError, ValueError):
-    """A bad value given to an op while tracing (Concrete raises ``ValueError`` there)."""
+    """A bad value given to an op while tracing (Concrete raises ``ValueError`` there).
+
+    ``str(error)`` is Concrete's text, which programs and tests compare; what is wrong in
+    detail, the user's line and the fix are exception notes, which tracebacks print."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None, hint: str = "",
+                 detail: str = ""):
+        self.location = location
+        self.hint = hint
+        Exception.__init__(self, message)
+        if detail:
+            self.add_note(detail)
+        if location is not None:
+            code = location.code
+            self.add_note(f"at {location.filename}:{location.lineno}"
+                          + (f"\n    {code}" if code else ""))
+        if hint:
+            self.add_note(f"fix: {hint}")
 
 
 class InputError(FHEAssistantError, ValueError):

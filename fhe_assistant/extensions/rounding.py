@@ -28,8 +28,11 @@ def round_bit_pattern(x, lsbs_to_remove: int, overflow_protection: bool = True,
                       exactness: Exactness | None = None):
     """Round to the nearest multiple of ``2**lsbs_to_remove`` (ties up).
 
-    ``overflow_protection`` and ``exactness`` are Concrete's knobs for its approximate
-    rounding; here rounding is always exact (the encrypted run folds it into the next lookup).
+    The encrypted run folds the rounding into the table lookups after it. ``exactness``
+    (default: ``Configuration.rounding_exactness``): ``Exactness.APPROXIMATE`` lets those
+    lookups be off by one step near a rounding tie, for cheaper parameters, as Concrete's
+    approximate rounding. ``overflow_protection`` is accepted: here the rounded value's
+    range is measured, so its bit width always holds the carry.
     """
     if exactness is not None and not isinstance(exactness, Exactness):
         raise TypeError(f"exactness must be an fhe.Exactness, got {exactness!r}")
@@ -37,7 +40,7 @@ def round_bit_pattern(x, lsbs_to_remove: int, overflow_protection: bool = True,
         lsbs_to_remove = lsbs_to_remove.resolve(x)
     if not isinstance(x, Tracer):
         x = _check_plain(x)
-    return _round(x, lsbs_to_remove)
+    return _round(x, lsbs_to_remove, None if exactness is None else exactness.value)
 
 
 def truncate_bit_pattern(x, lsbs_to_remove: int):

@@ -171,18 +171,25 @@ def _dynamic_tlu(node, args):
 
 @rule(OpKind.MULTIVARIATE)
 def _multivariate(node, args):
-    """``function(*values)`` elementwise, the values broadcast against each other."""
-    rank = len(node.spec.shape)
-    operands = [v.reshape((v.shape[0],) + (1,) * (rank - v.ndim + 1) + v.shape[1:])
-                for v in args]
+    """``function(*values)`` on each sample's values, broadcast against each other.
+
+    The function sees one sample's arrays in their own shapes, as in Concrete (which
+    tabulates it one combination of input values at a time), so functions that index or
+    assign positions (``result[0] -= z``) mean the same as in numpy; one call per sample.
+    """
     function = node.attrs["function"]
+    shape = np.broadcast_shapes(*(v.shape[1:] for v in args))
+    batch = max(v.shape[0] for v in args)
+    results = []
     with np.errstate(all="ignore"):
-        try:
-            result = np.asarray(function(*operands))
-        except ValueError as error:  # `v if flag else 0`: a function of scalars
-            if "truth value" not in str(error):
-                raise
-            result = np.asarray(np.vectorize(function, otypes=[np.int64])(*operands))
-    shape = np.broadcast_shapes(*(o.shape for o in operands))
-    result = np.broadcast_to(result, shape)
+        for sample in range(batch):
+            values = [v[sample] if v.shape[0] > 1 else v[0] for v in args]
+            try:
+                result = np.asarray(function(*values))
+            except ValueError as error:  # `v if flag else 0`: a function of scalars
+                if "truth value" not in str(error):
+                    raise
+                result = np.asarray(np.vectorize(function, otypes=[np.int64])(*values))
+            results.append(np.broadcast_to(result, shape))
+    result = np.stack(results)
     return result.astype(np.int64) if result.dtype.kind in "bu" else result

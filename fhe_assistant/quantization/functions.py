@@ -77,9 +77,9 @@ def run_circuit(circuit, program: QuantizedProgram, inputs: list[np.ndarray], fh
         if quiet:
             warnings.simplefilter("ignore", OutOfRangeWarning)
         if fhe == "simulate":
-            result = circuit.simulate(*inputs)
+            result = circuit.simulate_batch(*inputs)
         else:
-            result = circuit.encrypt_run_decrypt(*inputs)
+            result = circuit.encrypt_run_decrypt_batch(*inputs)
     results = list(result) if isinstance(result, tuple) else [result]
     return [np.asarray(r).reshape((inputs[0].shape[0],) + program.graph[o].spec.shape)
             for r, o in zip(results, program.graph.outputs)]
@@ -197,7 +197,8 @@ class QuantizedFunction:
 
     def quantize_inputs(self, *inputs):
         """Integer inputs for the circuit: one array per input (a tuple when there are
-        several), ready for ``circuit.simulate`` / ``encrypt_run_decrypt`` as they are."""
+        several), batched: ready for ``circuit.simulate_batch`` /
+        ``encrypt_run_decrypt_batch`` as they are."""
         quantized = self._require_program().quantize_inputs(self._batches(inputs, "input"))
         return quantized[0] if len(quantized) == 1 else tuple(quantized)
 

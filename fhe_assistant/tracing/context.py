@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.dtypes import UNMEASURED_INTEGER, Float
-from ..core.errors import EvaluationError, TracingError
+from ..core.errors import EvaluationError, TracingError, TracingValueError
 from ..core.location import SourceLocation, user_location
 from ..core.values import ValueSpec
 from ..interpret.rules import RULES
@@ -85,8 +85,13 @@ class TraceContext:
                 "or index one of them)" if probe.op in ELEMENTWISE_OPS else
                 "check the shapes and the arguments (axis, axes, indices) against the operands' "
                 f"shapes {shapes}")
-        raise TracingError(f"{probe.label} cannot be applied to operands of shapes {shapes}: "
-                           f"{message}", location, hint=hint)
+        detail = f"{probe.label} cannot be applied to operands of shapes {shapes}: {message}"
+        if probe.op is OpKind.UNIVARIATE:  # Concrete's ValueError and text
+            name = getattr(probe.attrs.get("function"), "__name__", probe.label)
+            raise TracingValueError(f"Function {name} cannot be used with fhe.univariate",
+                                    location, hint="return one value per element, in the "
+                                                   "input's shape", detail=detail)
+        raise TracingError(detail, location, hint=hint)
 
     @staticmethod
     def _result_shape_hint(probe: Node, dummies: list[np.ndarray]) -> tuple[int, ...]:

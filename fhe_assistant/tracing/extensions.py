@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -27,15 +28,16 @@ class LookupTable:
         except ValueError:
             array = np.asarray([], dtype=object)
         if array.ndim != 1 or array.size == 0:
-            raise TracingValueError(f"LookupTable cannot be constructed with {table!r}: it needs "
-                                    f"a non-empty 1-D table, got shape {array.shape}",
+            raise TracingValueError(f"LookupTable cannot be constructed with {table!r}",
                                     user_location(), hint="give one entry per input value: "
-                                                          "fhe.LookupTable([t0, t1, …])")
+                                                          "fhe.LookupTable([t0, t1, …])",
+                                    detail=f"it needs a non-empty 1-D table, got shape "
+                                           f"{array.shape}")
         if array.dtype.kind not in "iub":
-            raise TracingValueError(f"LookupTable cannot be constructed with {table!r}: its "
-                                    f"entries must be integers, got {array.dtype}",
+            raise TracingValueError(f"LookupTable cannot be constructed with {table!r}",
                                     user_location(),
-                                    hint="round the table: np.round(t).astype(int)")
+                                    hint="round the table: np.round(t).astype(int)",
+                                    detail=f"its entries must be integers, got {array.dtype}")
         self.table = array.astype(np.int64)
 
     @property
@@ -67,7 +69,8 @@ class LookupTable:
         return np.take_along_axis(self.table, index[..., None], axis=-1)[..., 0]
 
     def __repr__(self) -> str:
-        return f"LookupTable({self.table.tolist()})"
+        """The entries, as Concrete shows a table (``[1, 2, 3]``; nested for a multi-table)."""
+        return repr(self.table.tolist())
 
 
 def _multi_table(table) -> np.ndarray | None:
@@ -83,8 +86,9 @@ def _multi_table(table) -> np.ndarray | None:
     if not found or any(leaf is None or leaf.table.ndim != 1 for leaf in found):
         return None
     if len({len(leaf) for leaf in found}) != 1:
-        raise TracingValueError(f"LookupTable cannot be constructed with {table!r}: the "
-                                f"tables of a multi-table need the same size", user_location())
+        raise TracingValueError(f"LookupTable cannot be constructed with {table!r}",
+                                user_location(),
+                                detail="the tables of a multi-table need the same size")
 
     def stack(value):
         if isinstance(value, LookupTable):
@@ -127,19 +131,30 @@ def univariate(function: Callable, outputs=None) -> Callable:
     return apply
 
 
-def round_bit_pattern(x, lsbs_to_remove: int):
+#: The exactness of roundings traced without one (``"exact"`` or ``"approximate"``): the
+#: compiler sets it from ``Configuration.rounding_exactness`` while it traces.
+DEFAULT_ROUNDING_EXACTNESS: ContextVar[str] = ContextVar("rounding_exactness", default="exact")
+
+
+def round_bit_pattern(x, lsbs_to_remove: int, exactness: str | None = None):
     """Round ``x`` to the nearest multiple of ``2**lsbs_to_remove`` (ties up), like Concrete.
 
-    Used before a table lookup, it lets the lookup run at a lower precision.
+    Used before a table lookup, it lets the lookup run at a lower precision. ``exactness``
+    ``"approximate"`` (Concrete's ``Exactness.APPROXIMATE``) lets that lookup be off by one
+    step near a rounding tie, for cheaper parameters (``lowered.fhe_plan``); ``None`` takes
+    the default of the compile in progress.
     """
     lsbs_to_remove = int(lsbs_to_remove)
     if lsbs_to_remove < 0:
         raise TracingError("lsbs_to_remove must be >= 0", user_location(),
                            hint="give the number of low bits to round away (0 keeps x)")
     if isinstance(x, Tracer):
+        exactness = exactness or DEFAULT_ROUNDING_EXACTNESS.get()
+        attrs = {"lsbs_to_remove": lsbs_to_remove}
+        if exactness == "approximate":
+            attrs["exactness"] = exactness
         context = x._context
-        node = context.add_node(OpKind.ROUND_BIT_PATTERN, [x._node_id],
-                                {"lsbs_to_remove": lsbs_to_remove})
+        node = context.add_node(OpKind.ROUND_BIT_PATTERN, [x._node_id], attrs)
         return wrap(context, node)
     value = np.asarray(x)
     if lsbs_to_remove == 0:

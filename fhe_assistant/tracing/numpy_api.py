@@ -246,7 +246,9 @@ def _full_like(context, a, fill_value, dtype=None, order="K", subok=True, shape=
 
 
 def _copy(context, a, *args, **kwargs):
-    return a
+    """``np.copy(x)``: a new tracer of the same value, so that assigning into the copy
+    (``y = np.copy(x); y[1] = v``) leaves ``x`` as it was (as ``x.copy()``)."""
+    return a.copy() if isinstance(a, Tracer) else np.copy(a, *args, **kwargs)
 
 
 def _shape(context, a):
@@ -299,7 +301,8 @@ def trace_function(context: TraceContext, func, args, kwargs):
 
 
 def _normalize_index(index, ndim: int, location) -> tuple:
-    """A basic index without Ellipsis (ints, slices, None), plus at most one integer array."""
+    """An index without Ellipsis: ints, slices, None and integer arrays (numpy's advanced
+    indexing: several arrays broadcast together, as in Concrete)."""
     if not isinstance(index, tuple):
         index = (index,)
     items = []
@@ -314,17 +317,13 @@ def _normalize_index(index, ndim: int, location) -> tuple:
                                    hint="use np.where(mask, x, 0)")
             if item.dtype.kind not in "iu":
                 raise TracingError(f"index array of dtype {item.dtype} is not supported", location,
-                                   hint="index with integers, slices, None, ... or one integer "
-                                        "array")
+                                   hint="index with integers, slices, None, ... or integer arrays")
         elif isinstance(item, (np.integer, int)) and not isinstance(item, bool):
             item = int(item)
         elif not (item is None or item is Ellipsis or isinstance(item, slice)):
             raise TracingError(f"unsupported index {item!r}", location,
-                               hint="index with integers, slices, None, ... or one integer array")
+                               hint="index with integers, slices, None, ... or integer arrays")
         items.append(item)
-    if sum(1 for i in items if isinstance(i, np.ndarray)) > 1:
-        raise TracingError("indexing with more than one integer array is not supported", location,
-                           hint="index one axis at a time")
     if sum(1 for i in items if i is Ellipsis) > 1:
         raise TracingError("an index can only have a single ellipsis ('...')", location,
                            hint="keep one '...' in the index")

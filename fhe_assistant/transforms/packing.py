@@ -7,6 +7,7 @@ integers (``x & y``, ``x << y``, ``x // y``, ``fhe.multivariate`` …) is rewrit
 | case                            | becomes                                              |
 |---------------------------------|------------------------------------------------------|
 | ``bx + by`` ≤ the lookup limit   | ``g((x − x_min)·2^by + (y − y_min))``: one lookup    |
+| ``fhe.multivariate`` of n values | the same packing of all n values (widths summed)     |
 | ``&``, ``|``, ``^`` of wider      | per chunk of c bits: ``xk``, ``yk`` (a lookup each), |
 | unsigned values                 | ``hk(xk·2^c + yk)`` (one lookup), summed (chunked)   |
 |                                 | — also when ``bx + by`` fits the limit but not 8 bits: |
@@ -66,7 +67,8 @@ def _range_width(bounds: Bounds) -> int:
 
 
 def packable_nodes(graph: Graph) -> list[Node]:
-    """Elementwise, non-linear integer nodes with exactly two encrypted operands."""
+    """Elementwise, non-linear integer nodes with exactly two encrypted operands (any number
+    of them for ``fhe.multivariate``)."""
     found = []
     for node in graph.nodes:
         if node.op not in ELEMENTWISE_OPS or node.op in LINEAR_OPS or node.spec.is_float:
@@ -74,7 +76,9 @@ def packable_nodes(graph: Graph) -> list[Node]:
         encrypted = [o for o in node.operands if graph[o].is_encrypted]
         others_constant = all(graph[o].is_encrypted or graph[o].op is OpKind.CONSTANT
                               for o in node.operands)
-        if len(encrypted) == 2 and others_constant \
+        count_fits = len(encrypted) == 2 or (node.op is OpKind.MULTIVARIATE
+                                             and len(encrypted) > 2)
+        if count_fits and others_constant \
                 and all(graph[o].spec.is_integer for o in node.operands):
             found.append(node)
     return found
@@ -119,43 +123,62 @@ class _Packer:
                               self.location).id
 
 
+def _unbroadcast(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A batch of values unpacked at the node's shape, back at its operand's own ``shape``
+    (the operand was broadcast into the packing: its copies along the added axes are equal),
+    so the function sees each operand as it was given (``fhe.multivariate``)."""
+    extra = value.ndim - 1 - len(shape)
+    if extra < 0:
+        return value
+    index = (slice(None),) + (0,) * extra + tuple(
+        slice(0, 1) if size == 1 and value.shape[1 + extra + axis] != 1 else slice(None)
+        for axis, size in enumerate(shape))
+    return value[index]
+
+
 def _evaluator(graph: Graph, node: Node):
-    """The node's own clear rule as a function of its two encrypted operands' values (its
+    """The node's own clear rule as a function of its encrypted operands' values (its
     other operands are constants)."""
     positions = [i for i, o in enumerate(node.operands) if graph[o].is_encrypted]
     constants = [None if graph[o].is_encrypted else constant_value(graph[o])
                  for o in node.operands]
 
-    def evaluate(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    shapes = [graph[node.operands[p]].spec.shape for p in positions]
+
+    def evaluate(*values: np.ndarray) -> np.ndarray:
         operands = list(constants)
-        operands[positions[0]], operands[positions[1]] = x, y
+        for position, value, shape in zip(positions, values, shapes):
+            operands[position] = _unbroadcast(value, shape)
         with np.errstate(all="ignore"):
             return np.asarray(RULES[node.op](node, operands))
 
     return evaluate
 
 
-def _promoted(packer: _Packer, x: int, y: int, bx: Bounds, by: Bounds, evaluate,
-              measured: tuple[Bounds, Bounds]) -> int:
-    """One lookup of ``(x − x_low)·2^by + (y − y_low)`` over the operands' type ranges; where
-    the function fails on pairs outside the measured ranges (``x // 0``), those pairs read
-    the nearest measured ones."""
+def _promoted(packer: _Packer, operands: list[int], ranges: list[Bounds], evaluate,
+              measured: list[Bounds]) -> int:
+    """One lookup of ``Σ (x_i − low_i)·2^shift_i`` (the last operand in the low bits) over
+    the operands' type ranges; where the function fails on values outside the measured
+    ranges (``x // 0``), those read the nearest measured ones."""
     node = packer.node
-    width_y = _range_width(by)
-    x_low, y_low, mask = int(bx.min), int(by.min), (1 << width_y) - 1
+    widths = [_range_width(r) for r in ranges]
+    shifts = [sum(widths[k + 1:]) for k in range(len(widths))]
+    lows = [int(r.min) for r in ranges]
 
     def packed_function(p):
         p = np.asarray(p, dtype=np.int64)
-        xs, ys = (p >> width_y) + x_low, (p & mask) + y_low
+        values = [((p >> shift) & ((1 << width) - 1)) + low
+                  for shift, width, low in zip(shifts, widths, lows)]
         try:
-            return evaluate(xs, ys)
+            return evaluate(*values)
         except Exception:  # noqa: BLE001 - retried on the measured ranges, as tabulate does
-            (mx, my) = measured
-            return evaluate(np.clip(xs, int(mx.min), int(mx.max)),
-                            np.clip(ys, int(my.min), int(my.max)))
+            return evaluate(*(np.clip(v, int(m.min), int(m.max))
+                              for v, m in zip(values, measured)))
 
-    packed = packer.binary(OpKind.ADD, packer.shifted(x, x_low, 1 << width_y),
-                           packer.shifted(y, y_low, 1))
+    terms = [packer.shifted(x, low, 1 << shift) for x, low, shift in zip(operands, lows, shifts)]
+    packed = terms[0]
+    for term in terms[1:]:
+        packed = packer.binary(OpKind.ADD, packed, term)
     return packer.lookup(packed, packed_function, f"{node.label}_packed")
 
 
@@ -222,16 +245,25 @@ def pack_bivariate(graph: Graph, bounds: dict[int, Bounds], maximum_bit_width: i
         if node.id not in nodes:
             copier.copy(node)
             continue
-        x, y = [o for o in node.operands if graph[o].is_encrypted]
-        bx, by = type_range(bounds[x]), type_range(bounds[y])
+        encrypted = [o for o in node.operands if graph[o].is_encrypted]
+        ranges = [type_range(bounds[o]) for o in encrypted]
         packer = _Packer(copier, node)
-        mx, my = copier.mapping[x], copier.mapping[y]
         ufunc = node.attrs.get("ufunc") if node.op is OpKind.UFUNC else None
-        packed = _range_width(bx) + _range_width(by)
+        packed = sum(_range_width(r) for r in ranges)
+        if len(encrypted) > 2:  # fhe.multivariate of several values: packed, or refused
+            if packed > maximum_bit_width:
+                copier.copy(node)
+                continue
+            result = _promoted(packer, [copier.mapping[o] for o in encrypted], ranges,
+                               _evaluator(graph, node), [bounds[o] for o in encrypted])
+            copier.mapping[node.id] = packer.broadcast(result)
+            continue
+        (x, y), (bx, by) = encrypted, ranges
+        mx, my = copier.mapping[x], copier.mapping[y]
         chunkable = ufunc in _BITWISE and bx.min >= 0 and by.min >= 0 and maximum_bit_width >= 2
         if packed <= maximum_bit_width and not (chunkable and packed > _CHEAP_PACKED_BITS):
-            result = _promoted(packer, mx, my, bx, by, _evaluator(graph, node),
-                               (bounds[x], bounds[y]))
+            result = _promoted(packer, [mx, my], [bx, by], _evaluator(graph, node),
+                               [bounds[x], bounds[y]])
         elif chunkable:
             width = max(int(bx.max).bit_length(), int(by.max).bit_length(), 1)
             chunk = min(maximum_bit_width, _CHEAP_PACKED_BITS) // 2

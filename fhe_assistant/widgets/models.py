@@ -118,7 +118,7 @@ class ModelTarget(Target):
         integers = quantized.program.quantize_inputs([self.X])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OutOfRangeWarning)
-            outputs = program.simulate(*integers)
+            outputs = program.simulate_batch(*integers)
         outputs = list(outputs) if isinstance(outputs, tuple) else [outputs]
         outputs = [np.asarray(o).reshape((self.X.shape[0],) + quantized.program.graph[i].spec.shape)
                    for o, i in zip(outputs, quantized.program.graph.outputs)]

@@ -86,7 +86,7 @@ class TorchTarget(Target):
         integers = module.quantize_inputs(self.X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OutOfRangeWarning)
-            outputs = program.simulate(integers)
+            outputs = program.simulate_batch(integers)
         shape = (self.X.shape[0],) + module.graph[module.graph.outputs[0]].spec.shape
         decoded = module.imported.finish(module.dequantize_outputs(np.reshape(outputs, shape)))
         accuracy = _score(decoded, self.y)
@@ -104,8 +104,8 @@ class TorchTarget(Target):
         noisy = with_pbs_errors(circuit, None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OutOfRangeWarning)
-            outputs = noisy.simulate(*built.samples) if isinstance(built.samples, (tuple, list)) \
-                else noisy.simulate(built.samples)
+            outputs = noisy.simulate_batch(*built.samples) \
+                if isinstance(built.samples, (tuple, list)) else noisy.simulate_batch(built.samples)
         shape = (self.X.shape[0],) + module.graph[module.graph.outputs[0]].spec.shape
         return _score(module.imported.finish(
             module.dequantize_outputs(np.reshape(outputs, shape))), self.y)

@@ -1,4 +1,5 @@
-"""simulate(…) with Configuration(simulate_pbs_errors=True) fails lookups at the promised rate."""
+"""simulate(…) with Configuration(simulate_pbs_errors=True) fails lookups at the promised rate;
+a configuration with ``p_error`` turns it on by default (as Concrete's simulation shows errors)."""
 import numpy as np
 import pytest
 from scipy.stats import binomtest
@@ -16,19 +17,34 @@ def test_injected_error_rate_matches_the_optimizers_p_error():
     promised = circuit.p_error
     assert 0.001 < promised <= 0.02
     inputs = np.random.default_rng(0).integers(0, 16, 200_000)
-    outputs = circuit.simulate(inputs)
+    outputs = circuit.simulate_batch(inputs)
     wrong = int(np.sum(outputs != inputs))
     assert binomtest(wrong, len(inputs), promised).pvalue > 1e-4, (wrong, promised)
 
 
-def test_without_the_switch_simulation_is_exact():
-    @fhe.compiler({"x": "encrypted"})
-    def identity_lookup(x):
-        return fhe.LookupTable(list(range(16)))[x]
+@fhe.compiler({"x": "encrypted"})
+def _identity_lookup(x):
+    return fhe.LookupTable(list(range(16)))[x]
 
-    circuit = identity_lookup.compile(np.arange(16), p_error=0.02)
+
+def test_p_error_turns_the_errors_on_and_the_switch_off():
     inputs = np.random.default_rng(1).integers(0, 16, 50_000)
-    np.testing.assert_array_equal(circuit.simulate(inputs), inputs)
+    noisy = _identity_lookup.compile(np.arange(16), p_error=0.02, insecure_keygen_seed=2)
+    assert noisy.configuration.injects_pbs_errors and noisy.simulation_p_error is not None
+    wrong = int(np.sum(noisy.simulate_batch(inputs) != inputs))
+    assert binomtest(wrong, len(inputs), noisy.p_error).pvalue > 1e-4, (wrong, noisy.p_error)
+    # one call at a time errs too (Concrete's test_tlu_error_rate runs it so)
+    singles = [noisy.simulate(np.int64(x)) for x in inputs[:3000]]
+    assert 0 < int(np.sum(np.array(singles) != inputs[:3000]))
+    exact = _identity_lookup.compile(np.arange(16), p_error=0.02, simulate_pbs_errors=False)
+    np.testing.assert_array_equal(exact.simulate_batch(inputs), inputs)
+
+
+def test_without_p_error_simulation_is_exact():
+    circuit = _identity_lookup.compile(np.arange(16))  # only the default global_p_error
+    assert not circuit.configuration.injects_pbs_errors
+    inputs = np.random.default_rng(1).integers(0, 16, 50_000)
+    np.testing.assert_array_equal(circuit.simulate_batch(inputs), inputs)
 
 
 def _rounded_lookup(x):
@@ -52,8 +68,9 @@ def test_simulated_approximate_rounding_flips_at_the_noise_models_rate():
     (lookup,) = circuit.analysis.plan.lookups.values()
     noise_std = 2.0 ** (circuit.optimization.noise.pre_pbs - (63 - lookup.input_precision))
     xs = np.tile(np.arange(-512, 496), 40)
-    exact = fhe.compiler({"x": "encrypted"})(_rounded_lookup).trace(np.arange(-512, 512)).simulate(xs)
-    rate = float(np.mean(circuit.simulate(xs) != exact))
+    exact = fhe.compiler({"x": "encrypted"})(_rounded_lookup).trace(
+        np.arange(-512, 512)).simulate_batch(xs)
+    rate = float(np.mean(circuit.simulate_batch(xs) != exact))
     expected = _flip_probability(noise_std)
     assert 0.02 < expected < 0.3
     assert abs(rate - expected) < 0.01, (rate, expected, noise_std)
@@ -68,7 +85,8 @@ def test_encrypted_approximate_rounding_flips_as_simulated(tmp_path):
     expected = _flip_probability(noise_std)
     circuit.keygen()
     xs = np.random.default_rng(0).integers(-500, 496, 400)
-    exact = fhe.compiler({"x": "encrypted"})(_rounded_lookup).trace(np.arange(-512, 512)).simulate(xs)
+    exact = fhe.compiler({"x": "encrypted"})(_rounded_lookup).trace(
+        np.arange(-512, 512)).simulate_batch(xs)
     encrypted = np.array([circuit.encrypt_run_decrypt(x) for x in xs])
     flips = int(np.sum(encrypted != exact))
     # two-sided: too few flips (an over-conservative model) fails as well as too many

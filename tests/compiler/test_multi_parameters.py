@@ -89,7 +89,7 @@ def test_simulated_lookup_errors_use_each_lookups_own_p_error():
     rates = {a.target: a.p_error for a in noisy.assignment.lookups.values()}
     assert set(rates) == {0, 1} and rates[0] != rates[1] and max(rates.values()) <= 0.2
     x = np.tile(np.arange(4), (400, 1))
-    wrong = np.mean(noisy.simulate(x) != chained(x[0]))
+    wrong = np.mean(noisy.simulate_batch(x) != chained(x[0]))
     assert 0.0 < wrong < 1.0
 
 

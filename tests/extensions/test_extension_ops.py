@@ -271,9 +271,14 @@ def test_table_of_tables_applies_one_table_per_element():
 
 
 def test_lookup_table_errors_are_value_errors():
-    for bad in ([], [[0, 1], [2, 3]], ["abc", 3.2]):
-        with pytest.raises(ValueError, match="cannot be constructed"):
+    """Concrete's text as the message; the detail, the user's line and the fix as notes."""
+    for bad, detail in (([], "non-empty 1-D"), ([[0, 1], [2, 3]], "non-empty 1-D"),
+                        (["abc", 3.2], "must be integers")):
+        with pytest.raises(ValueError) as raised:
             fhe.LookupTable(bad)
+        assert str(raised.value) == f"LookupTable cannot be constructed with {bad!r}"
+        notes = "\n".join(raised.value.__notes__)
+        assert detail in notes and "test_extension_ops.py" in notes, notes
     with pytest.raises(ValueError, match="cannot be looked up with 1.1"):
         fhe.LookupTable([1, 2])[1.1]
 

@@ -116,8 +116,8 @@ def test_random_op_chains_match_numpy(program):
             targets.append(("compile", compiler.compile(samples)))
         for label, target in targets:
             _assert_equal(target.simulate(samples[0]), expected[0], f"{label} single")
-            _assert_equal(target.simulate(batch), np.stack([np.asarray(e) for e in expected]),
-                          f"{label} batched")
+            _assert_equal(target.simulate_batch(batch),
+                          np.stack([np.asarray(e) for e in expected]), f"{label} batched")
 
 
 @pytest.mark.parametrize("steps", [
@@ -131,7 +131,7 @@ def test_known_chains(steps):
     samples = [np.array([-4, 0, 3]), np.array([3, -2, 2]), np.array([1, 1, -1])]
     compiler = fhe.compiler({"x": "encrypted"})(function)
     for target in (compiler.trace(samples), compiler.compile(samples)):
-        _assert_equal(target.simulate(np.stack(samples)),
+        _assert_equal(target.simulate_batch(np.stack(samples)),
                       np.stack([function(s) for s in samples]), "batched")
 
 
@@ -195,5 +195,5 @@ def test_random_expression_trees_over_two_parameters(tree, y_shape, y_status, da
         traced = compiler.trace(samples)
         targets = [traced] + ([compiler.compile(samples)] if traced.is_compatible else [])
         for target in targets:
-            _assert_equal(target.simulate(xs, ys), expected, "batched")
+            _assert_equal(target.simulate_batch(xs, ys), expected, "batched")
             _assert_equal(target.simulate(*samples[-1]), expected[-1], "single")

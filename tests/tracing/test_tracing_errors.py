@@ -273,3 +273,19 @@ def test_lookup_table_indexed_by_a_float():
 
 def test_tracing_error_is_an_fhe_assistant_error():
     assert issubclass(fhe.TracingError, fhe.FHEAssistantError)
+
+
+def test_a_univariate_that_changes_the_shape_is_concretes_value_error():
+    def bad_univariate(x):
+        return np.array([x, x, x])
+
+    @fhe.compiler({"x": "encrypted"})
+    def f(x):
+        return fhe.univariate(bad_univariate)(x)
+
+    with pytest.raises(ValueError) as raised:
+        f.compile(range(10))
+    assert str(raised.value) == "Function bad_univariate cannot be used with fhe.univariate"
+    assert isinstance(raised.value, fhe.TracingError)
+    notes = "\n".join(raised.value.__notes__)
+    assert "cannot be applied to operands of shapes [()]" in notes and FILE in notes

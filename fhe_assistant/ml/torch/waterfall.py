@@ -37,12 +37,21 @@ def _score(outputs: np.ndarray, y: np.ndarray) -> float:
     return float(1 - residual / total) if total else float(residual == 0)
 
 
-def with_pbs_errors(circuit, seed: int | None):
-    """The same circuit (shared program and keys) whose ``simulate`` injects lookup errors."""
+def with_pbs_errors(circuit, seed: int | None, errors: bool = True):
+    """The same circuit (shared program and keys) whose ``simulate`` injects lookup errors,
+    or not (``errors=False``: a circuit compiled with ``p_error`` injects them by default)."""
     noisy = copy.copy(circuit)
-    noisy.configuration = circuit.configuration.fork(simulate_pbs_errors=True)
+    noisy.configuration = circuit.configuration.fork(simulate_pbs_errors=errors)
     noisy._simulation_random = np.random.default_rng(seed)
     return noisy
+
+
+def _simulated_score(module: QuantizedModule, X, y, errors: bool, seed: int | None) -> float:
+    saved, module.circuit = module.circuit, with_pbs_errors(module.circuit, seed, errors)
+    try:
+        return _score(module.forward(X, fhe="simulate"), y)
+    finally:
+        module.circuit = saved
 
 
 def accuracy_waterfall(module: QuantizedModule, X, y, encrypted_samples: int = 0,
@@ -59,13 +68,9 @@ def accuracy_waterfall(module: QuantizedModule, X, y, encrypted_samples: int = 0
     stages = [WaterfallStage("float", _score(module.float_function(X), y), len(y)),
               WaterfallStage("quantized (clear)", _score(module.forward(X), y), len(y)),
               WaterfallStage("simulated (exact)",
-                             _score(module.forward(X, fhe="simulate"), y), len(y))]
-    saved, module.circuit = module.circuit, with_pbs_errors(module.circuit, p_error_seed)
-    try:
-        stages.append(WaterfallStage("simulated with FHE errors",
-                                     _score(module.forward(X, fhe="simulate"), y), len(y)))
-    finally:
-        module.circuit = saved
+                             _simulated_score(module, X, y, False, p_error_seed), len(y)),
+              WaterfallStage("simulated with FHE errors",
+                             _simulated_score(module, X, y, True, p_error_seed), len(y))]
     if encrypted_samples:
         count = min(encrypted_samples, len(y))
         stages.append(WaterfallStage("encrypted", _score(

@@ -127,7 +127,7 @@ def test_accuracy_waterfall_separates_quantization_from_fhe_errors():
                      "simulated with FHE errors"]
     assert stages[0].accuracy == 1.0 and stages[1].accuracy == stages[2].accuracy < 1.0
     assert stages[3].accuracy < stages[2].accuracy        # p_error=0.2 flips lookups
-    assert module.circuit.simulation_p_error is None      # the module's circuit is unchanged
+    assert module.circuit.configuration.simulate_pbs_errors is None  # the circuit is unchanged
 
 
 class TwoInputs(nn.Module):
