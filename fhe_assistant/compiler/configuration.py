@@ -5,7 +5,6 @@ from dataclasses import dataclass, fields, replace
 from enum import Enum
 
 from ..core.strategies import ParameterSelectionStrategy as ConcreteParameterSelectionStrategy
-
 from .options import ConcreteOptions
 
 #: The widest table lookup accepted by default, as in Concrete: up to 8 bits a lookup is a

@@ -77,7 +77,8 @@ class InputSlot:
 
     ``dtype`` is the widest integer the input holds without wrapping (for an encrypted
     input, its partition's precision: Concrete's assigned bit width); clear inputs are
-    signless as in Concrete (an 8-bit clear input takes -128..255). ``wraps=False`` checks
+    signless as in Concrete (an 8-bit clear input takes -128..255; a signed one its own
+    range too). ``wraps=False`` checks
     shapes only (the exact simulation, where nothing wraps: ``dtype`` is then only shown).
     """
 
@@ -96,7 +97,7 @@ class InputSlot:
             return None
         if self.is_encrypted:
             return self.dtype.min, self.dtype.max
-        return -(self.dtype.max // 2) - 1, self.dtype.max
+        return min(self.dtype.min, -(self.dtype.max // 2) - 1), self.dtype.max
 
 
 def _unpack_tuple(args: Sequence, count: int) -> Sequence:

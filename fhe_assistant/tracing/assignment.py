@@ -12,6 +12,7 @@ from ..core.errors import TracingError
 from ..core.location import user_location
 from ..interpret.extension_rules import RuntimeIndex
 from ..ir.ops import OpKind
+from .index_text import refuse_assignment
 from .tracer import Tracer, as_operand, wrap
 
 
@@ -67,6 +68,7 @@ def trace_dynamic_index(tracer: Tracer, index) -> Tracer:
 def trace_assignment(tracer: Tracer, index, value) -> None:
     """``x[index] = value``: ``x`` becomes a new node holding the assigned copy."""
     location = user_location()
+    refuse_assignment(tracer, index, value, location)
     context = tracer._context
     value_id = as_operand(context, value)
     if has_runtime_index(index):

@@ -36,6 +36,9 @@ class TraceContext:
         #: a direct circuit definition (``fhe.circuit``): types come from annotations, so
         #: ``astype`` needs an fhe type and ``round(x)`` is refused, as in Concrete
         self.direct = direct
+        #: inputs as Concrete describes them while tracing (by their first sample), for
+        #: messages that quote Concrete's text (``tracing/index_text.py``)
+        self.described: dict[int, ValueSpec] = {}
 
     def add_node(self, op: OpKind, operands: list[int], attrs: dict | None = None,
                  location: SourceLocation | None = None, spec: ValueSpec | None = None) -> Node:

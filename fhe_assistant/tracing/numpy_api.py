@@ -9,6 +9,7 @@ from ..core.errors import TracingError, TracingValueError
 from ..core.location import user_location
 from ..ir.ops import OpKind
 from .context import TraceContext
+from .index_text import refuse_index
 from .tracer import Tracer, as_operand, wrap
 from .typing import ScalarAnnotation
 
@@ -340,6 +341,7 @@ def _normalize_index(index, ndim: int, location) -> tuple:
 
 def trace_index(context: TraceContext, tracer: Tracer, index):
     location = user_location()
+    refuse_index(tracer, index, location)
     index = _normalize_index(index, tracer.ndim, location)
     for axis_position, item in enumerate(i for i in index if i is not None):
         if isinstance(item, int):

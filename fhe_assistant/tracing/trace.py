@@ -6,8 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..core.dtypes import UNMEASURED_INTEGER, Float, Integer
 from ..core.errors import InputError, TracingError
 from ..core.location import SourceLocation, notebook_cell
+from ..core.values import ValueSpec
 from ..ir.graph import Graph
 from ..ir.ops import OpKind
 from .context import ACTIVE_CONTEXTS, TraceContext, spec_of_array
@@ -62,13 +64,41 @@ def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.
           direct: bool = False) -> Graph:
     """Run ``function`` on tracers shaped like ``samples`` (one per parameter, in order);
     ``direct``: a direct circuit definition (``fhe.circuit``, see ``TraceContext.direct``)."""
+    inputs = []
+    for name, sample in zip(statuses, samples):
+        sample = np.asarray(sample)
+        spec = spec_of_array(sample, statuses[name] == "encrypted")
+        described = spec.with_dtype(Integer.that_can_represent(sample.min(), sample.max())) \
+            if sample.dtype.kind in "iub" and sample.size and not direct else None
+        inputs.append((name, spec, described))
+    return _trace(function, inputs, direct)
+
+
+def trace_described(function: Callable, parameters: Mapping[str, object], *_, **__) -> Graph:
+    """Concrete's ``Tracer.trace(function, {"x": EncryptedTensor(UnsignedInteger(7), (3, 2))})``:
+    the parameters given as value descriptions (anything with ``to_spec()``, or ``ValueSpec``)
+    instead of samples. Concrete's ``is_direct``/``location``/``scope`` have no use here."""
+    inputs = []
+    for name in parameter_names(function):
+        if name not in parameters:
+            raise InputError(f"Tracer.trace needs a value description for {name!r}")
+        described = parameters[name]
+        described = described.to_spec() if hasattr(described, "to_spec") else described
+        inputs.append((name, described.with_dtype(
+            Float(64) if described.is_float else UNMEASURED_INTEGER), described))
+    return _trace(function, inputs)
+
+
+def _trace(function: Callable, inputs: list[tuple[str, ValueSpec, ValueSpec | None]],
+           direct: bool = False) -> Graph:
+    """Run ``function`` on one tracer per ``(name, traced spec, Concrete's description)``."""
     context = TraceContext(direct)
-    names = list(statuses)
     location = function_location(function)
     arguments = []
-    for index, (name, sample) in enumerate(zip(names, samples)):
-        spec = spec_of_array(np.asarray(sample), statuses[name] == "encrypted")
+    for index, (name, spec, described) in enumerate(inputs):
         node = context.add_node(OpKind.INPUT, [], {"name": name, "index": index}, location, spec)
+        if described is not None:
+            context.described[node.id] = described
         arguments.append(Tracer(context, node.id))
     ACTIVE_CONTEXTS.append(context)
     try:
@@ -94,3 +124,6 @@ def trace(function: Callable, statuses: Mapping[str, str], samples: Sequence[np.
                            hint="make sure the result depends on an encrypted parameter")
     graph.name = function.__name__
     return graph
+
+
+Tracer.trace = staticmethod(trace_described)

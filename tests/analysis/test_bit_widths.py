@@ -81,7 +81,8 @@ def test_univariate_chains_fuse_into_one_lookup_on_the_narrow_input():
         ["input", "tlu"]
     assert circuit.analysis.plan.pbs_count == 1
     assert circuit.analysis.plan.max_lookup_precision == 4
-    assert circuit.simulate(np.arange(16)).tolist() == (np.maximum(np.arange(16) - 9, 0) // 2).tolist()
+    assert circuit.simulate_batch(np.arange(16)).tolist() == \
+        (np.maximum(np.arange(16) - 9, 0) // 2).tolist()
     assert f.compile(range(16)).analysis.plan.pbs_count == 2  # off by default: one per op
 
 
@@ -118,7 +119,7 @@ def test_inputset_of_10000_samples_is_measured_batched():
     assert circuit.graph.integer_range(custom_filter=lambda n: n.id == 0) == (0, 3)
     assert circuit.graph.integer_range(custom_filter=lambda n: n.id == len(circuit.graph.nodes) - 1) == \
         (int(relu_all.sum(axis=1).min()), expected_max)
-    outputs = circuit.simulate(inputset)
+    outputs = circuit.simulate_batch(inputset)
     assert outputs.shape == (10_000,)
     np.testing.assert_array_equal(outputs, relu_all.sum(axis=1))
 
@@ -135,7 +136,7 @@ def test_inputset_of_10000_tuples_for_two_parameters():
     circuit = f.compile(zip(xs, ys))
     assert circuit.graph.integer_range(custom_filter=lambda n: n.id == 0) == (-5, 3)
     assert circuit.graph.integer_range(custom_filter=lambda n: n.id == 1) == (0, 3)
-    np.testing.assert_array_equal(circuit.simulate(xs, ys), xs * ys + 1)
+    np.testing.assert_array_equal(circuit.simulate_batch(xs, ys), xs * ys + 1)
 
 
 def test_to_dataframe_one_row_per_node():

@@ -59,7 +59,7 @@ def test_trace_reports_without_raising_and_simulates_exactly():
     for x in (0, 1, 334, 599):
         assert program.simulate(x) == too_wide(x)
     xs = np.arange(600)
-    np.testing.assert_array_equal(program.simulate(xs), too_wide(xs))
+    np.testing.assert_array_equal(program.simulate_batch(xs), too_wide(xs))
 
 
 def test_the_default_limit_is_16_bits_and_wider_is_refused_with_the_largest_width():
@@ -97,7 +97,7 @@ def test_following_the_suggestion_compiles():
     compiler = fhe.compiler({"x": "encrypted"})(rounded)
     circuit = compiler.compile(range(600))
     xs = np.arange(600)
-    np.testing.assert_array_equal(circuit.simulate(xs), rounded(xs))
+    np.testing.assert_array_equal(circuit.simulate_batch(xs), rounded(xs))
 
 
 def test_the_limit_is_a_configuration_field():

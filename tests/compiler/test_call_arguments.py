@@ -30,7 +30,8 @@ def add_circuit():
     ((100, 10), "Expected argument 0 to be EncryptedScalar<uint6> but it's EncryptedScalar<uint7>"),
     ((1, 100), "Expected argument 1 to be EncryptedScalar<uint6> but it's EncryptedScalar<uint7>"),
     ((np.array([1, 2]), np.array([3, 4])),
-     "Expected argument 0 to be EncryptedScalar<uint6> but it's EncryptedTensor<uint2, shape=(2,)>"),
+     ("Expected argument 0 to be EncryptedScalar<uint6> but it's "
+      "EncryptedTensor<uint2, shape=(2,)>")),
 ])
 @pytest.mark.parametrize("method", ["simulate", "encrypt"])
 def test_concretes_refusals_word_for_word(add_circuit, method, args, message):
@@ -124,3 +125,11 @@ def test_encrypt_generates_keys_and_batches_run_one_by_one():
     with pytest.raises(ValueError, match=r"^Expected argument 0 to be EncryptedScalar<uint2> "
                                          r"but it's EncryptedScalar<uint3>$"):
         circuit.encrypt_run_decrypt(4)
+
+
+def test_run_and_decrypt_before_keys_are_refused():
+    circuit = fhe.compiler({"x": "encrypted"})(lambda x: x + 1).compile(range(4))
+    with pytest.raises(fhe.InputError, match="run needs keys: call circuit.keygen"):
+        circuit.run(None)
+    with pytest.raises(fhe.InputError, match="decrypt needs keys"):
+        circuit.decrypt(None)

@@ -13,25 +13,26 @@ import fhe_assistant as fhe
 @pytest.mark.parametrize("changes, error, message", [
     ({"foo": False}, TypeError, "Configuration.fork() got an unexpected keyword argument 'foo'"),
     ({"dump_artifacts_on_unexpected_failures": "yes"}, TypeError,
-     "Unexpected type for keyword argument 'dump_artifacts_on_unexpected_failures' "
-     "(expected 'bool', got 'str')"),
+     ("Unexpected type for keyword argument 'dump_artifacts_on_unexpected_failures' "
+      "(expected 'bool', got 'str')")),
     ({"insecure_key_cache_location": 3}, TypeError,
-     "Unexpected type for keyword argument 'insecure_key_cache_location' "
-     "(expected 'Union[Path, str, NoneType]', got 'int')"),
+     ("Unexpected type for keyword argument 'insecure_key_cache_location' "
+      "(expected 'Union[Path, str, NoneType]', got 'int')")),
     ({"p_error": "yes"}, TypeError,
-     "Unexpected type for keyword argument 'p_error' (expected 'Optional[float]', got 'str')"),
+     ("Unexpected type for keyword argument 'p_error' (expected 'Optional[float]', "
+      "got 'str')")),
     ({"global_p_error": "mamma mia"}, TypeError,
-     "Unexpected type for keyword argument 'global_p_error' "
-     "(expected 'Optional[float]', got 'str')"),
+     ("Unexpected type for keyword argument 'global_p_error' "
+      "(expected 'Optional[float]', got 'str')")),
     ({"show_optimizer": "please"}, TypeError,
-     "Unexpected type for keyword argument 'show_optimizer' (expected 'Optional[bool]', "
-     "got 'str')"),
+     ("Unexpected type for keyword argument 'show_optimizer' (expected 'Optional[bool]', "
+      "got 'str')")),
     ({"additional_pre_processors": "bad"}, TypeError,
-     "Unexpected type for keyword argument 'additional_pre_processors' "
-     "(expected 'Optional[list[GraphProcessor]]', got 'str')"),
+     ("Unexpected type for keyword argument 'additional_pre_processors' "
+      "(expected 'Optional[list[GraphProcessor]]', got 'str')")),
     ({"maximum_tlu_bit_width": 2.5}, TypeError,
-     "Unexpected type for keyword argument 'maximum_tlu_bit_width' (expected 'int', "
-     "got 'float')"),
+     ("Unexpected type for keyword argument 'maximum_tlu_bit_width' (expected 'int', "
+      "got 'float')")),
     ({"parameter_selection_strategy": 42}, TypeError,
      "42 cannot be parsed to a ParameterSelectionStrategy"),
     ({"parameter_selection_strategy": "bad"}, ValueError,

@@ -30,11 +30,11 @@ def targets():
     ((np.array([1, 2]),), "^Expected 2 inputs but got 1$"),
     ((np.array([1, 2]), 1, 2), "^Expected 2 inputs but got 3$"),
     ((), "^Expected 2 inputs but got 0$"),
-    ((np.array([1, 2, 3]), 1), r"^Expected argument 0 to be EncryptedTensor<uint3, shape=\(2,\)> "
-                               r"but it's EncryptedTensor<uint2, shape=\(3,\)>$"),
+    ((np.array([1, 2, 3]), 1), (r"^Expected argument 0 to be EncryptedTensor<uint3, shape=\(2,\)> "
+                                r"but it's EncryptedTensor<uint2, shape=\(3,\)>$")),
     # a leading batch axis is a wrong shape, not a batch (simulate_batch takes batches)
-    ((np.array([[1, 2]]), 1), r"^Expected argument 0 to be EncryptedTensor<uint3, shape=\(2,\)> "
-                              r"but it's EncryptedTensor<uint2, shape=\(1, 2\)>$"),
+    ((np.array([[1, 2]]), 1), (r"^Expected argument 0 to be EncryptedTensor<uint3, shape=\(2,\)> "
+                               r"but it's EncryptedTensor<uint2, shape=\(1, 2\)>$")),
     ((np.array([[1, 2], [3, 4]]), np.array([1, 2])),
      r"^Expected argument 0 to be .* but it's EncryptedTensor<uint3, shape=\(2, 2\)>$"),
     ((np.array([1.5, 2]), 1), "'x' contains the non-integer 1.5"),

@@ -7,7 +7,6 @@ import pytest
 
 import fhe_assistant as fhe
 from fhe_assistant.compiler.strategy import ParameterSelectionStrategy
-from fhe_assistant.core.errors import InputError
 from fhe_assistant.deploy import ClientSpecs, EvaluationKeys, Keys, Server
 
 RNG = np.random.default_rng(5)
@@ -78,7 +77,8 @@ def test_mono_strategy_gives_one_set_sized_for_the_widest_lookup(chained_circuit
     assert len(mono.parameter_sets) == 1 and mono.program.assignment is None
     assert mono.parameters.message_bit_width == 4
     assert chained_circuit.optimization.complexity < mono.optimization.complexity
-    with pytest.raises(InputError, match="mono"):
+    with pytest.raises(ValueError, match="'several' is not a valid 'ParameterSelectionStrategy' "
+                                         r"\(v0, mono, multi\)"):
         fhe.Compiler(chained, {"x": "encrypted"}).compile(
             CHAINED_INPUTS, parameter_selection_strategy="several")
 

@@ -70,11 +70,40 @@ def test_encrypted_runs_agree_with_numpy():
 @pytest.mark.parametrize("function, message", [
     (lambda x: x[[0, 1], [0, 1, 2]], "shape mismatch"),
     (lambda x: x[[0, 5], [0, 1]], "out of bounds"),
-    (lambda x: x[[0, 1], [0.5, 1]], "index array of dtype float64 is not supported"),
 ])
 def test_bad_array_indices_are_refused(function, message):
     with pytest.raises(fhe.TracingError, match=message):
         fhe.compiler({"x": "encrypted"})(function).trace([np.zeros((5, 4), dtype=np.int64)])
+
+
+def _assign_float_index(x):
+    x[1.5] = 0
+    return x
+
+
+def _assign_ragged_index(x):
+    x[[[1, 2], [1, 2, 3], [1]]] = 0
+    return x
+
+
+@pytest.mark.parametrize("function, message", [
+    (lambda x: x[1.5], ("Tracer<output=EncryptedTensor<uint3, shape=(3,)>> cannot be indexed "
+                        "with 1.5")),
+    (lambda x: x[1.5:2.5], ("Tracer<output=EncryptedTensor<uint3, shape=(3,)>> cannot be "
+                            "indexed with 1.5:2.5")),
+    (lambda x: x[0, 1.5], "{} cannot be indexed with 0, 1.5"),
+    (lambda x: x[[0, 1], [0.5, 1]], "{} cannot be indexed with [0, 1], [0.5, 1]"),
+    (lambda x: x[["abc", 3]], "{} cannot be indexed with ['abc', 3]"),
+    (_assign_float_index, "{}[1.5] cannot be assigned 0"),
+    (_assign_ragged_index, "{}[[[1, 2], [1, 2, 3], [1]]] cannot be assigned 0"),
+])
+def test_malformed_indices_are_concretes_value_errors(function, message):
+    """Concrete's text (the input described by its first sample), the line as a note."""
+    with pytest.raises(ValueError) as raised:
+        fhe.compiler({"x": "encrypted"})(function).compile([np.array([5, 2, 4])])
+    assert str(raised.value) == message.format("Tracer<output=EncryptedTensor<uint3, shape=(3,)>>")
+    assert isinstance(raised.value, fhe.TracingError)
+    assert "test_advanced_indexing.py" in "\n".join(raised.value.__notes__)
 
 
 def test_a_bad_assignment_is_refused():

@@ -80,7 +80,7 @@ def test_integer_elementwise_input_of_a_region_is_absorbed():
     tlus = [n for n in fused.nodes if n.op is OpKind.TLU]
     assert len(tlus) == 1 and fused[tlus[0].operands[0]].op in (OpKind.INPUT, OpKind.ADD)
     compiler = fhe.compiler({"x": "encrypted"})(f)
-    np.testing.assert_array_equal(compiler.compile(range(8)).simulate(np.arange(8)),
+    np.testing.assert_array_equal(compiler.compile(range(8)).simulate_batch(np.arange(8)),
                                   f(np.arange(8)))
 
 
@@ -194,7 +194,7 @@ def test_fused_tlu_simulates_like_numpy_over_the_whole_range():
     compiler = fhe.compiler({"x": "encrypted"})(f)
     xs = np.arange(-64, 64)
     circuit = compiler.compile(xs)
-    np.testing.assert_array_equal(circuit.simulate(xs), f(xs))
+    np.testing.assert_array_equal(circuit.simulate_batch(xs), f(xs))
     subgraph = next(n for n in circuit.graph.nodes if n.op is OpKind.TLU).attrs["subgraph"]
     # the subgraph shows the measured input / output types, floats inside
     assert str(subgraph.nodes[0].spec.dtype) == "int7"

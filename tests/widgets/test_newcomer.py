@@ -57,7 +57,7 @@ def test_encrypted_batch_reports_one_step_per_sample():
     circuit.keygen(seed=2)
     recorder = Recorder()
     with progress.reporting_to(recorder):
-        result = circuit.encrypt_run_decrypt(np.array([0, 1, 2, 3]))
+        result = circuit.encrypt_run_decrypt_batch(np.array([0, 1, 2, 3]))
     assert list(result) == [3, 1, 0, 2]
     assert ("start", "encrypted run", 4, "sample") in recorder.events
     assert ("end", "encrypted run", 4) in recorder.events
@@ -149,14 +149,14 @@ def test_explore_is_listed_in_dir():
     assert "explore" in dir(fhe) and callable(fhe.explore)
 
 
-def test_quantized_inputs_go_to_simulate_as_they_are():
+def test_quantized_inputs_go_to_simulate_batch_as_they_are():
     weights = np.linspace(-1, 1, 8).reshape(4, 2)
     quantized = fhe.quantize(lambda x: x @ weights, n_bits=6)
     X = np.random.default_rng(0).uniform(-1, 1, (30, 4))
     circuit = quantized.compile(X)
     integers = quantized.quantize_inputs(X[:5])
     assert isinstance(integers, np.ndarray) and integers.shape == (5, 4)
-    floats = quantized.dequantize_outputs(circuit.simulate(integers))
+    floats = quantized.dequantize_outputs(circuit.simulate_batch(integers))
     assert floats.shape == (5, 2)
     np.testing.assert_allclose(floats, quantized(X[:5]))
 
@@ -164,7 +164,7 @@ def test_quantized_inputs_go_to_simulate_as_they_are():
     circuit = two.compile(X, X)
     pair = two.quantize_inputs(X[:3], X[:3])
     assert isinstance(pair, tuple) and len(pair) == 2
-    assert two.dequantize_outputs(circuit.simulate(pair)).shape == (3, 4)
+    assert two.dequantize_outputs(circuit.simulate_batch(pair)).shape == (3, 4)
 
 
 def test_sweep_points_read_as_a_table_and_explorer_repr_is_short(linear_program):

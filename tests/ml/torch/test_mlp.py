@@ -92,7 +92,7 @@ def test_compile_and_simulate_equal_clear_quantized():
                (entry["range"] for entry in report.values()))
     q = module.quantize_input(X[:4])
     assert q.dtype == np.int64 and q.shape == (4, 5)
-    assert np.allclose(module.dequantize_output(module.circuit.simulate(q)),
+    assert np.allclose(module.dequantize_output(module.circuit.simulate_batch(q)),
                        module.forward(X[:4]))
 
 
