@@ -160,11 +160,14 @@ class Circuit(FHEProgram, ConcreteCircuitAPI):
     keys_generated = property(lambda self: self.client.keys.are_generated,
                               doc="Whether the circuit's client holds a key set.")
 
-    def keygen(self, force: bool = False, seed: int | None = None) -> None:
-        """Generate the secret and evaluation keys (from the OS CSPRNG unless a seed is set)."""
+    def keygen(self, force: bool = False, seed: int | None = None,
+               encryption_seed: int | None = None) -> None:
+        """Generate the secret and evaluation keys (from the OS CSPRNG unless a seed is set;
+        ``encryption_seed``, Concrete's name, seeds the encryption randomness apart)."""
         seed = seed if seed is not None else self.configuration.insecure_keygen_seed
-        self.client.keys.generate(force=force, seed=seed,
-                                  encryption_seed=None if seed is None else seed + 1)
+        if encryption_seed is None and seed is not None:
+            encryption_seed = seed + 1
+        self.client.keys.generate(force=force, seed=seed, encryption_seed=encryption_seed)
 
     def _require_keys(self, action: str) -> None:
         if not self.keys_generated:

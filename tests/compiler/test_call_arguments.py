@@ -133,3 +133,14 @@ def test_run_and_decrypt_before_keys_are_refused():
         circuit.run(None)
     with pytest.raises(fhe.InputError, match="decrypt needs keys"):
         circuit.decrypt(None)
+
+
+def test_keygen_with_concretes_encryption_seed():
+    compiler = fhe.compiler({"x": "encrypted"})(lambda x: x**2)
+    circuit = compiler.compile(range(10))
+    assert not circuit.keys.are_generated
+    circuit.keygen(seed=42, encryption_seed=24)
+    evaluation = circuit.run(circuit.encrypt(5))
+    same = compiler.compile(range(10))
+    same.keygen(seed=42)  # the same secret key, another encryption randomness
+    assert same.decrypt(evaluation) == 25

@@ -22,14 +22,15 @@ def _compiled(tmp_path, method):
     function = quantize(lambda x: np.tanh(x @ W), n_bits=4, rounding_threshold_bits=4,
                         rounding_method=method, clear_outputs=False)
     function.compile(X, configuration=Configuration(
-        p_error=1e-6, insecure_key_cache_location=str(tmp_path), insecure_keygen_seed=0))
+        p_error=1e-6, insecure_key_cache_location=str(tmp_path), insecure_keygen_seed=0,
+        simulate_pbs_errors=False))  # p_error alone would turn simulated errors on
     return function
 
 
 def test_the_method_changes_parameters_not_integers(tmp_path):
     exact, approximate = _compiled(tmp_path, "exact"), _compiled(tmp_path, "approximate")
     q = exact.quantize_inputs(X[:50])
-    assert np.array_equal(exact.circuit.simulate(q), approximate.circuit.simulate(q))
+    assert np.array_equal(exact.circuit.simulate_batch(q), approximate.circuit.simulate_batch(q))
     (lookup,) = approximate.circuit.program.plan.lookups.values()
     assert lookup.approximate and lookup.lsbs_removed > 0
     assert lookup.noise_precision == lookup.effective_precision - 1
@@ -51,14 +52,14 @@ def test_encrypted_slips_are_one_step_and_as_frequent_as_simulated(tmp_path):
     neighbours = np.stack([apply_tables(table, np.mod(index + d, modulus), lookup)
                            for d in (-1, 0, 1)])   # what reads one step off decode to
     expected = neighbours[1]
-    assert np.array_equal(circuit.simulate(q), expected)          # exact simulate: no slips
-    encrypted = circuit.encrypt_run_decrypt(q)
+    assert np.array_equal(circuit.simulate_batch(q), expected)    # exact simulate: no slips
+    encrypted = circuit.encrypt_run_decrypt_batch(q)
     assert np.all(np.any(encrypted[None] == neighbours, axis=0))  # ±1 step, nothing more
     slips = int(np.sum(encrypted != expected))
     original = circuit.configuration
     circuit.configuration = original.fork(simulate_pbs_errors=True)
     try:
-        simulated = [int(np.sum(circuit.simulate(q) != expected)) for _ in range(40)]
+        simulated = [int(np.sum(circuit.simulate_batch(q) != expected)) for _ in range(40)]
     finally:
         circuit.configuration = original
     mean = float(np.mean(simulated))
