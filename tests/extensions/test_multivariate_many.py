@@ -59,5 +59,5 @@ def test_too_wide_packing_is_reported():
     def f(x, y, z):
         return fhe.multivariate(_median)(x, y, z)
 
-    with pytest.raises(fhe.CompilationError, match="multivariate of 3 encrypted values"):
-        f.compile([(0, 0, 0), (15, 15, 15)])  # 12 packed bits, over the 8-bit limit
+    with pytest.raises(fhe.CompilationError, match="of 3 encrypted values is not supported"):
+        f.compile([(0, 0, 0), (15, 15, 15)], maximum_tlu_bit_width=8)  # 12 packed bits
