@@ -106,7 +106,7 @@ def test_05_torch_models():
     pytest.importorskip("torch")
     texts = run("05_torch_models.ipynb")
     assert "float accuracy: 0.9" in texts[0]
-    assert "{'conv': {'bitwidth'" in texts[1] and "@ layer Relu" in texts[1]
+    assert "{'conv': {'range': (" in texts[1] and "layer Relu" in texts[1]
     assert "simulated with FHE errors" in texts[2]
     assert "FHE-compatible" in texts[3] and "2 table lookups (37 PBS)" in texts[3]
     assert re.search(r"encrypted prediction: (\d)  simulated: \1", texts[4])
