@@ -26,8 +26,9 @@ from .compiler import (
     function,
     module,
 )
+from .compiler import FheFunction as Function
+from .compiler import FheModule as Module
 from .compiler import GraphView as Graph
-from .compiler import ModuleDefinition as Module
 from .compiler.module import ModuleDebugArtifacts
 from .core.dtypes import Float, Integer
 from .core.errors import (
@@ -162,6 +163,7 @@ __all__ = [
     "FheFunction",
     "FheModule",
     "Float",
+    "Function",
     "Graph",
     "GraphProcessor",
     "Input",
