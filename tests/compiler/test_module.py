@@ -160,3 +160,9 @@ def test_composable_circuit_refuses_growing_noise_naming_its_line():
     assert str(info.value).endswith(
         f"At location test_module.py:{line}:0:\nThe noise of the node 0 is contaminated by "
         f"noise coming straight from the input (partition: 0, coeff: 4.00).")
+
+
+def test_concrete_names_of_compiled_modules(counter):
+    assert isinstance(counter, fhe.Module) and isinstance(counter.inc, fhe.Function)
+    assert isinstance(Counter.composition, fhe.CompositionPolicy)
+    assert isinstance(Counter.composition, fhe.AllComposable)
