@@ -16,6 +16,13 @@ monomial product (coefficient t of X**a·P is ±P[(t − a) mod N]) into the dec
 so the rotated polynomial is never stored. With l = 1 a digit is one arithmetic shift,
 d = int64(x + 2**(63−b)) >> (64−b) (§1.3), and the loop vectorizes.
 
+:func:`decompose_twist_into` (the plain external product: circuit-bootstrapped GGSWs, the
+scheme switch) takes :mod:`.decomposition`'s balanced digits (mean 0; a GGSW whose rows'
+errors follow the key would otherwise collect them coherently); the blind rotation's
+:func:`rotate_decompose_into` keeps the cheaper digits in [−B/2, B/2) (mean −1/2, harmless
+against the bootstrapping key's independent noise; the balanced loop measured +7 % a
+bootstrap at l = 2).
+
 Digits are converted to float64 through int64 (exact). Rows of the output buffer are
 (r·l + j) for polynomial r and level j + 1, offset by ``first_row``.
 """
@@ -60,7 +67,7 @@ def _level1_digits(lhs, rhs, segment, first, width, base_log, twist_re, twist_im
 
 @njit(cache=True)
 def _digits_twist_segment(lhs, rhs, segment, count, tables, base_log, level, folded, row,
-                          prefetching, prefetched) -> int:
+                          prefetching, prefetched, balanced=False) -> int:
     """Twisted digits of a segment of ``count`` coefficients, both halves, all levels.
 
     ``segment`` = (src_lo, mask_lo, src_hi, mask_hi, offset) as uint64, read as in
@@ -74,7 +81,7 @@ def _digits_twist_segment(lhs, rhs, segment, count, tables, base_log, level, fol
     twist_re = tables[0]
     twist_im = tables[1]
     target, step, limit = prefetching
-    if level == 1:
+    if level == 1 and not balanced:
         if prefetched >= limit:  # no prefetching: one plain loop
             _level1_digits(lhs, rhs, segment, np.uint64(0), count, base_log, twist_re, twist_im,
                            folded, row)
@@ -90,6 +97,19 @@ def _digits_twist_segment(lhs, rhs, segment, count, tables, base_log, level, fol
         _level1_digits(lhs, rhs, segment, np.uint64(blocks * _BLOCK), count - blocks * _BLOCK,
                        base_log, twist_re, twist_im, folded, row)
         return prefetched
+    if balanced:
+        _generic_digits_balanced(lhs, rhs, segment, count, tables, base_log, level, folded, row)
+    else:
+        _generic_digits(lhs, rhs, segment, count, tables, base_log, level, folded, row)
+    return prefetched
+
+
+@njit(cache=True, inline="always")
+def _generic_digits(lhs, rhs, segment, count, tables, base_log, level, folded, row):
+    """Digits in [−B/2, B/2) at any level count (mean −1/2: harmless against a bootstrapping
+    key's independent noise, and the cheapest loop: the blind rotation's)."""
+    twist_re = tables[0]
+    twist_im = tables[1]
     src_lo, mask_lo, src_hi, mask_hi, offset = segment
     one = np.uint64(1)
     add_lo = mask_lo & one
@@ -113,7 +133,53 @@ def _digits_twist_segment(lhs, rhs, segment, count, tables, base_log, level, fol
             st_hi = (st_hi - np.uint64(d_hi)) >> bshift
             store_twisted(folded, row + j, at, np.float64(d_lo), np.float64(d_hi), twist_re,
                           twist_im)
-    return prefetched
+
+
+@njit(cache=True, inline="always")
+def _generic_digits_balanced(lhs, rhs, segment, count, tables, base_log, level, folded, row):
+    """Balanced digits (:mod:`.decomposition`'s tie rule, mean 0) at any level count."""
+    twist_re = tables[0]
+    twist_im = tables[1]
+    src_lo, mask_lo, src_hi, mask_hi, offset = segment
+    one = np.uint64(1)
+    add_lo = mask_lo & one
+    add_hi = mask_hi & one
+    half = np.uint64(rhs.size // 2)
+    total = base_log * level
+    rounding = one << np.uint64(63 - total)
+    keep = np.uint64(64 - total)
+    up = np.uint64(64 - base_log)
+    down = np.int64(64 - base_log)
+    bshift = np.uint64(base_log)
+    low = -(np.int64(1) << np.int64(base_log - 1))
+    sign_bit = one << np.uint64(base_log - 1)
+    width = np.int64(base_log)
+    for q in range(count):
+        m = np.uint64(q)
+        at = offset + m
+        x_lo = ((lhs[src_lo + m] ^ mask_lo) + add_lo) - rhs[at]
+        x_hi = ((lhs[src_hi + m] ^ mask_hi) + add_hi) - rhs[half + at]
+        st_lo = (x_lo + rounding) >> keep
+        st_hi = (x_hi + rounding) >> keep
+        # balanced ties (:mod:`.decomposition`): digits of mean 0, not −1/2 — a GGSW whose
+        # rows' errors follow the key (a circuit bootstrap's −S_r·e) would otherwise collect
+        # e·(−1/2)·Σ S_r coherently, ~N/4 times e a row. A tie d = −B/2 becomes +B/2 (adding B,
+        # branch-free) when the next digit is ≥ 0 (its top bit clear), or for the top digit
+        # when x ≥ 0 as int64.
+        for j in range(level - 1, 0, -1):
+            d_lo = np.int64(st_lo << up) >> down
+            d_hi = np.int64(st_hi << up) >> down
+            d_lo += np.int64((d_lo == low) & ((st_lo >> bshift) & sign_bit == 0)) << width
+            d_hi += np.int64((d_hi == low) & ((st_hi >> bshift) & sign_bit == 0)) << width
+            st_lo = (st_lo - np.uint64(d_lo)) >> bshift
+            st_hi = (st_hi - np.uint64(d_hi)) >> bshift
+            store_twisted(folded, row + j, at, np.float64(d_lo), np.float64(d_hi), twist_re,
+                          twist_im)
+        d_lo = np.int64(st_lo << up) >> down
+        d_hi = np.int64(st_hi << up) >> down
+        d_lo += np.int64((d_lo == low) & (np.int64(x_lo) >= 0)) << width
+        d_hi += np.int64((d_hi == low) & (np.int64(x_hi) >= 0)) << width
+        store_twisted(folded, row, at, np.float64(d_lo), np.float64(d_hi), twist_re, twist_im)
 
 
 @njit(cache=True)
@@ -134,7 +200,7 @@ def decompose_twist_into(
     half = lhs.size // 2
     segment = (zero, zero, np.uint64(half), zero, zero)  # lhs[m] − rhs[m], both halves
     _digits_twist_segment(lhs, rhs, segment, half, tables, base_log, level, folded, row,
-                          (lhs, 0, 0), 0)
+                          (lhs, 0, 0), 0, True)
 
 
 @njit(cache=True)

@@ -12,8 +12,12 @@ N the polynomial size, r = min(q, log2 N) rotation bits and t = q − r tree bit
    CMux(GGSW(x_b), C_2u, C_2u+1) = C_2u + GGSW(x_b) ⊡ (C_2u+1 − C_2u), bit b = r first
    (it is the low bit of u), until one GLWE holds P_(x >> r).
 3. **Blind rotation** by the low r bits: for i < r, ACC ← ACC + GGSW(x_i) ⊡ (X**(−2**i)·ACC
-   − ACC) (:func:`.external_product.cmux_rotate_into`), so ACC = X**(−(x mod 2**r))·P:
-   coefficient 0 is table[x] (x mod 2**r < N: no negacyclic sign).
+   − ACC), so ACC = X**(−(x mod 2**r))·P: coefficient 0 is table[x] (x mod 2**r < N: no
+   negacyclic sign). The rotated ACC is stored and the product taken with
+   :func:`.external_product.external_product_accumulate_into`, whose digits are balanced
+   (mean 0): the bootstrap's fused rotate-and-decompose keeps digits of mean −1/2, which a
+   circuit-bootstrapped GGSW (mask-row errors −S_r·e, following the key) turns into a
+   coherent e·Σ S_r/2 term (×10 the variance at b_cb = 4, l_cb = 4, measured).
 4. **Sample extraction** of coefficient 0: an LWE under the big key.
 
 Cost: 2**t − 1 + r CMuxes with the circuit bootstrap's gadget. Noise: each CMux on the path
@@ -30,11 +34,8 @@ import numpy as np
 from numba import njit, prange
 
 from ..fft.tables import fourier_tables
-from .external_product import (
-    allocate_scratch,
-    cmux_rotate_into,
-    external_product_accumulate_into,
-)
+from .external_product import allocate_scratch, external_product_accumulate_into
+from .polynomial_products import monomial_mul_into
 from .sample_extraction import sample_extract_into
 
 __all__ = ["pack_tables", "vertical_packing"]
@@ -76,9 +77,11 @@ def vertical_packing_one_into(ggsw_f, polys, rotation_bits, base_log, level, tab
         count //= 2
         bit += 1
     acc = glwes[0]
-    for i in range(rotation_bits):
-        cmux_rotate_into(acc, 2 * size - (1 << i), ggsw_f[i], base_log, level, tables, scratch,
-                         ggsw_f[i], 0)
+    for i in range(rotation_bits):  # the rotation is stored, so the digits are balanced ones
+        for c in range(columns):
+            monomial_mul_into(acc[c], 2 * size - (1 << i), merged[c])
+        external_product_accumulate_into(ggsw_f[i], merged, acc, base_log, level, tables,
+                                         scratch, acc)
     sample_extract_into(acc, out)
 
 
