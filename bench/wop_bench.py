@@ -239,6 +239,8 @@ def main(argv=None) -> int:
     parser.add_argument("--bits", type=int, nargs="+", default=list(range(9, 17)))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-anchor", action="store_true")
+    parser.add_argument("--anchor-bits", type=int, nargs="*", default=None,
+                        help="widths Concrete also runs (default: all of --bits)")
     parser.add_argument("--jit", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -246,10 +248,11 @@ def main(argv=None) -> int:
                "widths": {}}
     for q in args.bits:
         row = {"ours": _ours(q, args.repeats)}
-        if not args.no_anchor:
+        if not args.no_anchor and (args.anchor_bits is None or q in args.anchor_bits):
             row["concrete"] = _concrete(q, args.repeats)
         results["widths"][q] = row
-        print(f"# {q} bits done", file=sys.stderr, flush=True)
+        # each width as it finishes (a long run killed half-way keeps what it measured)
+        print(f"# {q} bits: {json.dumps(row)}", file=sys.stderr, flush=True)
     if args.jit:
         first = results["widths"][min(results["widths"])]["ours"]["params"]
         results["jit"] = _jit(first)
