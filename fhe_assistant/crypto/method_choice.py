@@ -10,7 +10,10 @@ Concrete's optimizer prices a native bootstrap with a large polynomial and the W
   one fails, is refused for its key size, or the widest lookup has more than
   ``WOP_CANDIDATE_BITS`` bits (below that a native lookup is several times cheaper, so the
   WoP search would only cost compile time);
-* the cheaper prediction in seconds wins (:mod:`crypto.cost`, :mod:`crypto.wop_cost`).
+* the cheaper prediction in seconds wins (:mod:`crypto.cost`, :mod:`crypto.wop_cost`);
+* when WoP finds nothing either, a native set above the key limit is still used (Concrete
+  compiles such circuits too, e.g. 8-bit lookups after large dot products): big keys are
+  better than a refusal of a program that runs.
 
 When neither fits, the :class:`CompilationError` says what was asked, the largest lookup
 width each method can give, and what to change; the compiler adds the node at fault.
@@ -69,8 +72,9 @@ def optimize_circuit(
     max_wop_key_bytes
         Largest WoP key set (with the packing keyswitch keys); None: the fastest set.
     """
-    native, native_refusal = _native(requirements, partitioned, p_error, global_p_error,
-                                     calibration, max_native_key_bytes)
+    native, native_refusal, oversized = _native(requirements, partitioned, p_error,
+                                                global_p_error, calibration,
+                                                max_native_key_bytes)
     widest = max(lookup_widths) if lookup_widths else requirements.message_bit_width
     wop, wop_refusal = None, None
     if requirements.pbs_count and (native is None or widest > WOP_CANDIDATE_BITS):
@@ -79,6 +83,8 @@ def optimize_circuit(
                                max_wop_key_bytes)
         except CompilationError as error:
             wop_refusal = str(error)
+    if native is None and wop is None and oversized is not None:
+        return oversized
     if native is None and wop is None:
         raise _refusal(requirements, p_error, global_p_error, native_refusal, wop_refusal,
                        max_native_key_bytes, calibration, max_wop_key_bytes)
@@ -117,7 +123,7 @@ def native_key_set_bytes(result: OptimizationResult | MultiOptimizationResult) -
 
 
 def _native(requirements, partitioned, p_error, global_p_error, calibration, max_bytes):
-    """(result, None) or (None, why not)."""
+    """(result, None, None), or (None, why not, the result whose keys exceed ``max_bytes``)."""
     try:
         if partitioned is not None and partitioned.partition_count > 1:
             result = optimize_multi(partitioned, p_error=p_error, global_p_error=global_p_error,
@@ -126,12 +132,12 @@ def _native(requirements, partitioned, p_error, global_p_error, calibration, max
             result = optimize(requirements, p_error=p_error, global_p_error=global_p_error,
                               calibration=calibration)
     except CompilationError as error:
-        return None, str(error)
+        return None, str(error), None
     size = native_key_set_bytes(result)
     if size > max_bytes:
         return None, (f"its keys would take {size / 2**30:.1f} GiB, above the "
-                      f"{max_bytes / 2**30:.1f} GiB limit for native lookups")
-    return result, None
+                      f"{max_bytes / 2**30:.1f} GiB limit for native lookups"), result
+    return result, None, None
 
 
 def _native_max_width(requirements: CircuitRequirements, target: float, max_bytes: int,

@@ -95,3 +95,15 @@ def test_unmeetable_norm_is_refused_with_the_norm():
     with pytest.raises(CompilationError, match="2-norm of 2.81475e[+]14 into lookups") as info:
         optimize_circuit(req)
     assert "the largest feasible is" in str(info.value)
+
+
+def test_native_above_the_key_limit_beats_a_refusal():
+    """When WoP finds nothing, a native set whose keys exceed the limit is still used (as
+    Concrete compiles it) instead of refusing a program that runs."""
+    req = CircuitRequirements(message_bit_width=6)
+    result = optimize_circuit(req, max_native_key_bytes=1, max_wop_key_bytes=1)
+    assert isinstance(result, OptimizationResult)
+    assert result.parameters == optimize(req).parameters
+    with pytest.raises(CompilationError):
+        optimize_circuit(CircuitRequirements(message_bit_width=17), max_native_key_bytes=1,
+                         max_wop_key_bytes=1)
