@@ -23,7 +23,7 @@ def layer_of(node_name: str, op_type: str) -> str:
 def layer_location(node_name: str, op_type: str, index: int) -> SourceLocation:
     """The location of the graph nodes made for ONNX node ``index``."""
     layer = layer_of(node_name, op_type)
-    return SourceLocation("", index, layer, label=f"layer {layer}")
+    return SourceLocation("", index, layer, label=f"layer {layer}", tag=layer)
 
 
 def layer_name(location: SourceLocation | None) -> str | None:

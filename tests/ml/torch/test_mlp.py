@@ -163,3 +163,14 @@ def test_model_with_two_inputs():
         compile_onnx_model(export_onnx(model, [X[:1], B[:1]]), X, n_bits=8)
     with pytest.raises(InputError, match="sample counts"):
         compile_torch_model(model, (X, B[:10]), n_bits=8)
+
+
+def test_layers_are_tags_in_the_printed_graph_and_the_statistics():
+    """Each graph node carries its torch module's name as ``fhe.tag``: the printed graph and
+    the per-tag statistics group the circuit by layer, so "layer 2's lookups" can be read."""
+    model = seeded(lambda: nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3)))
+    circuit = compile_torch_model(model, X, n_bits=4, rounding_threshold_bits=6).fhe_circuit
+    per_tag = circuit.statistics["programmable_bootstrap_count_per_tag"]
+    assert per_tag == {"1": 6, "2": 3}          # the ReLU's 6 lookups, the output's 3
+    assert "@ 2" in circuit.graph.format()
+    assert circuit.graph.maximum_integer_bit_width(tag_filter="0") >= 4
