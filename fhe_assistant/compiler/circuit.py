@@ -8,6 +8,7 @@ import numpy as np
 from ..core import progress
 from ..core.dtypes import Integer
 from ..core.errors import CompilationError, InputError
+from ..core.strategies import MultiParameterStrategy
 from ..crypto.method_choice import optimize_circuit
 from ..crypto.multi_result import MultiOptimizationResult
 from ..crypto.result import OptimizationResult
@@ -35,21 +36,25 @@ def vars_of(keyswitch) -> dict:
 
 def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
     """Run the optimizer: ``(result, assignment)``. MULTI gives each lookup precision its own
-    set when the circuit has several; lookups of 9–16 bits run as WoP-PBS when that is the
-    cheaper method (one parameter set, :func:`crypto.optimize_circuit`); an unsatisfiable
-    request names the widest lookup."""
+    set when the circuit has several (and, with ``PRECISION_AND_NORM2``, each output-norm
+    bucket of a precision, when that split costs less than the split by precision alone);
+    lookups of 9–16 bits run as WoP-PBS when that is the cheaper method (one parameter set,
+    :func:`crypto.optimize_circuit`); an unsatisfiable request names the widest lookup."""
     strategy = ParameterSelectionStrategy.parse(configuration.parameter_selection_strategy)
     plan, graph = analysis.plan, analysis.lowered
-    partitioning = partition_lookups(plan, multi=strategy is ParameterSelectionStrategy.MULTI)
-    widths = Counter()
-    for lookup in plan.lookups.values():
-        widths[wop_input_bit_width(lookup)] += lookup.element_count
+    multi = strategy is ParameterSelectionStrategy.MULTI
+    partitioning = partition_lookups(plan, multi=multi)
     try:
-        partitioned = (partitioned_requirements(graph, plan, partitioning)
-                       if partitioning.partition_count > 1 else None)
-        result = optimize_circuit(circuit_requirements(graph, plan), partitioned,
-                                  dict(widths) or None, p_error=configuration.p_error,
-                                  global_p_error=configuration.global_p_error)
+        result = _optimize(analysis, configuration, partitioning)
+        by_norm = (partition_lookups(plan, multi=True, by_norm=True,
+                                     outputs=graph.outputs)
+                   if multi and _splits_by_norm(configuration) else None)
+        if (by_norm is not None and by_norm.partition_count > partitioning.partition_count
+                and not isinstance(result, WopOptimizationResult)):
+            split = _optimize(analysis, configuration, by_norm)
+            if (isinstance(split, MultiOptimizationResult)
+                    and split.complexity < result.complexity * (1.0 - 1e-9)):
+                result, partitioning = split, by_norm
         if isinstance(result, WopOptimizationResult):
             return result, ParameterAssignment.with_wop(plan, result)
         if isinstance(result, MultiOptimizationResult):
@@ -66,6 +71,23 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
             if node.is_encrypted:
                 culprits.append(f"output %{node.id} is decrypted at {plan.precision(output)} bits")
         raise CompilationError(f"{error}\n  " + "\n  ".join(culprits), [str(error)]) from error
+
+
+def _splits_by_norm(configuration: Configuration) -> bool:
+    return configuration.multi_parameter_strategy is MultiParameterStrategy.PRECISION_AND_NORM2
+
+
+def _optimize(analysis: ProgramAnalysis, configuration: Configuration, partitioning):
+    """The optimizer's answer for one partitioning of the lookups."""
+    plan, graph = analysis.plan, analysis.lowered
+    widths = Counter()
+    for lookup in plan.lookups.values():
+        widths[wop_input_bit_width(lookup)] += lookup.element_count
+    partitioned = (partitioned_requirements(graph, plan, partitioning)
+                   if partitioning.partition_count > 1 else None)
+    return optimize_circuit(circuit_requirements(graph, plan), partitioned,
+                            dict(widths) or None, p_error=configuration.p_error,
+                            global_p_error=configuration.global_p_error)
 
 
 class Circuit(FHEProgram, ConcreteCircuitAPI):

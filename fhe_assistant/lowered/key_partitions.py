@@ -15,10 +15,21 @@ partition's big key:
 
 A lookup whose input block is held under another partition's key reads it through a
 cross-partition keyswitch (source big key → target small key).
+
+``by_norm`` (Concrete's ``PRECISION_AND_NORM2``) splits each precision further by the
+norm its lookups' *outputs* are amplified with downstream, as Concrete's ``partition_cut``:
+⌈log2(‖w‖₂ · 2^(p_out − p_in))⌉, 1-bit buckets, where ‖w‖₂² is the largest squared norm
+(fresh + bootstrapped) of any lookup input or circuit output read from the block the
+lookup writes into. A partition's bootstrap noise is what its outputs carry, so lookups
+whose results are summed with large weights need a quieter (dearer) bootstrap than those
+read as they are; splitting them lets the others keep cheap keys. Whether a split pays
+is the optimizer's to say (:func:`compiler.circuit.choose_parameters` keeps the cheaper).
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+import math
 from dataclasses import dataclass
 
 from ..crypto.partitioned import NoiseConstraint, PartitionedRequirements
@@ -48,15 +59,43 @@ class KeyPartitioning:
         return self.key_of(plan, plan.lookups[lookup_id].read_id)
 
 
-def partition_lookups(plan: FHEPlan, multi: bool = True) -> KeyPartitioning:
-    """Partitions by lookup precision (``multi``), or one partition for everything."""
+def output_norm_buckets(plan: FHEPlan, outputs: Iterable[int] = ()) -> dict[int, int]:
+    """Lookup id → ⌈log2(‖w‖₂ · 2^(p_out − p_in))⌉ of what reads its output's block
+    (Concrete's ``maximal_partitionning`` buckets; a lookup nothing reads gets 0)."""
+    read_norm2: dict[int, float] = {}
+    reads = [lookup.read_id for lookup in plan.lookups.values()]
+    reads += [o for o in outputs if o in plan.partition_of]
+    for read in reads:
+        block = plan.partition_of[read]
+        read_norm2[block] = max(read_norm2.get(block, 0.0),
+                                plan.fresh_norm2[read] + plan.pbs_norm2[read])
+    buckets = {}
+    for lookup in plan.lookups.values():
+        norm2 = read_norm2.get(plan.partition_of[lookup.node_id], 0.0)
+        if norm2 <= 0.0:
+            buckets[lookup.node_id] = 0
+            continue
+        delta = plan.precision(lookup.node_id) - lookup.effective_precision
+        buckets[lookup.node_id] = math.ceil(0.5 * math.log2(norm2) + delta - 1e-9)
+    return buckets
+
+
+def partition_lookups(plan: FHEPlan, multi: bool = True, by_norm: bool = False,
+                      outputs: Iterable[int] = ()) -> KeyPartitioning:
+    """Partitions by lookup precision (``multi``), also by output norm bucket (``by_norm``;
+    ``outputs``: the circuit's outputs, which read values too), or one partition."""
     blocks = set(plan.partition_of.values())
     lookups = plan.lookups.values()
-    if not multi or len({lookup.effective_precision for lookup in lookups}) <= 1:
+    buckets = output_norm_buckets(plan, outputs) if by_norm else {}
+
+    def key(lookup) -> tuple[int, int]:
+        return (lookup.effective_precision, buckets.get(lookup.node_id, 0))
+
+    if not multi or len({key(lookup) for lookup in lookups}) <= 1:
         precision = max((lookup.effective_precision for lookup in lookups), default=1)
         return KeyPartitioning((precision,), {lookup.node_id: 0 for lookup in lookups},
                                {block: 0 for block in blocks})
-    group = {p: p for p in {lookup.effective_precision for lookup in lookups}}
+    group = {k: k for k in {key(lookup) for lookup in lookups}}
 
     def find(p: int) -> int:
         while group[p] != p:
@@ -66,17 +105,17 @@ def partition_lookups(plan: FHEPlan, multi: bool = True) -> KeyPartitioning:
 
     writers: dict[int, set[int]] = {}
     for lookup in lookups:
-        writers.setdefault(plan.partition_of[lookup.node_id], set()).add(
-            lookup.effective_precision)
+        writers.setdefault(plan.partition_of[lookup.node_id], set()).add(key(lookup))
     for precisions in writers.values():
         first, *rest = sorted(precisions)
         for p in rest:
             group[find(p)] = find(first)
-    roots = sorted({find(p) for p in group}, key=lambda r: max(
-        p for p in group if find(p) == r))
+    # narrowest first, then the lower norm bucket; a merged group is named by its widest
+    roots = sorted({find(k) for k in group}, key=lambda r: max(
+        k for k in group if find(k) == r))
     index_of_root = {root: i for i, root in enumerate(roots)}
-    precisions = tuple(max(p for p in group if find(p) == root) for root in roots)
-    partition_of_lookup = {lookup.node_id: index_of_root[find(lookup.effective_precision)]
+    precisions = tuple(max(k for k in group if find(k) == root)[0] for root in roots)
+    partition_of_lookup = {lookup.node_id: index_of_root[find(key(lookup))]
                            for lookup in lookups}
     readers: dict[int, Counter] = {}
     for lookup in lookups:
