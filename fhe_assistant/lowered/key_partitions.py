@@ -27,9 +27,9 @@ is the optimizer's to say (:func:`compiler.circuit.choose_parameters` keeps the 
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
-import math
 from dataclasses import dataclass
 
 from ..crypto.partitioned import NoiseConstraint, PartitionedRequirements
