@@ -71,5 +71,11 @@ def assert_measured_error_rate(circuit, compiler, rng, promised: float) -> None:
     circuit.keygen()
     inputs = rng.integers(0, 4, (RUNS, ELEMENTS))
     wrong = sum(int(np.sum(circuit.encrypt_run_decrypt(x) != compiler(x))) for x in inputs)
-    test = binomtest(wrong, inputs.size, promised)
-    assert test.pvalue > 1e-3, (wrong, inputs.size, promised)
+    assert_error_count(wrong, inputs.size, promised)
+
+
+def assert_error_count(wrong: int, trials: int, promised: float) -> None:
+    """Two-sided binomial test of ``wrong`` failures in ``trials`` against the rate ``promised``
+    (shared with the WoP error-rate test, ``tfhe/test_tfhe_wop_error_rate.py``)."""
+    test = binomtest(wrong, trials, promised)
+    assert test.pvalue > 1e-3, (wrong, trials, promised)
