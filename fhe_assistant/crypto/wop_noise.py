@@ -186,11 +186,22 @@ def vertical_packing_variance_from_ggsw(
     cb_base_log: ArrayLike,
     cb_level: ArrayLike,
 ) -> np.ndarray:
-    """q external products along every path of the CMux tree + blind rotation."""
-    one = cmux_tree_external_product_variance(
-        ggsw_variance, glwe_dimension, polynomial_size, cb_base_log, cb_level
+    """q external products along every path of the CMux tree + blind rotation, for the
+    worst input.
+
+    The decomposition-rounding terms of :func:`external_product_variance_terms` assume a
+    selector with E[μ²] = ½ (Concrete's formula); in the kernel each product's rounding is
+    multiplied by its own bit and the first product (on a trivial table) is exact, so an
+    input whose bits 1…q−1 are all set gets (q−1) full roundings, not q halves (measured:
+    ``tests/backend/tfhe/test_tfhe_wop_error_rate.py``). The optimizer promises p_error for
+    every input, so the worst case is charged.
+    """
+    terms = external_product_variance_terms(
+        glwe_dimension, polynomial_size, cb_base_log, cb_level, ggsw_variance
     )
-    return np.asarray(input_bit_width, dtype=np.float64) * one
+    q = np.asarray(input_bit_width, dtype=np.float64)
+    rounding = 2.0 * (terms.decomposition + terms.key)
+    return q * (terms.main + terms.fft) + np.maximum(q - 1.0, 0.0) * rounding
 
 
 def bit_p_error(variance: ArrayLike) -> np.ndarray:

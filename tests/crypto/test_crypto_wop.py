@@ -87,8 +87,14 @@ def test_failure_rate_grows_with_input_noise_and_width():
 
 
 def test_output_noise_is_q_external_products_and_grows_with_the_bootstrap_noise():
+    """q products' GGSW noise, and q − 1 full roundings (the worst input: bits 1…q−1 set;
+    the first product, on a trivial table, rounds nothing)."""
     one = wm.vertical_packing_variance(SET12, 1)
-    assert wm.vertical_packing_variance(SET12, 12) == pytest.approx(12 * one, rel=1e-12)
+    two = wm.vertical_packing_variance(SET12, 2)
+    rounding = two - 2 * one
+    assert rounding > 0
+    assert wm.vertical_packing_variance(SET12, 12) == pytest.approx(12 * one + 11 * rounding,
+                                                                     rel=1e-9)
     worse = dataclasses.replace(SET12, decomposition_base_log=23, decomposition_level_count=1)
     assert wm.pbs_variance(worse) > wm.pbs_variance(SET12)
     assert wm.vertical_packing_variance(worse, 12) > wm.vertical_packing_variance(SET12, 12)
