@@ -42,4 +42,4 @@ def build_quantized(n_bits=3, rounding=0):
     program = score.trace(inputset, maximum_tlu_bit_width=LIMIT)
     expected = np.maximum(inputset @ weights, 0) // 4
     return {"program": program, "inputset": inputset, "function": score.function,
-            "accuracy": lambda p: float(np.mean(p.simulate(inputset) == expected))}
+            "accuracy": lambda p: float(np.mean(p.simulate_batch(inputset) == expected))}
