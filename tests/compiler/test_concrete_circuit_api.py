@@ -102,3 +102,15 @@ def test_graph_processors_see_measured_then_assigned_widths():
     assert (pre.width, post.width, count.count) == (3, 4, 5)  # x shares x + 5's 4 bits
     with pytest.raises(fhe.CompilationError, match="(?s)cannot be compiled.*%4: no powers"):
         compiler.compile(range(8), additional_pre_processors=[Refuse()])
+
+
+def test_concrete_compilation_module_path_exports_what_concrete_users_import():
+    """``from concrete.fhe.compilation import Wired, Client, ...`` works after the import change."""
+    import fhe_assistant.compilation as compilation
+
+    for name in ("AllComposable", "AllInputs", "AllOutputs", "Circuit", "Client", "ClientSpecs",
+                 "Compiler", "CompositionPolicy", "Configuration", "EvaluationKeys",
+                 "FheFunction", "FheModule", "Input", "Keys", "ModuleDebugArtifacts",
+                 "NotComposable", "Output", "Server", "Value", "Wire", "Wired", "inputset",
+                 "Exactness", "ApproximateRoundingConfig", "ParameterSelectionStrategy"):
+        assert getattr(compilation, name) is getattr(fhe, name), name
