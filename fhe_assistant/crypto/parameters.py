@@ -26,6 +26,18 @@ class KeyShape:
     ks_decomposition_base_log: int
     ks_decomposition_level_count: int
 
+    @property
+    def big_lwe_dimension(self) -> int:
+        """The flattened GLWE key's dimension, k·N (where ciphertexts live at rest)."""
+        return self.glwe_dimension * self.polynomial_size
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
 
 @dataclass(frozen=True, slots=True)
 class TFHEParameters(KeyShape):
@@ -43,19 +55,8 @@ class TFHEParameters(KeyShape):
     message_bit_width: int
 
     @property
-    def big_lwe_dimension(self) -> int:
-        return self.glwe_dimension * self.polynomial_size
-
-    @property
     def delta_log(self) -> int:
         return 63 - self.message_bit_width
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
 
     @staticmethod
     def upgrade_field_names(data):

@@ -75,10 +75,6 @@ class WopParameters(KeyShape):
     message_bit_width: int
 
     @property
-    def big_lwe_dimension(self) -> int:
-        return self.glwe_dimension * self.polynomial_size
-
-    @property
     def delta_log(self) -> int:
         return 63 - self.message_bit_width
 
@@ -86,13 +82,6 @@ class WopParameters(KeyShape):
         """The KS-PBS part (same keys), for code that handles the shared keys."""
         shape = {f.name: getattr(self, f.name) for f in fields(KeyShape)}
         return TFHEParameters(**shape, message_bit_width=self.message_bit_width)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
 
     @classmethod
     def from_dict(cls, data: dict) -> WopParameters:
