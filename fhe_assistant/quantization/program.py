@@ -12,7 +12,6 @@ from .affine import QValue
 from .n_bits import NBits
 from .quantizers import QuantizationParameters
 
-
 ROUNDING_METHODS = ("exact", "approximate")
 
 

@@ -124,7 +124,7 @@ def test_composable_circuit_runs_its_output_again():
 def test_module_definition_errors_name_the_function():
     with pytest.raises(ValueError, match="Encryption statuses of parameters 'y' and 'z' of "
                                          "function 'f' are not provided"):
-        def f(x, y, z):  # noqa: ARG001
+        def f(x, y, z):
             return x
 
         fhe.function({"x": "encrypted"})(f)
