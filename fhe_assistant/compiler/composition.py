@@ -16,46 +16,33 @@ def _name(function) -> str:
     return function if isinstance(function, str) else function.name
 
 
-@dataclass(frozen=True)
-class Output:
+@dataclass(frozen=True, eq=False)
+class _Port:
+    """Port ``pos`` of ``func``; equal to the same kind of port of the same function name."""
+
+    func: object
+    pos: int
+
+    @property
+    def name(self) -> str:
+        return _name(self.func)
+
+    def ports(self, module) -> list[tuple[str, int]]:
+        return [(self.name, self.pos)]
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and (self.name, self.pos) == (other.name, other.pos)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.name, self.pos))
+
+
+class Output(_Port):
     """Output ``index`` of ``function``."""
 
-    func: object
-    pos: int
 
-    @property
-    def name(self) -> str:
-        return _name(self.func)
-
-    def ports(self, module) -> list[tuple[str, int]]:
-        return [(self.name, self.pos)]
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Output) and (self.name, self.pos) == (other.name, other.pos)
-
-    def __hash__(self) -> int:
-        return hash(("output", self.name, self.pos))
-
-
-@dataclass(frozen=True)
-class Input:
+class Input(_Port):
     """Input ``index`` of ``function``."""
-
-    func: object
-    pos: int
-
-    @property
-    def name(self) -> str:
-        return _name(self.func)
-
-    def ports(self, module) -> list[tuple[str, int]]:
-        return [(self.name, self.pos)]
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Input) and (self.name, self.pos) == (other.name, other.pos)
-
-    def __hash__(self) -> int:
-        return hash(("input", self.name, self.pos))
 
 
 @dataclass(frozen=True)

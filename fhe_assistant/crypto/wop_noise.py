@@ -165,19 +165,6 @@ def ggsw_bootstrap_weight(glwe_dimension: ArrayLike, polynomial_size: ArrayLike)
     return (1.0 + k * n_poly * _KEY_SQUARE) / ((k + 1.0) * n_poly)
 
 
-def cmux_tree_external_product_variance(
-    ggsw_variance: ArrayLike,
-    glwe_dimension: ArrayLike,
-    polynomial_size: ArrayLike,
-    cb_base_log: ArrayLike,
-    cb_level: ArrayLike,
-) -> np.ndarray:
-    """Noise one CMux of the vertical packing adds (external product with a CB GGSW)."""
-    return external_product_variance_terms(
-        glwe_dimension, polynomial_size, cb_base_log, cb_level, ggsw_variance
-    ).total
-
-
 def vertical_packing_variance_from_ggsw(
     input_bit_width: ArrayLike,
     ggsw_variance: ArrayLike,

@@ -145,8 +145,8 @@ def packing_keyswitch_batch(lwes, packing_key, base_log: int, level: int) -> np.
     out = np.empty((lwes.shape[0], columns * size), dtype=np.uint64)
     threads = numba.get_num_threads()
     if lwes.shape[0] == 0:
-        pass
-    elif threads == 1:
+        return out.reshape(0, columns, size)
+    if threads == 1:
         packing_keyswitch_rows_into(lwes, flat_key, base_log, level, out, 0, big, True)
     elif lwes.shape[0] < 2 * threads:
         _packing_key_parts(lwes, flat_key, base_log, level, out, threads)
