@@ -1,13 +1,14 @@
 """torch models (issue 15) vs Concrete ML 1.9: digits 8x8, n_bits=6, rounding_threshold_bits=6.
 
     python bench/torch_bench.py [--models cnn mlp residual] [--execute N] [--epochs 30]
-                                [--rounding-method APPROXIMATE|EXACT] [--onnx]
+                                [--rounding-method APPROXIMATE|EXACT|DEFAULT] [--onnx]
                                 [--concrete-ml /work/venvs/cml/bin/python]
 
 Both models are trained identically in torch (seed 0, Adam lr 0.01, batches of 64, ``--epochs``) on
 sklearn's digits (``train_test_split(X / 16, y, test_size=0.3, random_state=0)``), then
 ``compile_torch_model(model, X_train, n_bits=6, rounding_threshold_bits={"n_bits": 6,
-"method": ...})`` (``--onnx``: the model exported to an ONNX file by torch, then
+"method": ...})`` (``--rounding-method DEFAULT``: ``rounding_threshold_bits=6``, each
+library's default method) (``--onnx``: the model exported to an ONNX file by torch, then
 ``compile_onnx_model`` on that file). Reported: float
 and simulated test accuracy, compile time, PBS per sample, keygen and encrypted seconds per
 sample (``--execute N`` samples after a warm-up sample that compiles the numba kernels; the
@@ -119,15 +120,23 @@ def measure(model, compilers, name: str, execute: int, ours: bool, warmup: bool 
     with torch.no_grad():
         float_accuracy = float(np.mean(
             model(torch.tensor(X_test, dtype=torch.float32)).numpy().argmax(1) == y_test))
-    rounding = {"n_bits": 6, "method": method}
+    # DEFAULT: the int form, each library's own default method (Concrete ML: exact; ours:
+    # approximate)
+    rounding = 6 if method == "DEFAULT" else {"n_bits": 6, "method": method}
     start = time.perf_counter()
-    if onnx_path is None:
-        module = compilers[0](model, X_train, n_bits=6, rounding_threshold_bits=rounding)
-    else:
-        import onnx
+    try:
+        if onnx_path is None:
+            module = compilers[0](model, X_train, n_bits=6, rounding_threshold_bits=rounding)
+        else:
+            import onnx
 
-        module = compilers[1](onnx.load(str(onnx_path)), X_train, n_bits=6,
-                              rounding_threshold_bits=rounding)
+            module = compilers[1](onnx.load(str(onnx_path)), X_train, n_bits=6,
+                                  rounding_threshold_bits=rounding)
+    except Exception as error:  # noqa: BLE001 - a bench row records why a library refused
+        return {"library": "fhe_assistant" if ours else "concrete-ml", "model": name,
+                "rounding_method": method, "float_accuracy": float_accuracy,
+                "compile_error": str(error).splitlines()[0][:400],
+                "compile_s": time.perf_counter() - start}
     compile_seconds = time.perf_counter() - start
     simulated = module.forward(X_test, fhe="simulate").argmax(1)
     circuit = module.fhe_circuit
@@ -185,8 +194,9 @@ def main() -> None:
     parser.add_argument("--cml-execute", type=int, metavar="N",
                         help="encrypted samples for Concrete ML (default: --execute)")
     parser.add_argument("--rounding-method", default="APPROXIMATE",
-                        choices=["EXACT", "APPROXIMATE"],
-                        help="rounding_threshold_bits={'n_bits': 6, 'method': ...} for both")
+                        choices=["EXACT", "APPROXIMATE", "DEFAULT"],
+                        help="rounding_threshold_bits={'n_bits': 6, 'method': ...} for both; "
+                             "DEFAULT: rounding_threshold_bits=6, each library's default")
     parser.add_argument("--onnx", action="store_true",
                         help="export each model to an ONNX file and compile that file "
                              "(compile_onnx_model) in both libraries")

@@ -175,6 +175,9 @@ class Executor:
         flat = np.array(ciphertexts.reshape(size_in, -1).T, order="C")
         if lookup.offset:
             flat[:, -1] += encode(np.array(lookup.offset), lookup.input_precision)
+        if lookup.reads_bit is not None:
+            result = self._bit_read(lookup, flat, bootstrap)
+            return np.ascontiguousarray(result.T).reshape((result.shape[1],) + shape)
         clear = None if self.is_static(lookup) else operands
         if self.program.lookup_method(node.id) == "wop":
             result = self._wop_lookup(lookup, flat, clear, wop)
@@ -182,6 +185,23 @@ class Executor:
         vectors = self._test_vectors_for(lookup, clear)
         result = bootstrap(flat, vectors, self.program.lookup_keys(node.id))
         return np.ascontiguousarray(result.T).reshape((result.shape[1],) + shape)
+
+    def _bit_read(self, lookup: TableLookupPlan, flat: np.ndarray, bootstrap: Bootstrapper
+                  ) -> np.ndarray:
+        """Bit i of ``flat`` (whose bits below i are 0), times 2**i: one step of Concrete's
+        exact rounding. Multiplying by 2**(p − i) moves bit i to the top of the torus and
+        wraps the bits above it away; a quarter turn centres both halves; a constant test
+        vector −h then comes out as −h or +h by the bootstrap's negacyclic sign, and adding
+        h = 2**(i−1)·Δ gives 0 or 2**i·Δ."""
+        flat *= np.uint64(1 << (lookup.input_precision - lookup.reads_bit))  # wraps mod 2**64
+        flat[:, -1] += np.uint64(1 << 62)
+        keys = self.program.lookup_keys(lookup.node_id)
+        size = self.key_set.partitions[keys[1]].polynomial_size
+        half = encode(np.array(1 << lookup.reads_bit), lookup.output_precision) >> np.uint64(1)
+        vector = np.negative(np.full((1, size), half, dtype=np.uint64))
+        result = bootstrap(flat, vector, keys)
+        result[:, -1] += half
+        return result
 
     # -- walk ----------------------------------------------------------------------------------
     def run(self, inputs: list[np.ndarray], bootstrap: Bootstrapper,

@@ -167,9 +167,9 @@ def module_requirements(analyses: dict, returned_norm2: float) -> CircuitRequire
         plan, graph = analysis.plan, analysis.lowered
         pbs_count += plan.pbs_count
         for lookup in plan.lookups.values():
-            read = lookup.read_id
-            chained |= plan.pbs_norm2[read] > 0
-            into_pbs.append((plan.fresh_norm2[read] * scale_inputs + plan.pbs_norm2[read])
+            fresh, pbs = plan.read_norm2(lookup)
+            chained |= pbs > 0
+            into_pbs.append((fresh * scale_inputs + pbs)
                             * 4.0 ** (lookup.noise_precision - precision))
         for o in graph.outputs:
             if not graph[o].is_encrypted:

@@ -1,4 +1,5 @@
-"""The analysis pipeline: trace → fuse → lower → bounds → bit widths → plan → compatibility.
+"""The analysis pipeline: trace → fuse → lower → exact roundings → bounds → bit widths → plan →
+compatibility.
 
 Each pass is a pure function; the pipeline records every pass (name, graph before and
 after, old id → new id) so that views can show how the program changed on its way to FHE
@@ -22,6 +23,7 @@ from ..ir.graph import Graph
 from ..ir.verify import verify_graph
 from ..lowered.fhe_plan import FHEPlan, build_plan
 from ..tracing.trace import trace
+from ..transforms.exact_rounding import expand_exact_roundings
 from ..transforms.fusion import (
     fuse_float_subgraphs_mapped,
     fuse_univariate_chains,
@@ -108,6 +110,7 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
     fused = passes.run("fuse float subgraphs", traced,
                        lambda g: fuse_float_subgraphs_mapped(g, strict=False))
     unchained = passes.run("lower bivariate ops", fused, lower_bivariate)
+    unchained = passes.run("clear exactly rounded bits", unchained, expand_exact_roundings)
     unchained_bounds = measure_bounds(unchained, inputset)
     packed = pack_bivariate(unchained, unchained_bounds, maximum_tlu_bit_width)
     if packed is not None:  # ops of two encrypted values need their operands' bounds

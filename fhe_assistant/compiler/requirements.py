@@ -34,10 +34,9 @@ def circuit_requirements(graph: Graph, plan: FHEPlan) -> CircuitRequirements:
                                    outputs_from_pbs=False, output_count=output_count,
                                    leveled_op_count=leveled)
     precision = plan.max_noise_precision  # approximate rounded reads: one bit less
-    into_pbs = max((plan.fresh_norm2[lookup.read_id] + plan.pbs_norm2[lookup.read_id])
-                   * 4.0 ** (lookup.noise_precision - precision)
+    into_pbs = max(sum(plan.read_norm2(lookup)) * 4.0 ** (lookup.noise_precision - precision)
                    for lookup in plan.lookups.values())
-    chained = any(plan.pbs_norm2[lookup.read_id] > 0 for lookup in plan.lookups.values())
+    chained = any(plan.read_norm2(lookup)[1] > 0 for lookup in plan.lookups.values())
     into_output = max((plan.fresh_norm2[o] + plan.pbs_norm2[o]) * 4.0 ** (plan.precision(o) - precision)
                       for o in outputs)
     from_pbs = any(plan.pbs_norm2[o] > 0 for o in outputs)

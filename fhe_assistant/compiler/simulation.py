@@ -161,10 +161,13 @@ def noisy_rounding_index(unrounded: np.ndarray, lookup: TableLookupPlan, noise_s
 
 def inject_errors(index: np.ndarray, lookup: TableLookupPlan, p_error: float,
                   random: np.random.Generator) -> np.ndarray:
-    """Shift a lookup index by ±1 with probability ``p_error`` (a bootstrap decoding error)."""
+    """Shift a lookup index by ±1 with probability ``p_error`` (a bootstrap decoding error;
+    a bit read's error flips its bit)."""
     failed = random.random(index.shape) < p_error
     if not failed.any():
         return index
+    if lookup.reads_bit is not None:
+        return np.where(failed, 1 - index, index)
     shift = np.where(random.random(index.shape) < 0.5, -1, 1)
     modulus = 1 << (lookup.effective_precision + 1)
     return np.where(failed, np.mod(index + shift, modulus), index)

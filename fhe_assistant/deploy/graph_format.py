@@ -19,7 +19,7 @@ node.
 """
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -247,15 +247,29 @@ def decode_graph(data, arrays: ArrayTable, what: str) -> Graph:
 
 
 # -- the plan ------------------------------------------------------------------------------
-_LOOKUP_FIELDS = [f.name for f in fields(TableLookupPlan)]
+#: a lookup's row: every field but ``reads_bit``, which ``"bit_reads"`` lists apart (format
+#: version 4) so that plans without bit reads keep the rows older readers know
+_LOOKUP_FIELDS = [f.name for f in fields(TableLookupPlan) if f.name != "reads_bit"]
+#: the widest partition a plan may name: accumulators read by a folded rounding exceed the
+#: 16-bit lookup limit (their lookups read the top bits), but must leave room in 64 bits
+_MAX_PARTITION_PRECISION = 48
+
+
+def has_bit_reads(plan: FHEPlan) -> bool:
+    return any(lookup.reads_bit is not None for lookup in plan.lookups.values())
 
 
 def encode_plan(plan: FHEPlan) -> dict:
-    return {"partition_of": [[k, v] for k, v in plan.partition_of.items()],
-            "precision_of_partition": [[k, v] for k, v in plan.precision_of_partition.items()],
-            "lookups": [[getattr(lookup, name) for name in _LOOKUP_FIELDS]
-                        for lookup in plan.lookups.values()],
-            "folded_roundings": sorted(plan.folded_roundings)}
+    encoded = {"partition_of": [[k, v] for k, v in plan.partition_of.items()],
+               "precision_of_partition": [[k, v] for k, v in plan.precision_of_partition.items()],
+               "lookups": [[getattr(lookup, name) for name in _LOOKUP_FIELDS]
+                           for lookup in plan.lookups.values()],
+               "folded_roundings": sorted(plan.folded_roundings)}
+    if has_bit_reads(plan):
+        encoded["bit_reads"] = [[lookup.node_id, lookup.reads_bit]
+                                for lookup in plan.lookups.values()
+                                if lookup.reads_bit is not None]
+    return encoded
 
 
 def decode_plan(data, graph: Graph, what: str) -> FHEPlan:
@@ -269,6 +283,11 @@ def decode_plan(data, graph: Graph, what: str) -> FHEPlan:
                 raise TypeError
             lookup = TableLookupPlan(**dict(zip(_LOOKUP_FIELDS, row)))
             plan.lookups[lookup.node_id] = lookup
+        for node_id, bit in data.get("bit_reads", []):
+            if not (isinstance(node_id, int) and isinstance(bit, int)) \
+                    or node_id not in plan.lookups:
+                raise TypeError
+            plan.lookups[node_id] = replace(plan.lookups[node_id], reads_bit=bit)
         plan.folded_roundings = {int(i) for i in data["folded_roundings"]}
     except (KeyError, TypeError, ValueError, OverflowError):
         raise SerializationError(f"corrupted {what}: malformed FHE plan") from None
@@ -276,14 +295,18 @@ def decode_plan(data, graph: Graph, what: str) -> FHEPlan:
     encrypted = {node.id for node in graph.nodes if node.is_encrypted}
     if set(plan.partition_of) != encrypted or not all(
             p in plan.precision_of_partition for p in plan.partition_of.values()) or not all(
-            1 <= p <= 16 for p in plan.precision_of_partition.values()):
+            1 <= p <= _MAX_PARTITION_PRECISION for p in plan.precision_of_partition.values()):
         raise SerializationError(f"corrupted {what}: the plan does not match the graph")
     for lookup in plan.lookups.values():
         ids = (lookup.node_id, lookup.operand_id, lookup.read_id)
         if not all(0 <= i < count and i in encrypted for i in ids) \
                 or lookup.operand_id not in graph[lookup.node_id].operands \
-                or not 0 <= lookup.lsbs_removed < lookup.input_precision <= 16 \
-                or not 1 <= lookup.output_precision <= 16 \
+                or not 0 <= lookup.lsbs_removed < lookup.input_precision \
+                or lookup.input_precision > _MAX_PARTITION_PRECISION \
+                or not 1 <= lookup.effective_precision <= 16 \
+                or not 1 <= lookup.output_precision <= _MAX_PARTITION_PRECISION \
+                or (lookup.reads_bit is not None
+                    and not 0 <= lookup.reads_bit < lookup.input_precision) \
                 or lookup.element_count != graph[lookup.node_id].spec.size:
             raise SerializationError(f"corrupted {what}: lookup %{lookup.node_id} does not "
                                      f"match the graph")

@@ -13,6 +13,9 @@ A program with WoP-PBS lookups (format version 3, :mod:`.wop_format`) adds
 ``"wop_parameters"`` and ``"wop_lookups": [node id, …]`` (the lookups that run as WoP-PBS;
 the others are native KS + PBS with the KS-PBS part of the same parameters).
 
+A plan with bit reads (the steps of an exact rounding, :mod:`transforms.exact_rounding`)
+lists them as ``"bit_reads": [[node id, bit], …]`` and is written as format version 4.
+
 A lookup whose table depends on a clear runtime argument (``x < y`` with ``y`` clear) has
 no stored table: the server tabulates it per call with the interpreter's rule for its op,
 which needs its attributes to be data (a ``univariate`` function is not).
@@ -25,7 +28,13 @@ from ..core.bounds import Bounds
 from ..lowered.program import DEFAULT_KEY_SET, LoweredProgram
 from ..lowered.wop_lookups import MAX_WOP_BIT_WIDTH, WopAssignment, wop_input_bit_width
 from .assignment_format import decode_assignment, encode_assignment
-from .envelope import Kind, decode_envelope, encode_envelope
+from .envelope import (
+    BIT_READS_FORMAT_VERSION,
+    WRITTEN_VERSION,
+    Kind,
+    decode_envelope,
+    encode_envelope,
+)
 from .errors import SerializationError
 from .graph_format import (
     ArrayTable,
@@ -37,6 +46,7 @@ from .graph_format import (
     encode_graph,
     encode_plan,
     encode_value,
+    has_bit_reads,
 )
 from .specs import (
     KEY_SET_FORMAT_VERSION,
@@ -77,17 +87,19 @@ class Program(LoweredProgram):
                     "plan": encode_plan(self.plan), "tables": table_sections,
                     "operand_bounds": [[i, encode_value(b.min, arrays), encode_value(b.max, arrays)]
                                        for i, b in bounds.items()]}
+        # a plan with bit reads needs a reader that runs them (version 4)
+        least = BIT_READS_FORMAT_VERSION if has_bit_reads(self.plan) else WRITTEN_VERSION
         if self.wop is not None:
             metadata.update({"fingerprint": self.wop.parameters.fingerprint(),
                              "wop_parameters": wop_parameters_to_json(self.wop.parameters),
                              "wop_lookups": sorted(self.wop.lookups)})
             return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays,
-                                   version=WOP_FORMAT_VERSION)
+                                   version=max(least, WOP_FORMAT_VERSION))
         if self.assignment is None:
-            return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays)
+            return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays, version=least)
         metadata.update(encode_assignment(self.assignment))
         return encode_envelope(Kind.SERVER_PROGRAM, metadata, arrays.arrays,
-                               version=KEY_SET_FORMAT_VERSION)
+                               version=max(least, KEY_SET_FORMAT_VERSION))
 
     @staticmethod
     def deserialize(data: bytes) -> Program:

@@ -6,10 +6,13 @@ precision ``p`` (a *partition*), so their ciphertexts can be added; each is enco
 partition and writes its output's, so precisions change only at lookups.
 
 A ``round_bit_pattern`` whose users are all table lookups is *folded*: the lookups read
-the unrounded ciphertext at ``p - lsbs_to_remove`` bits of precision (Concrete's
-approximate rounding). Noise: each encrypted node carries the worst squared 2-norm of the
-weights with which fresh inputs and PBS outputs reach it; the optimizer needs these at
-lookup inputs and at circuit outputs.
+the unrounded ciphertext at ``p - lsbs_to_remove`` bits of precision. An exact rounding
+first clears the low bits one by one (:mod:`transforms.exact_rounding`: each cleared bit is
+a *bit read*, a lookup that reads bit ``i`` of its input alone), so the folded read sees
+an exact multiple of the step; an approximate one (Concrete's ``Exactness.APPROXIMATE``)
+reads the low bits as they are and may land one step off near a tie. Noise: each encrypted
+node carries the worst squared 2-norm of the weights with which fresh inputs and PBS
+outputs reach it; the optimizer needs these at lookup inputs and at circuit outputs.
 """
 from __future__ import annotations
 
@@ -40,10 +43,23 @@ class TableLookupPlan:
     output_signed: bool
     element_count: int
     approximate: bool = False  # folded rounding marked ``exactness="approximate"``
+    reads_bit: int | None = None  # a bit read: bit i of the input alone (lower bits are 0)
 
     @property
     def effective_precision(self) -> int:
+        if self.reads_bit is not None:
+            return 1
         return max(self.input_precision - self.lsbs_removed, 1)
+
+    @property
+    def read_shift(self) -> int:
+        """A bit read multiplies its ciphertext by ``2**(p − i)`` before the bootstrap (bit
+        i moves to the top, the bits above wrap away, Concrete's exact-rounding step), which
+        multiplies the noise it carries as well. Charged as a 1-bit read (bound 2**61, half
+        the quarter-torus margin the read really has) of noise multiplied by
+        ``2**read_shift`` = ``2**(p − i − 1)``: exact for the carried noise, twice too strict
+        for the keyswitch and modulus-switch noise the read adds after the multiplication."""
+        return 0 if self.reads_bit is None else self.input_precision - self.reads_bit - 1
 
     @property
     def noise_precision(self) -> int:
@@ -65,6 +81,13 @@ class FHEPlan:
 
     def precision(self, node_id: int) -> int:
         return self.precision_of_partition[self.partition_of[node_id]]
+
+    def read_norm2(self, lookup: TableLookupPlan) -> tuple[float, float]:
+        """(fresh, bootstrapped) squared 2-norms of the noise ``lookup``'s bootstrap reads:
+        those of the value it reads, times ``4**read_shift`` for a bit read."""
+        scale = 4.0 ** lookup.read_shift
+        return (self.fresh_norm2[lookup.read_id] * scale,
+                self.pbs_norm2[lookup.read_id] * scale)
 
     @property
     def pbs_count(self) -> int:
@@ -94,6 +117,9 @@ class _UnionFind:
     def union(self, a: int, b: int) -> None:
         self.parent[self.find(a)] = self.find(b)
 
+
+#: Attribute of a lookup node that reads one bit of its input (``exactness`` expansion).
+READS_BIT = "reads_bit"
 
 #: ``round_bit_pattern``'s ``exactness`` attribute value that lets its folded lookup be off by
 #: one step (Concrete's ``Exactness.APPROXIMATE``); absent means exact noise bounds.
@@ -314,6 +340,7 @@ def build_plan(graph: Graph) -> FHEPlan:
         node = graph[node_id]
         operand_id = encrypted_operands(graph, node)[0]
         read_id, lsbs, approximate = operand_id, 0, False
+        reads_bit = node.attrs.get(READS_BIT)
         if operand_id in plan.folded_roundings:
             read_id = graph[operand_id].operands[0]
             lsbs = graph[operand_id].attrs["lsbs_to_remove"]
@@ -325,8 +352,8 @@ def build_plan(graph: Graph) -> FHEPlan:
         output_dtype = node.spec.dtype
         plan.lookups[node_id] = TableLookupPlan(
             node_id=node_id, operand_id=operand_id, read_id=read_id, input_precision=precision,
-            lsbs_removed=lsbs, offset=(1 << (precision - 1)) if signed else 0,
+            lsbs_removed=lsbs, offset=(1 << (precision - 1)) if signed and reads_bit is None else 0,
             output_precision=plan.precision(node_id),
             output_signed=isinstance(output_dtype, Integer) and output_dtype.is_signed,
-            element_count=node.spec.size, approximate=approximate)
+            element_count=node.spec.size, approximate=approximate, reads_bit=reads_bit)
     return plan

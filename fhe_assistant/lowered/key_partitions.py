@@ -63,12 +63,12 @@ def output_norm_buckets(plan: FHEPlan, outputs: Iterable[int] = ()) -> dict[int,
     """Lookup id → ⌈log2(‖w‖₂ · 2^(p_out − p_in))⌉ of what reads its output's block
     (Concrete's ``maximal_partitionning`` buckets; a lookup nothing reads gets 0)."""
     read_norm2: dict[int, float] = {}
-    reads = [lookup.read_id for lookup in plan.lookups.values()]
-    reads += [o for o in outputs if o in plan.partition_of]
-    for read in reads:
+    reads = [(lookup.read_id, sum(plan.read_norm2(lookup))) for lookup in plan.lookups.values()]
+    reads += [(o, plan.fresh_norm2[o] + plan.pbs_norm2[o]) for o in outputs
+              if o in plan.partition_of]
+    for read, norm2 in reads:
         block = plan.partition_of[read]
-        read_norm2[block] = max(read_norm2.get(block, 0.0),
-                                plan.fresh_norm2[read] + plan.pbs_norm2[read])
+        read_norm2[block] = max(read_norm2.get(block, 0.0), norm2)
     buckets = {}
     for lookup in plan.lookups.values():
         norm2 = read_norm2.get(plan.partition_of[lookup.node_id], 0.0)
@@ -139,10 +139,9 @@ def partitioned_requirements(graph: Graph, plan: FHEPlan, partitioning: KeyParti
     """The optimizer's input: one constraint per kind of lookup input and of output."""
     counts: Counter = Counter()
     for lookup in plan.lookups.values():
-        read = lookup.read_id
         counts[(partitioning.source_of(plan, lookup.node_id),
                 partitioning.partition_of_lookup[lookup.node_id], lookup.noise_precision,
-                plan.fresh_norm2[read], plan.pbs_norm2[read])] += lookup.element_count
+                *plan.read_norm2(lookup))] += lookup.element_count
     for output in graph.outputs:
         if graph[output].is_encrypted:
             counts[(partitioning.key_of(plan, output), None, plan.precision(output),

@@ -70,13 +70,11 @@ class ParameterAssignment:
         partitioning = partition_lookups(plan, multi=False)
         lookups, wop_ids = {}, set()
         for node_id, lookup in plan.lookups.items():
-            read = lookup.read_id
             if result.lookup_method(lookup.effective_precision) == WOP:
                 bits = wop_input_bit_width(lookup)
                 wop_ids.add(node_id)
                 lookups[node_id] = LookupAssignment(
-                    0, 0, float(result.lookup_p_error(bits, plan.fresh_norm2[read],
-                                                      plan.pbs_norm2[read],
+                    0, 0, float(result.lookup_p_error(bits, *plan.read_norm2(lookup),
                                                       lookup.input_precision)),
                     float("nan"), float(result.lookup_seconds(bits)))
             else:
@@ -96,8 +94,7 @@ class ParameterAssignment:
         for node_id, lookup in plan.lookups.items():
             source = partitioning.source_of(plan, node_id)
             target = partitioning.partition_of_lookup[node_id]
-            key = (source, target, lookup.noise_precision, plan.fresh_norm2[lookup.read_id],
-                   plan.pbs_norm2[lookup.read_id])
+            key = (source, target, lookup.noise_precision, *plan.read_norm2(lookup))
             index = next(i for i, c in enumerate(constraints)
                          if (c.source, c.target, c.precision, c.fresh_norm2, c.pbs_norm2) == key)
             seconds = (predict_seconds(result.partitions[target].pbs_complexity, CostKind.PBS)

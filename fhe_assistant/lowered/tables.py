@@ -1,7 +1,8 @@
 """Tabulating a table-lookup node over its input's encoding domain.
 
 The table has one row per PBS input message ``k in [0, 2**p_eff)``; message ``k`` stands for
-the value ``k * 2**lsbs_removed - offset``. Rows are evaluated with the node's own clear
+the value ``k * 2**lsbs_removed - offset`` (for a bit read of bit ``i``: ``k * 2**i``, the
+only values its input can hold below bit ``i + 1``). Rows are evaluated with the node's own clear
 rule, so a lookup computes exactly what the virtual library computes.
 """
 from __future__ import annotations
@@ -31,6 +32,8 @@ def is_static(graph: Graph, lookup: TableLookupPlan) -> bool:
 
 def domain_values(lookup: TableLookupPlan) -> np.ndarray:
     count = 1 << lookup.effective_precision
+    if lookup.reads_bit is not None:
+        return np.arange(count, dtype=np.int64) << lookup.reads_bit
     return np.arange(count, dtype=np.int64) * (1 << lookup.lsbs_removed) - lookup.offset
 
 
@@ -70,7 +73,10 @@ def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
 
 
 def lookup_index(values: np.ndarray, lookup: TableLookupPlan) -> np.ndarray:
-    """The PBS input message for operand values (mod 2**(p_eff+1): padding bit included)."""
+    """The PBS input message for operand values (mod 2**(p_eff+1): padding bit included;
+    a bit read sees its bit alone: the bits above it wrap away)."""
+    if lookup.reads_bit is not None:
+        return np.bitwise_and(np.right_shift(values, lookup.reads_bit), 1)
     shifted = (values + lookup.offset) >> lookup.lsbs_removed
     return np.mod(shifted, 1 << (lookup.effective_precision + 1))
 

@@ -124,14 +124,14 @@ class QuantizedFunction:
     rounding_threshold_bits
         Width that table-lookup inputs are rounded to (``round_bit_pattern``).
     rounding_method
-        ``"exact"`` or ``"approximate"`` (see :class:`QuantizationOptions`).
+        ``"approximate"`` (default) or ``"exact"`` (see :class:`QuantizationOptions`).
     per_channel, clear_outputs
         See :class:`~fhe_assistant.quantization.post_training.QuantizationOptions`.
     """
 
     def __init__(self, function: Callable, n_bits=8, *, rounding_threshold_bits: int | None = None,
                  per_channel: bool = True, clear_outputs: bool = True,
-                 rounding_method: str = "exact"):
+                 rounding_method: str = "approximate"):
         self.function = function
         self.names = parameter_names(function)
         self.options = QuantizationOptions(NBits.parse(n_bits), rounding_threshold_bits,

@@ -27,11 +27,15 @@ class QuantizationOptions:
         Round each table lookup's input (an accumulator) to this many bits with
         ``round_bit_pattern``; ``None`` keeps it exact (and possibly too wide for FHE).
     rounding_method
-        ``"exact"`` or ``"approximate"`` (Concrete ML's ``rounding_threshold_bits={"method":
-        …}``). Both fold the rounding into the lookup's bootstrap; ``"approximate"`` marks
-        the rounding so that the parameter optimizer lets the read be one step off (noise
-        bound of one bit less: ``crypto.requirements.lookup_noise_bit_width``), which picks
-        smaller, faster parameters at the price of more one-step slips near ties.
+        ``"approximate"`` (the default) or ``"exact"`` (Concrete ML's
+        ``rounding_threshold_bits={"method": …}``). Approximate: the lookup reads the top
+        bits of the unrounded accumulator in its bootstrap, and may be one step off near a
+        tie (noise bound of one bit less: ``crypto.requirements.lookup_noise_bit_width``).
+        Exact: the low bits are first cleared one bootstrap each
+        (:mod:`transforms.exact_rounding`), whose noise bound is the accumulator's full
+        width: dearer parameters and one more PBS per removed bit, often no parameters at
+        all for 14-bit-and-wider accumulators. Concrete ML defaults to exact; here a
+        rounding threshold is an accuracy/speed knob, so approximate is the default.
     per_channel
         One scale per feature / output channel where the program allows it.
     clear_outputs
@@ -48,7 +52,7 @@ class QuantizationOptions:
     per_channel: bool = True
     clear_outputs: bool = True
     accumulator_margin: float = 1.5
-    rounding_method: str = "exact"
+    rounding_method: str = "approximate"
 
     def __post_init__(self) -> None:
         if self.rounding_method not in ROUNDING_METHODS:

@@ -227,11 +227,24 @@ def test_issue_details_use_the_printed_node_ids():
 
 def test_rounding_shared_with_linear_ops_gets_a_workable_suggestion():
     def rounded(x):
-        y = fhe.round_bit_pattern(x * 3, 3)
+        y = fhe.round_bit_pattern(x * 3, 3, exactness=fhe.Exactness.APPROXIMATE)
         return WIDE_TABLE[y] + np.maximum(y - 1000, 0)
 
     program = fhe.compiler({"x": "encrypted"})(rounded).trace(range(600), maximum_tlu_bit_width=8)
     issues = program.compatibility.issues
     assert not any("before round_bit_pattern" in i.suggestion for i in issues)
-    # exact rounding shared with linear ops is not implemented: the report says what to do
+    # an approximate rounding shared with linear ops is a lookup of its own: the report
+    # says what to do
     assert any("round right before each table lookup" in i.suggestion for i in issues)
+
+
+def test_an_exact_rounding_shared_with_linear_ops_still_narrows_its_lookups():
+    """The exact rounding's cleared value feeds the linear ops, and the lookup reads its top
+    8 bits: only ``maximum``, which reads ``y - 1000`` (11 bits), is too wide."""
+    def rounded(x):
+        y = fhe.round_bit_pattern(x * 3, 3)
+        return WIDE_TABLE[y] + np.maximum(y - 1000, 0)
+
+    program = fhe.compiler({"x": "encrypted"})(rounded).trace(range(600), maximum_tlu_bit_width=8)
+    (issue,) = program.compatibility.issues
+    assert "maximum" in str(issue)

@@ -41,17 +41,21 @@ def _inputsets(inputset) -> list[np.ndarray]:
 def _rounding(rounding_threshold_bits) -> tuple[int | None, str]:
     """``(n_bits, method)`` from an int or ``{"n_bits": …, "method": …}``, as Concrete ML.
 
-    The method is ``fhe.Exactness.EXACT`` (Concrete ML's default) or ``APPROXIMATE``, or
-    their names; both fold the rounding into the lookup, APPROXIMATE also lets the
-    optimizer budget the read's noise for a one-step slip (see ``QuantizationOptions``).
+    The method is ``fhe.Exactness.APPROXIMATE`` or ``EXACT``, or their names. Unlike
+    Concrete ML (whose default is exact), an int or a dict without ``"method"`` means
+    approximate: each lookup reads the accumulator's top bits in its bootstrap and may be
+    one step off near a tie, as Concrete ML's approximate method. Exact rounding clears the
+    low bits first, one bootstrap per bit, at a noise bound of the accumulator's full width
+    (``transforms.exact_rounding``): several times the cost, and for the 14–17-bit
+    accumulators of a small CNN no 128-bit parameters at all (``QuantizationOptions``).
     """
     if not isinstance(rounding_threshold_bits, Mapping):
-        return rounding_threshold_bits, "exact"
+        return rounding_threshold_bits, Exactness.APPROXIMATE.value
     unknown = set(rounding_threshold_bits) - {"n_bits", "method"}
     if unknown:
         raise InputError(f"rounding_threshold_bits: unknown key(s) {sorted(unknown)}; "
                          f"use 'n_bits' and 'method'")
-    method = rounding_threshold_bits.get("method", Exactness.EXACT)
+    method = rounding_threshold_bits.get("method", Exactness.APPROXIMATE)
     if isinstance(method, str) and method.lower() in ("exact", "approximate"):
         method = Exactness(method.lower())
     if not isinstance(method, Exactness):

@@ -29,7 +29,7 @@ class QuantizedModule(QuantizedFunction):
 
     def __init__(self, imported: ImportedModel, n_bits=8, *,
                  rounding_threshold_bits: int | None = None, per_channel: bool = False,
-                 rounding_method: str = "exact"):
+                 rounding_method: str = "approximate"):
         names = list(imported.input_names)
 
         def model(*inputs):  # pragma: no cover - never traced: the graph exists already
