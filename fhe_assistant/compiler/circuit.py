@@ -62,6 +62,16 @@ def choose_parameters(analysis: ProgramAnalysis, configuration: Configuration):
         return result, ParameterAssignment.single(plan, result)
     except CompilationError as error:
         culprits = []
+        bit_reads = [lookup for lookup in plan.lookups.values() if lookup.reads_bit is not None]
+        if bit_reads:
+            deepest = max(bit_reads, key=lambda lookup: lookup.read_shift)
+            culprits.append(
+                f"{node_reference(graph[deepest.node_id])} is a step of an exact rounding of "
+                f"a {deepest.input_precision}-bit value: it reads bit {deepest.reads_bit} "
+                f"alone, which needs the value's noise below one unit of "
+                f"{deepest.input_precision} bits; round approximately "
+                f"(exactness=fhe.Exactness.APPROXIMATE, or rounding_threshold_bits="
+                f"{{'method': 'APPROXIMATE'}}) or narrow the value before rounding it")
         if plan.lookups:
             widest = max(plan.lookups.values(), key=lambda lookup: lookup.effective_precision)
             culprits.append(f"{node_reference(graph[widest.node_id])} needs a "

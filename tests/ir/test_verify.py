@@ -74,7 +74,8 @@ def test_the_pipeline_records_every_pass_and_composes_their_id_maps():
         [(a, b) for a in range(4) for b in range(4)])
     passes = circuit.analysis.passes
     assert [p.name for p in passes] == ["fuse float subgraphs", "lower bivariate ops",
-                                        "fuse lookup chains", "assign bit widths"]
+                                        "clear exactly rounded bits", "fuse lookup chains",
+                                        "assign bit widths"]
     for before, after in zip(passes, passes[1:]):
         assert after.before is before.after
     assert passes[-1].after is circuit.analysis.lowered
