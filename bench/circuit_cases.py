@@ -59,10 +59,10 @@ def cases(fhe) -> list[Case]:
         Case("dot_relu_8", dot_relu_8, {"x": "encrypted"}, dot_inputset,
              lambda r: (r.integers(0, 16, 8),), approximate,
              "both sides approximate rounding (folded into the lookup)"),
-        Case("dot_relu_8_exact_concrete", dot_relu_8, {"x": "encrypted"}, dot_inputset,
+        Case("dot_relu_8_exact", dot_relu_8, {"x": "encrypted"}, dot_inputset,
              lambda r: (r.integers(0, 16, 8),), {},
-             "different task: Concrete rounds exactly (4 extra lookups per element), ours "
-             "approximately"),
+             "both sides exact rounding (the default): 4 bit reads per element clear the "
+             "removed bits before the lookup"),
         Case("add_mul_enc", lambda x, y: x * y, {"x": "encrypted", "y": "encrypted"},
              [(i, j) for i in range(8) for j in range(8)],
              lambda r: (int(r.integers(0, 8)), int(r.integers(0, 8)))),
