@@ -163,12 +163,10 @@ def width_limit_hint(width: int, limit: int) -> str:
 def _too_wide_suggestion(shown: Node, width: int, limit: int, quantized: bool,
                          direct: bool = True) -> str:
     removable = width - limit
-    if shown.op is OpKind.ROUND_BIT_PATTERN:
-        return (f"this rounding also feeds linear ops, so it cannot be folded into the "
-                f"lookups after it and is a {width}-bit lookup itself: round right "
-                f"before each table lookup instead (fhe.univariate(f)"
-                f"(fhe.round_bit_pattern(x, lsbs_to_remove={removable}))) and use the "
-                f"unrounded value in the linear ops")
+    if shown.op is OpKind.ROUND_BIT_PATTERN:  # an approximate rounding read as a lookup
+        removed = shown.attrs.get("lsbs_to_remove", 0)
+        return (f"this rounding keeps {width} bits: remove {removable} more "
+                f"(fhe.round_bit_pattern(x, lsbs_to_remove={removed + removable}))")
     if quantized:
         first = (f"lower n_bits (or rounding_threshold_bits={limit}, which rounds each "
                  f"accumulator before its lookup)")

@@ -52,6 +52,12 @@ class TableLookupPlan:
         return max(self.input_precision - self.lsbs_removed, 1)
 
     @property
+    def rounds_its_operand(self) -> bool:
+        """An approximate rounding that is a lookup itself: its operand is the unrounded
+        value (a folded rounding's lookup gets the rounded one)."""
+        return self.lsbs_removed > 0 and self.operand_id == self.read_id
+
+    @property
     def read_shift(self) -> int:
         """A bit read multiplies its ciphertext by ``2**(p − i)`` before the bootstrap (bit
         i moves to the top, the bits above wrap away, Concrete's exact-rounding step), which
@@ -133,6 +139,14 @@ def folded_roundings(graph: Graph) -> set[int]:
             and node.attrs["lsbs_to_remove"] > 0
             and all(is_table_lookup(graph, graph[u]) for u in users[node.id])
             and node.id not in graph.outputs}
+
+
+def _reads_its_own_top_bits(node: Node) -> bool:
+    """An approximate rounding that is a lookup itself (a linear op or an output reads it):
+    its bootstrap reads the top bits of its input, as a folded one does, and writes them
+    back at their scale (exact roundings are bit reads, :mod:`transforms.exact_rounding`)."""
+    return (node.op is OpKind.ROUND_BIT_PATTERN and node.attrs["lsbs_to_remove"] > 0
+            and node.attrs.get("exactness") == APPROXIMATE)
 
 
 def _bit_width(node: Node) -> int:
@@ -345,6 +359,8 @@ def build_plan(graph: Graph) -> FHEPlan:
             read_id = graph[operand_id].operands[0]
             lsbs = graph[operand_id].attrs["lsbs_to_remove"]
             approximate = graph[operand_id].attrs.get("exactness") == APPROXIMATE
+        elif _reads_its_own_top_bits(node):
+            lsbs, approximate = node.attrs["lsbs_to_remove"], True
         precision = plan.precision(read_id)
         lsbs = min(lsbs, precision - 1)
         signed = any(isinstance(graph[i].spec.dtype, Integer) and graph[i].spec.dtype.is_signed

@@ -74,10 +74,12 @@ def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
 
 def lookup_index(values: np.ndarray, lookup: TableLookupPlan) -> np.ndarray:
     """The PBS input message for operand values (mod 2**(p_eff+1): padding bit included;
-    a bit read sees its bit alone: the bits above it wrap away)."""
+    a bit read sees its bit alone: the bits above it wrap away; a rounding that is a lookup
+    itself rounds its unrounded operand to the nearest step, as the bootstrap's boxes do)."""
     if lookup.reads_bit is not None:
         return np.bitwise_and(np.right_shift(values, lookup.reads_bit), 1)
-    shifted = (values + lookup.offset) >> lookup.lsbs_removed
+    half = (1 << (lookup.lsbs_removed - 1)) if lookup.rounds_its_operand else 0
+    shifted = (values + lookup.offset + half) >> lookup.lsbs_removed
     return np.mod(shifted, 1 << (lookup.effective_precision + 1))
 
 

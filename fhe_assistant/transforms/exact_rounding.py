@@ -34,11 +34,20 @@ from ..ir.rewrite import GraphCopier
 from ..lowered.fhe_plan import APPROXIMATE, READS_BIT
 
 
-def needs_expansion(graph: Graph, node: Node) -> bool:
-    """An exact rounding of an encrypted value that removes bits."""
+def _rounding(node: Node) -> bool:
     return (node.op is OpKind.ROUND_BIT_PATTERN and node.is_encrypted
-            and node.attrs["lsbs_to_remove"] > 0
-            and node.attrs.get("exactness") != APPROXIMATE)
+            and node.attrs["lsbs_to_remove"] > 0)
+
+
+def needs_expansion(graph: Graph, node: Node, users: dict[int, list[int]]) -> bool:
+    """An exact rounding of an encrypted value that removes bits, or an approximate one
+    that lookups share with other users (an output, a linear op)."""
+    if not _rounding(node):
+        return False
+    if node.attrs.get("exactness") != APPROXIMATE:
+        return True
+    lookups = [is_table_lookup(graph, graph[u]) for u in users[node.id]]
+    return any(lookups) and (not all(lookups) or node.id in graph.outputs)
 
 
 def _constant(graph: Graph, value: int, location) -> int:
@@ -64,17 +73,23 @@ def expand_exact_roundings(graph: Graph) -> tuple[Graph, dict[int, int]]:
 
     Table lookups that read the rounding read it through a rounding node on the cleared
     value (they fold it: their index is its top bits); every other user, and the circuit's
-    outputs, take the cleared value itself."""
-    if not any(needs_expansion(graph, node) for node in graph.nodes):
-        return graph, {node.id: node.id for node in graph.nodes}
+    outputs, take the cleared value itself. An approximate rounding that lookups share with
+    other users is its own cleared value (a lookup that reads its input's top bits and
+    writes them back at their scale, :mod:`lowered.fhe_plan`): its lookups read it the same
+    way instead of at its full width."""
     users = graph.users()
+    if not any(needs_expansion(graph, node, users) for node in graph.nodes):
+        return graph, {node.id: node.id for node in graph.nodes}
     copier = GraphCopier(graph)
     for_lookups: dict[int, int] = {}   # rounding id -> the rounding node lookups read
     for node in graph.nodes:
-        if needs_expansion(graph, node):
-            cleared = _cleared(copier.target, copier.mapping[node.operands[0]],
-                               node.attrs["lsbs_to_remove"], node.location)
-            copier.mapping[node.id] = cleared
+        if needs_expansion(graph, node, users):
+            if node.attrs.get("exactness") == APPROXIMATE:
+                cleared = copier.copy(node).id
+            else:
+                cleared = _cleared(copier.target, copier.mapping[node.operands[0]],
+                                   node.attrs["lsbs_to_remove"], node.location)
+                copier.mapping[node.id] = cleared
             if any(is_table_lookup(graph, graph[u]) for u in users[node.id]):
                 for_lookups[node.id] = copier.target.add(
                     OpKind.ROUND_BIT_PATTERN, [cleared], node.spec, node.attrs,

@@ -225,26 +225,25 @@ def test_issue_details_use_the_printed_node_ids():
     assert int(mentioned.group(1)) == q
 
 
-def test_rounding_shared_with_linear_ops_gets_a_workable_suggestion():
+@pytest.mark.parametrize("exactness", [fhe.Exactness.EXACT, fhe.Exactness.APPROXIMATE])
+def test_a_rounding_shared_with_linear_ops_still_narrows_its_lookups(exactness):
+    """The rounded value feeds the linear ops (exact: cleared by bit reads; approximate: a
+    lookup that reads the top bits itself) and the table lookup reads its top 8 bits: only
+    ``maximum``, which reads ``y - 1000`` (11 bits), is too wide."""
     def rounded(x):
-        y = fhe.round_bit_pattern(x * 3, 3, exactness=fhe.Exactness.APPROXIMATE)
-        return WIDE_TABLE[y] + np.maximum(y - 1000, 0)
-
-    program = fhe.compiler({"x": "encrypted"})(rounded).trace(range(600), maximum_tlu_bit_width=8)
-    issues = program.compatibility.issues
-    assert not any("before round_bit_pattern" in i.suggestion for i in issues)
-    # an approximate rounding shared with linear ops is a lookup of its own: the report
-    # says what to do
-    assert any("round right before each table lookup" in i.suggestion for i in issues)
-
-
-def test_an_exact_rounding_shared_with_linear_ops_still_narrows_its_lookups():
-    """The exact rounding's cleared value feeds the linear ops, and the lookup reads its top
-    8 bits: only ``maximum``, which reads ``y - 1000`` (11 bits), is too wide."""
-    def rounded(x):
-        y = fhe.round_bit_pattern(x * 3, 3)
+        y = fhe.round_bit_pattern(x * 3, 3, exactness=exactness)
         return WIDE_TABLE[y] + np.maximum(y - 1000, 0)
 
     program = fhe.compiler({"x": "encrypted"})(rounded).trace(range(600), maximum_tlu_bit_width=8)
     (issue,) = program.compatibility.issues
     assert "maximum" in str(issue)
+
+
+def test_a_rounding_that_keeps_too_many_bits_says_how_many_more_to_remove():
+    program = fhe.compiler({"x": "encrypted"})(
+        lambda x: fhe.round_bit_pattern(x * 3, 1, exactness=fhe.Exactness.APPROXIMATE)).trace(
+        range(600), maximum_tlu_bit_width=8)
+    (issue,) = program.compatibility.issues
+    assert "lsbs_to_remove=3" in issue.suggestion, issue.suggestion
+
+

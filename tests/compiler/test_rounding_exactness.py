@@ -99,6 +99,26 @@ def test_an_exact_rounding_read_by_no_lookup_needs_no_wide_lookup():
     np.testing.assert_array_equal(circuit.encrypt_run_decrypt(xs), ((xs + 4) >> 3 << 3) + 1)
 
 
+def test_an_approximate_rounding_read_by_no_lookup_reads_the_top_bits():
+    """Concrete's test_round_bit_pattern_approximate_enabling: the rounding is the lookup,
+    a 3-bit read of the 11-bit value, cheaper than 8 exact bit reads."""
+    def compiled(exactness):
+        return fhe.compiler({"x": "encrypted"})(
+            lambda x: fhe.round_bit_pattern(x, lsbs_to_remove=8, exactness=exactness)).compile(
+            [-(2 ** 10), 2 ** 10 - 1], insecure_keygen_seed=7)
+
+    approximate, exact = compiled(Exactness.APPROXIMATE), compiled(Exactness.EXACT)
+    (lookup,) = approximate.analysis.plan.lookups.values()
+    assert (lookup.lsbs_removed, lookup.effective_precision, lookup.approximate) == (8, 3, True)
+    assert approximate.complexity < exact.complexity
+    xs = np.arange(-1024, 896, 37)
+    expected = ((xs + 128) >> 8) << 8
+    np.testing.assert_array_equal([approximate.simulate(int(x)) for x in xs], expected)
+    approximate.keygen()
+    got = np.array([approximate.encrypt_run_decrypt(int(x)) for x in xs[::4]])
+    assert np.abs(got - expected[::4]).max() <= 256
+
+
 def test_exactness_must_be_an_exactness():
     with pytest.raises(TypeError, match="exactness must be an fhe.Exactness"):
         _rounded("approximate").trace(INPUTSET)
