@@ -79,7 +79,7 @@ def side_ours(repeats: int, names: list[str] | None) -> list[dict]:
         row = {"case": case.name, "note": case.note}
         for threads in (1, 2):
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-            record = measure(fhe, case, repeats, {"fuse_lookup_chains": True})
+            record = measure(fhe, case, repeats, {**case.options, "fuse_lookup_chains": True})
             circuit = record.pop("_circuit")
             row[f"threads_{threads}"] = record
         row["predicted_ms"] = 1e3 * circuit.statistics["predicted_seconds"]
@@ -95,7 +95,7 @@ def side_concrete(repeats: int, names: list[str] | None) -> list[dict]:
     for case in cases(fhe):
         if names and case.name not in names:
             continue
-        record = measure(fhe, case, repeats, case.concrete_options)
+        record = measure(fhe, case, repeats, case.options)
         record.pop("_circuit")
         rows.append(dict(record, case=case.name))
     return rows

@@ -22,7 +22,7 @@ class Case:
     statuses: dict
     inputset: list
     sample: Callable  # rng -> tuple of arguments
-    concrete_options: dict = field(default_factory=dict)  # compile kwargs for Concrete only
+    options: dict = field(default_factory=dict)  # compile kwargs, both sides
     note: str = ""
 
 
@@ -47,7 +47,7 @@ def cases(fhe) -> list[Case]:
 
     approximate = {}
     exactness = getattr(fhe, "Exactness", None)
-    if exactness is not None:  # Concrete: rounding folded into the lookup, as ours does
+    if exactness is not None:  # both sides: the rounding folded into the lookup
         approximate = {"rounding_exactness": exactness.APPROXIMATE}
     return [
         Case("seed_linear", lambda x: np.array([2]) @ x + 2, {"x": "encrypted"},
