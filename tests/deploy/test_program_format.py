@@ -193,3 +193,18 @@ def test_server_zip_without_program_is_refused(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(SerializationError, match="not a valid server.zip"):
         Server.load(path)
+
+
+def test_a_program_with_bit_reads_is_format_version_4_and_keeps_them():
+    """An exact rounding's bit reads need a reader that runs them: version 4; a program
+    without them keeps the version older readers load."""
+    _, _, rounded = compile_program("rounded")
+    _, _, plain = compile_program("lookup")
+    data = Server.from_circuit(rounded).serialize_program()
+    assert decode_envelope(data, Kind.SERVER_PROGRAM).version == 4
+    assert decode_envelope(Server.from_circuit(plain).serialize_program(),
+                           Kind.SERVER_PROGRAM).version == 1
+    bits = {i: lookup.reads_bit for i, lookup in rounded.program.plan.lookups.items()
+            if lookup.reads_bit is not None}
+    loaded = Program.deserialize(data)
+    assert bits and {i: loaded.plan.lookups[i].reads_bit for i in bits} == bits
