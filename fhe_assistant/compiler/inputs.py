@@ -121,17 +121,23 @@ def _check_value(index: int, array: np.ndarray, slot: InputSlot, shape) -> None:
     raise InputError(f"Expected argument {index} to be {slot.type_text()} but it's {shown}")
 
 
+def _integer_arguments(args: Sequence, slots: Sequence[InputSlot]):
+    """``(index, integer array, slot)`` per argument, once their count is right (each
+    argument converted as it is reached, so the first bad one is the one named)."""
+    args = _unpack_tuple(args, len(slots))
+    if len(args) != len(slots):
+        raise InputError(f"Expected {len(slots)} inputs but got {len(args)}")
+    for index, (argument, slot) in enumerate(zip(args, slots)):
+        yield index, _as_integer_array(argument, slot.name, "argument"), slot
+
+
 def call_arguments(args: Sequence, slots: Sequence[InputSlot]) -> list[np.ndarray]:
     """The arguments of one call, checked as Concrete checks them, as batches of one.
 
     A wrong shape or a value beyond an input's bit width is refused, never taken for a
     batch or wrapped: batches go through :func:`batch_of_arguments`."""
-    args = _unpack_tuple(args, len(slots))
-    if len(args) != len(slots):
-        raise InputError(f"Expected {len(slots)} inputs but got {len(args)}")
     arrays = []
-    for index, (argument, slot) in enumerate(zip(args, slots)):
-        array = _as_integer_array(argument, slot.name, "argument")
+    for index, array, slot in _integer_arguments(args, slots):
         _check_value(index, array, slot, slot.shape)
         arrays.append(array[None])
     return arrays
@@ -140,12 +146,8 @@ def call_arguments(args: Sequence, slots: Sequence[InputSlot]) -> list[np.ndarra
 def batch_of_arguments(args: Sequence, slots: Sequence[InputSlot]) -> list[np.ndarray]:
     """Arguments of a batched call: every argument has one leading axis of the same length
     (``circuit.simulate_batch``); each sample is checked as :func:`call_arguments` does."""
-    args = _unpack_tuple(args, len(slots))
-    if len(args) != len(slots):
-        raise InputError(f"Expected {len(slots)} inputs but got {len(args)}")
     arrays = []
-    for index, (argument, slot) in enumerate(zip(args, slots)):
-        array = _as_integer_array(argument, slot.name, "argument")
+    for index, array, slot in _integer_arguments(args, slots):
         if array.ndim != len(slot.shape) + 1:
             raise InputError(f"argument {index} ({slot.name!r}) of a batch has shape "
                              f"{array.shape}: expected (n, {', '.join(map(str, slot.shape))}) "

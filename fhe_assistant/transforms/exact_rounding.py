@@ -39,7 +39,7 @@ def _rounding(node: Node) -> bool:
             and node.attrs["lsbs_to_remove"] > 0)
 
 
-def needs_expansion(graph: Graph, node: Node, users: dict[int, list[int]]) -> bool:
+def _needs_expansion(graph: Graph, node: Node, users: dict[int, list[int]]) -> bool:
     """An exact rounding of an encrypted value that removes bits, or an approximate one
     that lookups share with other users (an output, a linear op)."""
     if not _rounding(node):
@@ -78,12 +78,12 @@ def expand_exact_roundings(graph: Graph) -> tuple[Graph, dict[int, int]]:
     writes them back at their scale, :mod:`lowered.fhe_plan`): its lookups read it the same
     way instead of at its full width."""
     users = graph.users()
-    if not any(needs_expansion(graph, node, users) for node in graph.nodes):
+    if not any(_needs_expansion(graph, node, users) for node in graph.nodes):
         return graph, {node.id: node.id for node in graph.nodes}
     copier = GraphCopier(graph)
     for_lookups: dict[int, int] = {}   # rounding id -> the rounding node lookups read
     for node in graph.nodes:
-        if needs_expansion(graph, node, users):
+        if _needs_expansion(graph, node, users):
             if node.attrs.get("exactness") == APPROXIMATE:
                 cleared = copier.copy(node).id
             else:

@@ -119,6 +119,32 @@ def test_an_approximate_rounding_read_by_no_lookup_reads_the_top_bits():
     assert np.abs(got - expected[::4]).max() <= 256
 
 
+def _two_layers(exactness):
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.integers(-3, 4, (16, 16)), rng.integers(-2000, 2001, (16, 4))
+
+    def f(x):
+        a = fhe.round_bit_pattern(x @ w1, lsbs_to_remove=4)
+        h = fhe.univariate(lambda v: np.maximum(v, 0) // 16)(a)
+        b = fhe.round_bit_pattern(h @ w2, lsbs_to_remove=14, exactness=exactness)
+        return fhe.univariate(lambda v: v // 16384)(b)
+
+    return fhe.compiler({"x": "encrypted"})(f), [rng.integers(0, 64, 16) for _ in range(50)]
+
+
+def test_an_exact_rounding_without_parameters_is_named_with_its_line_and_the_fix():
+    """Bit reads of a 19-bit accumulator fed by lookups and large weights: no parameters.
+    The error names the rounding's source line, the width it clears and what to do."""
+    compiler, inputset = _two_layers(Exactness.EXACT)
+    with pytest.raises(fhe.CompilationError) as caught:
+        compiler.compile(inputset)
+    message = str(caught.value)
+    assert "is a step of an exact rounding of a 19-bit value" in message
+    assert "test_rounding_exactness.py" in message and "APPROXIMATE" in message
+    approximate, inputset = _two_layers(Exactness.APPROXIMATE)
+    assert approximate.compile(inputset).analysis.plan.lookups  # the suggested fix compiles
+
+
 def test_exactness_must_be_an_exactness():
     with pytest.raises(TypeError, match="exactness must be an fhe.Exactness"):
         _rounded("approximate").trace(INPUTSET)

@@ -113,9 +113,9 @@ def bootstrap_bit_constants(bits, alphas, bsk_fourier, params, slots: int | None
     """LWEs (big key) of μ·2α_t for small-key LWE bits (m, n+1) of μ·2**63, one rotation each.
 
     ``alphas`` uint64 (T,) or (m, T): the outputs' halves (2α_t is what μ = 1 gives). The
-    bit is moved to ±N/2 (+2**62), rounded for L = ``slots`` (default: T rounded up to a
-    power of two; a power of two ≥ T) slots, and rotated through TV[u] = −α_(u mod L) (α = 0 past T); adding α_t to output t turns
-    ∓α_t into 0 or 2α_t. Returns uint64 (m, T, k·N + 1).
+    bit is moved to ±N/2 (+2**62), rounded for L = ``slots`` slots (a power of two ≥ T;
+    default: T rounded up to one), and rotated through TV[u] = −α_(u mod L) (α = 0 past T);
+    adding α_t to output t turns ∓α_t into 0 or 2α_t. Returns uint64 (m, T, k·N + 1).
     """
     bits = np.array(bits, dtype=np.uint64)  # a copy: the body is shifted in place
     alphas = np.atleast_2d(np.asarray(alphas, dtype=np.uint64))
