@@ -109,7 +109,7 @@ def _with_declared_types(analysis, types, maximum_tlu_bit_width: int):
     lowered_types = {i: at_least(analysis.lowered[i].spec.dtype, t)
                      for i, t in lowered_types.items()}
     lowered = retyped(analysis.lowered, lowered_types)
-    plan = build_plan(lowered)
+    plan = build_plan(lowered, analysis.lowered_bounds)
     if plan.max_lookup_precision > maximum_tlu_bit_width:
         raise CompilationError(f"the declared types make a {plan.max_lookup_precision}-bit "
                                f"table lookup, more than the {maximum_tlu_bit_width}-bit limit")

@@ -68,7 +68,7 @@ def _node_of(analysis: ProgramAnalysis, port) -> int:
 
 def _widen(analysis: ProgramAnalysis, targets: dict[int, Integer]) -> ProgramAnalysis:
     lowered = retyped(analysis.lowered, targets)
-    return replace(analysis, lowered=lowered, plan=build_plan(lowered))
+    return replace(analysis, lowered=lowered, plan=build_plan(lowered, analysis.lowered_bounds))
 
 
 def unify_ports(analyses: dict, links, maximum_tlu_bit_width: int) -> dict:

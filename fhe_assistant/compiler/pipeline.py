@@ -134,7 +134,7 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
     fused = assign_bit_widths(fused, fused_bounds)
     if passes.verify:
         verify_graph(fused, RULES, where="the user's graph with bit widths")
-    plan = build_plan(lowered)
+    plan = build_plan(lowered, lowered_bounds)
     lowered_to_fused = {new: old for old, new in fused_to_lowered.items()}
     report = check_compatibility(lowered, plan, maximum_tlu_bit_width, fused, lowered_to_fused,
                                  unfusable=[(traced[p.node_id], p.message) for p in unfusable],

@@ -42,8 +42,9 @@ import numpy as np
 from .errors import SerializationError
 
 MAGIC = b"FHEA"
-FORMAT_VERSION = 4  # the newest version read; 2 adds key sets (several parameter sets), 3 WoP
+FORMAT_VERSION = 5  # the newest version read; 2 adds key sets (several parameter sets), 3 WoP
 BIT_READS_FORMAT_VERSION = 4  # programs whose plan has bit reads (exact rounding)
+SLIP_WINDOWS_FORMAT_VERSION = 5  # programs whose approximate reads have slip windows
 WRITTEN_VERSION = 1  # single-set artifacts keep version 1 (older readers load them)
 _PREFIX = struct.Struct("<4sHHIQ")
 PREFIX_SIZE = _PREFIX.size            # 20

@@ -248,8 +248,10 @@ def decode_graph(data, arrays: ArrayTable, what: str) -> Graph:
 
 # -- the plan ------------------------------------------------------------------------------
 #: a lookup's row: every field but ``reads_bit``, which ``"bit_reads"`` lists apart (format
-#: version 4) so that plans without bit reads keep the rows older readers know
-_LOOKUP_FIELDS = [f.name for f in fields(TableLookupPlan) if f.name != "reads_bit"]
+#: version 4), and the slip window, which ``"slip_windows"`` lists apart (version 5), so that
+#: plans without them keep the rows older readers know
+_LOOKUP_FIELDS = [f.name for f in fields(TableLookupPlan)
+                  if f.name not in ("reads_bit", "slip_low", "slip_high")]
 #: the widest partition a plan may name: accumulators read by a folded rounding exceed the
 #: 16-bit lookup limit (their lookups read the top bits), but must leave room in 64 bits
 _MAX_PARTITION_PRECISION = 48
@@ -257,6 +259,10 @@ _MAX_PARTITION_PRECISION = 48
 
 def has_bit_reads(plan: FHEPlan) -> bool:
     return any(lookup.reads_bit is not None for lookup in plan.lookups.values())
+
+
+def has_slip_windows(plan: FHEPlan) -> bool:
+    return any(lookup.slip_low is not None for lookup in plan.lookups.values())
 
 
 def encode_plan(plan: FHEPlan) -> dict:
@@ -269,6 +275,10 @@ def encode_plan(plan: FHEPlan) -> dict:
         encoded["bit_reads"] = [[lookup.node_id, lookup.reads_bit]
                                 for lookup in plan.lookups.values()
                                 if lookup.reads_bit is not None]
+    if has_slip_windows(plan):
+        encoded["slip_windows"] = [[lookup.node_id, lookup.slip_low, lookup.slip_high]
+                                   for lookup in plan.lookups.values()
+                                   if lookup.slip_low is not None]
     return encoded
 
 
@@ -288,6 +298,11 @@ def decode_plan(data, graph: Graph, what: str) -> FHEPlan:
                     or node_id not in plan.lookups:
                 raise TypeError
             plan.lookups[node_id] = replace(plan.lookups[node_id], reads_bit=bit)
+        for node_id, low, high in data.get("slip_windows", []):
+            if not all(isinstance(v, int) for v in (node_id, low, high)) \
+                    or node_id not in plan.lookups:
+                raise TypeError
+            plan.lookups[node_id] = replace(plan.lookups[node_id], slip_low=low, slip_high=high)
         plan.folded_roundings = {int(i) for i in data["folded_roundings"]}
     except (KeyError, TypeError, ValueError, OverflowError):
         raise SerializationError(f"corrupted {what}: malformed FHE plan") from None
@@ -307,6 +322,10 @@ def decode_plan(data, graph: Graph, what: str) -> FHEPlan:
                 or not 1 <= lookup.output_precision <= _MAX_PARTITION_PRECISION \
                 or (lookup.reads_bit is not None
                     and not 0 <= lookup.reads_bit < lookup.input_precision) \
+                or (lookup.slip_low is not None
+                    and not (lookup.lsbs_removed > 0 and lookup.slip_low <= lookup.slip_high
+                             and lookup.slip_high - lookup.slip_low + 3
+                             <= 1 << lookup.effective_precision)) \
                 or lookup.element_count != graph[lookup.node_id].spec.size:
             raise SerializationError(f"corrupted {what}: lookup %{lookup.node_id} does not "
                                      f"match the graph")

@@ -15,6 +15,8 @@ the others are native KS + PBS with the KS-PBS part of the same parameters).
 
 A plan with bit reads (the steps of an exact rounding, :mod:`transforms.exact_rounding`)
 lists them as ``"bit_reads": [[node id, bit], …]`` and is written as format version 4.
+A plan whose approximate roundings' reads have slip windows (:mod:`lowered.tables`) lists
+them as ``"slip_windows": [[node id, low, high], …]``: format version 5.
 
 A lookup whose table depends on a clear runtime argument (``x < y`` with ``y`` clear) has
 no stored table: the server tabulates it per call with the interpreter's rule for its op,
@@ -30,6 +32,7 @@ from ..lowered.wop_lookups import MAX_WOP_BIT_WIDTH, WopAssignment, wop_input_bi
 from .assignment_format import decode_assignment, encode_assignment
 from .envelope import (
     BIT_READS_FORMAT_VERSION,
+    SLIP_WINDOWS_FORMAT_VERSION,
     WRITTEN_VERSION,
     Kind,
     decode_envelope,
@@ -47,6 +50,7 @@ from .graph_format import (
     encode_plan,
     encode_value,
     has_bit_reads,
+    has_slip_windows,
 )
 from .specs import (
     KEY_SET_FORMAT_VERSION,
@@ -87,8 +91,10 @@ class Program(LoweredProgram):
                     "plan": encode_plan(self.plan), "tables": table_sections,
                     "operand_bounds": [[i, encode_value(b.min, arrays), encode_value(b.max, arrays)]
                                        for i, b in bounds.items()]}
-        # a plan with bit reads needs a reader that runs them (version 4)
-        least = BIT_READS_FORMAT_VERSION if has_bit_reads(self.plan) else WRITTEN_VERSION
+        # a plan with bit reads needs a reader that runs them (version 4), one with slip
+        # windows a reader that tabulates them (version 5)
+        least = max(BIT_READS_FORMAT_VERSION if has_bit_reads(self.plan) else WRITTEN_VERSION,
+                    SLIP_WINDOWS_FORMAT_VERSION if has_slip_windows(self.plan) else WRITTEN_VERSION)
         if self.wop is not None:
             metadata.update({"fingerprint": self.wop.parameters.fingerprint(),
                              "wop_parameters": wop_parameters_to_json(self.wop.parameters),

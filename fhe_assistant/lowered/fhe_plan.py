@@ -10,7 +10,9 @@ the unrounded ciphertext at ``p - lsbs_to_remove`` bits of precision. An exact r
 first clears the low bits one by one (:mod:`transforms.exact_rounding`: each cleared bit is
 a *bit read*, a lookup that reads bit ``i`` of its input alone), so the folded read sees
 an exact multiple of the step; an approximate one (Concrete's ``Exactness.APPROXIMATE``)
-reads the low bits as they are and may land one step off near a tie. Noise: each encrypted
+reads the low bits as they are and may land one step off near a tie; where that step would
+leave the read's window (the top rounded value plus one, the bottom minus one), the read
+gets a *slip window* (``TableLookupPlan.slip_low/high``) or one more bit. Noise: each encrypted
 node carries the worst squared 2-norm of the weights with which fresh inputs and PBS
 outputs reach it; the optimizer needs these at lookup inputs and at circuit outputs.
 """
@@ -44,6 +46,10 @@ class TableLookupPlan:
     element_count: int
     approximate: bool = False  # folded rounding marked ``exactness="approximate"``
     reads_bit: int | None = None  # a bit read: bit i of the input alone (lower bits are 0)
+    #: an approximate read's exact index range [low, high] over the inputset: it may slip
+    #: one step past either end, and those slips read the end's entry (see lowered.tables)
+    slip_low: int | None = None
+    slip_high: int | None = None
 
     @property
     def effective_precision(self) -> int:
@@ -320,8 +326,42 @@ def _reach(graph: Graph, node: Node, weights, reach: dict[int, int], lookup_ids)
     return min(result, size)
 
 
-def build_plan(graph: Graph) -> FHEPlan:
-    """Partitions, lookups and noise norms of a lowered graph with bit widths assigned."""
+def _approximate_read(graph: Graph, folded: set[int], node: Node) -> Node | None:
+    """The approximate rounding a lookup reads the unrounded top bits of, if any."""
+    operands = encrypted_operands(graph, node)
+    if operands and operands[0] in folded:
+        rounding = graph[operands[0]]
+        return rounding if rounding.attrs.get("exactness") == APPROXIMATE else None
+    return node if _reads_its_own_top_bits(node) else None
+
+
+def _rounded_range(rounding: Node, bounds) -> tuple[int, int]:
+    """The exactly rounded values' range: measured, else the type's (wider, still sound)."""
+    measured = None if bounds is None else bounds.get(rounding.id)
+    if measured is not None:
+        return int(measured.min), int(measured.max)
+    dtype = rounding.spec.dtype
+    return int(dtype.min()), int(dtype.max())
+
+
+def slip_room_precision(precision: int, lsbs: int, low: int, high: int) -> int:
+    """The least partition precision ≥ ``precision`` whose approximate read of rounded
+    values in [low, high] (multiples of ``2**lsbs``) has room for a one-step slip at each
+    end: the span plus two steps within the ``2**(p − lsbs)`` entries of one table (a slip
+    past an end wraps through the padding bit into the other end of the table, which must
+    then be unused; :func:`lowered.tables.window_indices`)."""
+    steps = (high - low) >> lsbs
+    while (steps + 3) > 1 << max(precision - lsbs, 1) and precision < 64:
+        precision += 1
+    return precision
+
+
+def build_plan(graph: Graph, bounds=None) -> FHEPlan:
+    """Partitions, lookups and noise norms of a lowered graph with bit widths assigned.
+
+    ``bounds`` (node id → measured :class:`core.bounds.Bounds`) sizes approximate roundings'
+    slip windows; without them the rounded values' types are used (sometimes one bit more).
+    """
     plan = FHEPlan()
     plan.folded_roundings = folded_roundings(graph)
     union = _UnionFind()
@@ -341,6 +381,14 @@ def build_plan(graph: Graph) -> FHEPlan:
             plan.partition_of[node.id] = root
             plan.precision_of_partition[root] = max(plan.precision_of_partition.get(root, 1),
                                                     _bit_width(node))
+    for node_id in sorted(lookup_ids):
+        rounding = _approximate_read(graph, plan.folded_roundings, graph[node_id])
+        if rounding is not None:
+            root = plan.partition_of[rounding.operands[0]]
+            precision = plan.precision_of_partition[root]
+            low, high = _rounded_range(rounding, bounds)
+            plan.precision_of_partition[root] = slip_room_precision(
+                precision, min(rounding.attrs["lsbs_to_remove"], precision - 1), low, high)
     weights = (_NoiseWeights(graph, True, lookup_ids), _NoiseWeights(graph, False, lookup_ids))
     reach: dict[int, int] = {}
     for node in graph.nodes:
@@ -366,10 +414,16 @@ def build_plan(graph: Graph) -> FHEPlan:
         signed = any(isinstance(graph[i].spec.dtype, Integer) and graph[i].spec.dtype.is_signed
                      for i in (operand_id, read_id))
         output_dtype = node.spec.dtype
+        offset = (1 << (precision - 1)) if signed and reads_bit is None else 0
+        slip_low = slip_high = None
+        rounding = _approximate_read(graph, plan.folded_roundings, node)
+        if rounding is not None and lsbs > 0:
+            low, high = _rounded_range(rounding, bounds)
+            slip_low, slip_high = (low + offset) >> lsbs, (high + offset) >> lsbs
         plan.lookups[node_id] = TableLookupPlan(
             node_id=node_id, operand_id=operand_id, read_id=read_id, input_precision=precision,
-            lsbs_removed=lsbs, offset=(1 << (precision - 1)) if signed and reads_bit is None else 0,
-            output_precision=plan.precision(node_id),
+            lsbs_removed=lsbs, offset=offset, output_precision=plan.precision(node_id),
             output_signed=isinstance(output_dtype, Integer) and output_dtype.is_signed,
-            element_count=node.spec.size, approximate=approximate, reads_bit=reads_bit)
+            element_count=node.spec.size, approximate=approximate, reads_bit=reads_bit,
+            slip_low=slip_low, slip_high=slip_high)
     return plan

@@ -30,11 +30,37 @@ def is_static(graph: Graph, lookup: TableLookupPlan) -> bool:
     return all(o == lookup.operand_id or graph[o].op is OpKind.CONSTANT for o in node.operands)
 
 
+def window_indices(lookup: TableLookupPlan) -> tuple[np.ndarray, np.ndarray]:
+    """(index each table row stands for, its sign): row ``k`` stands for index ``k`` unless
+    the lookup has a slip window.
+
+    An approximate read of exact indices [low, high] lands one step past either end now and
+    then (:mod:`.fhe_plan`). The bootstrap is negacyclic: index ``i`` reads row ``i mod 2**p``,
+    negated when ``i // 2**p`` is odd, so ``low − 1`` (possibly −1) and ``high + 1`` (possibly
+    ``2**p``) get rows of their own as long as the window [low − 1, high + 1] is at most
+    ``2**p`` long (the plan gives the read one more bit where it is not); those rows hold
+    the entry of the end they slipped past (Concrete's logical clipping), so a slip is one
+    step off at most and its result stays in the measured range.
+    """
+    count = 1 << lookup.effective_precision
+    indices = np.arange(count, dtype=np.int64)
+    signs = np.ones(count, dtype=np.int64)
+    if lookup.slip_low is None:
+        return indices, signs
+    low, high = lookup.slip_low, lookup.slip_high
+    start = low - 1 if low - 1 < 0 else max(0, min(high + 2 - count, low - 1))
+    window = start + np.mod(indices - start, count)        # the index row k stands for
+    signs = np.where(np.floor_divide(window, count) % 2 == 1, -1, 1)
+    entries = np.where(window == low - 1, low, np.where(window == high + 1, high, window))
+    return entries, signs
+
+
 def domain_values(lookup: TableLookupPlan) -> np.ndarray:
+    """The operand value each table row is computed at (see :func:`window_indices`)."""
     count = 1 << lookup.effective_precision
     if lookup.reads_bit is not None:
         return np.arange(count, dtype=np.int64) << lookup.reads_bit
-    return np.arange(count, dtype=np.int64) * (1 << lookup.lsbs_removed) - lookup.offset
+    return window_indices(lookup)[0] * (1 << lookup.lsbs_removed) - lookup.offset
 
 
 def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
@@ -67,7 +93,8 @@ def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
     table = np.asarray(table)
     if table.dtype.kind == "f":
         table = np.nan_to_num(table).astype(np.int64)
-    table = wrap_to_precision(table.astype(np.int64), lookup.output_precision,
+    signs = window_indices(lookup)[1].reshape((-1,) + (1,) * (table.ndim - 1))
+    table = wrap_to_precision(table.astype(np.int64) * signs, lookup.output_precision,
                               lookup.output_signed)
     return np.moveaxis(table, 0, -1)
 

@@ -172,7 +172,7 @@ def lookup_excess(builder: IntegerProgramBuilder, keys: dict, threshold: int) ->
     graph = builder.graph
     bounds = {node.id: Bounds.of(builder.values[node.id]) for node in graph.nodes
               if node.id in builder.values and builder.values[node.id].size}
-    plan = build_plan(assign_bit_widths(graph, bounds))
+    plan = build_plan(assign_bit_widths(graph, bounds), bounds)
     return {keys[node_id]: lookup.effective_precision - threshold
             for node_id, lookup in plan.lookups.items()
             if node_id in keys and lookup.effective_precision > threshold}

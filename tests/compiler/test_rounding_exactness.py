@@ -101,7 +101,8 @@ def test_an_exact_rounding_read_by_no_lookup_needs_no_wide_lookup():
 
 def test_an_approximate_rounding_read_by_no_lookup_reads_the_top_bits():
     """Concrete's test_round_bit_pattern_approximate_enabling: the rounding is the lookup,
-    a 3-bit read of the 11-bit value, cheaper than 8 exact bit reads."""
+    a top-bits read of the 11-bit value, cheaper than 8 exact bit reads: 4 bits, as Concrete
+    reads it (the rounded values' 9 steps and a slip past each end need 11 entries)."""
     def compiled(exactness):
         return fhe.compiler({"x": "encrypted"})(
             lambda x: fhe.round_bit_pattern(x, lsbs_to_remove=8, exactness=exactness)).compile(
@@ -109,7 +110,7 @@ def test_an_approximate_rounding_read_by_no_lookup_reads_the_top_bits():
 
     approximate, exact = compiled(Exactness.APPROXIMATE), compiled(Exactness.EXACT)
     (lookup,) = approximate.analysis.plan.lookups.values()
-    assert (lookup.lsbs_removed, lookup.effective_precision, lookup.approximate) == (8, 3, True)
+    assert (lookup.lsbs_removed, lookup.effective_precision, lookup.approximate) == (8, 4, True)
     assert approximate.complexity < exact.complexity
     xs = np.arange(-1024, 896, 37)
     expected = ((xs + 128) >> 8) << 8
@@ -148,3 +149,41 @@ def test_an_exact_rounding_without_parameters_is_named_with_its_line_and_the_fix
 def test_exactness_must_be_an_exactness():
     with pytest.raises(TypeError, match="exactness must be an fhe.Exactness"):
         _rounded("approximate").trace(INPUTSET)
+
+
+def _top_heavy():
+    """An approximate rounding by 3 bits of values in [0, 59]: 56 is the top rounded value,
+    and 58 or 59 plus the read's noise lands past it now and then (index 8 of an 8-entry
+    table before slip windows: the padding bit, which read -table[0] = 0, seven steps off)."""
+    return fhe.compiler({"x": "encrypted"})(lambda x: fhe.univariate(lambda v: v // 8)(
+        fhe.round_bit_pattern(fhe.univariate(lambda v: v)(x), lsbs_to_remove=3,
+                              exactness=Exactness.APPROXIMATE)))
+
+
+def test_an_approximate_slip_past_either_end_reads_that_end():
+    from fhe_assistant.lowered.tables import apply_tables, lookup_index
+
+    circuit = _top_heavy().compile(range(60), insecure_keygen_seed=2)
+    (read,) = [lookup for lookup in circuit.analysis.plan.lookups.values() if lookup.lsbs_removed]
+    assert (read.slip_low, read.slip_high) == (0, 7)
+    # one more bit: the window [-1, 8] does not fit 8 entries
+    assert read.effective_precision == 4
+    tables = circuit.program.table_source(read)
+    exact = lookup_index(np.array([0, 56]), read)
+    slipped = np.mod(exact + [-1, 1], 1 << (read.effective_precision + 1))
+    np.testing.assert_array_equal(apply_tables(tables, slipped, read), [0, 7])
+    circuit.keygen()
+    got = np.array([circuit.encrypt_run_decrypt(int(x)) for x in np.repeat(np.arange(52, 60), 4)])
+    assert np.all((got >= 6) & (got <= 7)), got
+
+
+@pytest.mark.parametrize("precision, lsbs, low, high, needed", [
+    (6, 3, 0, 32, 6),     # indices 0..4: the window -1..5 fits 8 entries
+    (6, 3, 0, 40, 6),     # 0..5, window -1..6: 8 entries
+    (6, 3, 0, 48, 7),     # 0..6, window -1..7: 9 entries, one bit more
+    (7, 3, -64, 56, 8),   # 15 steps, window of 18
+])
+def test_an_approximate_read_gets_room_for_its_slips(precision, lsbs, low, high, needed):
+    from fhe_assistant.lowered.fhe_plan import slip_room_precision
+
+    assert slip_room_precision(precision, lsbs, low, high) == needed

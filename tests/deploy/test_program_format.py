@@ -208,3 +208,29 @@ def test_a_program_with_bit_reads_is_format_version_4_and_keeps_them():
             if lookup.reads_bit is not None}
     loaded = Program.deserialize(data)
     assert bits and {i: loaded.plan.lookups[i].reads_bit for i in bits} == bits
+
+
+def test_a_program_with_slip_windows_is_format_version_5_and_keeps_them():
+    """Approximate reads' slip windows change their tables: a reader must know them."""
+    circuit = fhe.compiler({"x": "encrypted"})(lambda x: fhe.univariate(lambda v: v // 8)(
+        fhe.round_bit_pattern(x, 3, exactness=fhe.Exactness.APPROXIMATE))).compile(
+        range(-20, 60), parameter_selection_strategy="mono")
+    windows = {i: (lookup.slip_low, lookup.slip_high)
+               for i, lookup in circuit.program.plan.lookups.items()}
+    assert all(low is not None for low, _ in windows.values())
+    data = Server.from_circuit(circuit).serialize_program()
+    assert decode_envelope(data, Kind.SERVER_PROGRAM).version == 5
+    loaded = Program.deserialize(data)
+    assert {i: (lookup.slip_low, lookup.slip_high)
+            for i, lookup in loaded.plan.lookups.items()} == windows
+    xs = np.arange(-20, 60)
+    np.testing.assert_array_equal([run_noiseless(loaded, np.array(int(x))) for x in xs],
+                                  circuit.simulate_batch(xs))
+    from fhe_assistant.deploy.graph_format import decode_plan, encode_plan
+
+    plan = circuit.program.plan
+    node_id = next(iter(windows))
+    for bad in ([node_id, 5, 2], [node_id, 0, 99], [node_id, "0", 7], [10 ** 6, 0, 7]):
+        encoded = dict(encode_plan(plan), slip_windows=[bad])
+        with pytest.raises(SerializationError, match="corrupted x"):
+            decode_plan(encoded, circuit.program.graph, "x")
