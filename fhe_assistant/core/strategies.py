@@ -71,9 +71,9 @@ class Exactness(Enum):
 @dataclass
 class ApproximateRoundingConfig:
     """Concrete's knobs for approximate rounding, accepted and not read: here a slip past
-    either end of the rounded range always reads that end (logical clipping, with one more
-    bit where the table needs it, :mod:`lowered.tables`); approximate clipping by an extra
-    lookup is not implemented."""
+    either end of the rounded range always reads that end (one more bit where the table
+    needs it, :mod:`lowered.tables`), an exact overflow is kept (Concrete's logical clipping
+    clips it), and approximate clipping by an extra lookup is not implemented."""
 
     logical_clipping: bool = True
     approximate_clipping_start_precision: int = 5
