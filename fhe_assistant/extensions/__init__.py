@@ -9,13 +9,14 @@ from ..tracing.extensions import LookupTable, univariate
 from ..tracing.pooling import maxpool
 from .auto_adjust import AutoRounder, AutoTruncator
 from .bits import bits
-from .constants import array, one, ones, ones_like, zero, zeros, zeros_like
+from .constants import array, constant, one, ones, ones_like, zero, zeros, zeros_like
 from .multivariate import multivariate
 from .rounding import round_bit_pattern, truncate_bit_pattern
 from .simple import hint, identity, if_then_else, refresh, relu
 from .tag import tag
 
-__all__ = ["AutoRounder", "AutoTruncator", "LookupTable", "array", "bits", "conv", "hint",
+__all__ = ["AutoRounder", "AutoTruncator", "LookupTable", "array", "bits", "constant", "conv",
+           "hint",
            "identity", "if_then_else", "maxpool", "multivariate", "one", "ones", "ones_like",
            "refresh", "relu", "round_bit_pattern", "tag", "truncate_bit_pattern", "univariate",
            "zero",

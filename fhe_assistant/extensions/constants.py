@@ -1,4 +1,4 @@
-"""``fhe.zero/one/zeros/ones(_like)`` (encrypted constants) and ``fhe.array``.
+"""``fhe.zero/one/zeros/ones(_like)``, ``fhe.constant`` (encrypted constants) and ``fhe.array``.
 
 Inside a traced function these are *encrypted* values, as in Concrete, so that they can be
 assigned encrypted values or start an encrypted accumulation; they run as trivial (noiseless)
@@ -56,6 +56,13 @@ def zeros_like(x):
 def ones_like(x):
     """Encrypted ones of ``x``'s shape."""
     return ones(np.shape(x) if not isinstance(x, Tracer) else x.shape)
+
+
+def constant(x):
+    """``x`` (a clear value, traced or not) as an encrypted value: Concrete's server-side
+    trivial encryption, ``zeros(shape) + x``, for ops that need an encrypted operand."""
+    return zeros(() if isinstance(x, (int, np.integer)) else np.shape(x) if not isinstance(
+        x, Tracer) else x.shape) + x
 
 
 def _flatten(values) -> list:

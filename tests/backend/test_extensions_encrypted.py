@@ -40,6 +40,9 @@ CASES = {
                      {"x": "encrypted", "y": "encrypted"}, [(0, 3, (2,)), (0, 1, ())]),
     "clear_table": (lambda x, t: t[x], {"x": "encrypted", "t": "clear"},
                     [(0, 3, (2,)), (-4, 4, (4,))]),
+    # Concrete's server-side trivial encryption of a clear value
+    "constant": (lambda c, y: fhe.constant(c) * 2 + y + fhe.constant(3),
+                 {"c": "clear", "y": "encrypted"}, [(0, 31, (3,)), (0, 31, (3,))]),
 }
 
 
