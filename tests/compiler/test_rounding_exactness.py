@@ -160,18 +160,21 @@ def _top_heavy():
                               exactness=Exactness.APPROXIMATE)))
 
 
-def test_an_approximate_slip_past_either_end_reads_that_end():
+@pytest.mark.parametrize("low, window, precision", [
+    (0, (0, 7), 4),   # the window [-1, 8] needs one more bit (16 entries)
+    (20, (3, 7), 3),  # [2, 8] fits 8 entries: index 8 wraps onto row 0, which holds -f(56)
+])
+def test_an_approximate_slip_past_either_end_reads_that_end(low, window, precision):
     from fhe_assistant.lowered.tables import apply_tables, lookup_index
 
-    circuit = _top_heavy().compile(range(60), insecure_keygen_seed=2)
+    circuit = _top_heavy().compile(range(low, 60), insecure_keygen_seed=2)
     (read,) = [lookup for lookup in circuit.analysis.plan.lookups.values() if lookup.lsbs_removed]
-    assert (read.slip_low, read.slip_high) == (0, 7)
-    # one more bit: the window [-1, 8] does not fit 8 entries
-    assert read.effective_precision == 4
+    assert (read.slip_low, read.slip_high) == window
+    assert read.effective_precision == precision
     tables = circuit.program.table_source(read)
-    exact = lookup_index(np.array([0, 56]), read)
-    slipped = np.mod(exact + [-1, 1], 1 << (read.effective_precision + 1))
-    np.testing.assert_array_equal(apply_tables(tables, slipped, read), [0, 7])
+    ends = np.array([window[0] * 8, 56])
+    slipped = np.mod(lookup_index(ends, read) + [-1, 1], 1 << (read.effective_precision + 1))
+    np.testing.assert_array_equal(apply_tables(tables, slipped, read), ends // 8)
     circuit.keygen()
     got = np.array([circuit.encrypt_run_decrypt(int(x)) for x in np.repeat(np.arange(52, 60), 4)])
     assert np.all((got >= 6) & (got <= 7)), got
