@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.strategies import (
+    ApproximateRoundingConfig,
     BitwiseStrategy,
     ComparisonStrategy,
     Exactness,
@@ -30,7 +31,7 @@ IGNORED_OPTIONS = (
     "compress_input_ciphertexts", "single_precision",
     "multi_parameter_strategy", "show_progress", "progress_title", "progress_tag",
     "compiler_debug_mode", "compiler_verbose_mode", "use_gpu", "additional_pre_processors",
-    "additional_post_processors", "approximate_rounding_config",
+    "additional_post_processors",
     "optimize_tlu_based_on_measured_bounds", "enable_tlu_fusing", "print_tlu_fusing",
     "optimize_tlu_based_on_original_bit_width", "range_restriction", "keyset_restriction",
     "auto_schedule_run", "security_level", "optim_lsbs_with_lut", "composable",
@@ -99,7 +100,9 @@ class ConcreteOptions:
     key cache needs both, as in Concrete), the four ``*_strategy_preference`` lists (validated
     and kept; the lowering picks the first strategy it implements), ``rounding_exactness``
     (the default of ``round_bit_pattern``), ``auto_adjust_rounders`` and ``auto_adjust_truncators``
-    (``AutoRounder.adjust`` before tracing), ``dynamic_indexing_check_out_of_bounds`` and
+    (``AutoRounder.adjust`` before tracing), ``approximate_rounding_config`` (whether an
+    approximate rounding that overflows its input's width is clipped, see
+    ``transforms.rounding_clipping``), ``dynamic_indexing_check_out_of_bounds`` and
     ``dynamic_assignment_check_out_of_bounds``. Every name in ``IGNORED_OPTIONS`` is accepted
     and has no effect.
     """
@@ -177,6 +180,10 @@ class ConcreteOptions:
             object.__setattr__(self, name, tuple(enum.parse(v) for v in value))
         object.__setattr__(self, "multi_parameter_strategy",
                            MultiParameterStrategy.parse(self.multi_parameter_strategy))
+        if self.approximate_rounding_config is not None and not isinstance(
+                self.approximate_rounding_config, ApproximateRoundingConfig):
+            raise TypeError("approximate_rounding_config must be an fhe.ApproximateRoundingConfig, "
+                            f"got {type(self.approximate_rounding_config).__name__}")
         if not isinstance(self.rounding_exactness, Exactness):
             raise TypeError("rounding_exactness must be an fhe.Exactness, got "
                             f"{type(self.rounding_exactness).__name__}")

@@ -31,6 +31,7 @@ from ..transforms.fusion import (
 )
 from ..transforms.lowering import lower_bivariate, unsupported_encrypted_ops
 from ..transforms.packing import pack_bivariate, widen_differences
+from ..transforms.rounding_clipping import clip_overflowing_roundings
 
 #: set to 1 to verify every pass of every compilation (the test suite does)
 VERIFY_ENVIRONMENT_VARIABLE = "FHE_ASSISTANT_VERIFY_PASSES"
@@ -112,6 +113,11 @@ def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndar
     unchained = passes.run("lower bivariate ops", fused, lower_bivariate)
     unchained = passes.run("clear exactly rounded bits", unchained, expand_exact_roundings)
     unchained_bounds = measure_bounds(unchained, inputset)
+    clipped = clip_overflowing_roundings(unchained, unchained_bounds)
+    if clipped is not None:  # the clipped roundings' values, and those after them, change
+        unchained = passes.run("clip overflowing approximate roundings", unchained,
+                               lambda g: clipped)
+        unchained_bounds = measure_bounds(unchained, inputset)
     packed = pack_bivariate(unchained, unchained_bounds, maximum_tlu_bit_width)
     if packed is not None:  # ops of two encrypted values need their operands' bounds
         unchained = passes.run("pack ops of two encrypted values", unchained, lambda g: packed)

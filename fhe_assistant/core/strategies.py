@@ -70,10 +70,12 @@ class Exactness(Enum):
 
 @dataclass
 class ApproximateRoundingConfig:
-    """Concrete's knobs for approximate rounding, accepted and not read: here a slip past
-    either end of the rounded range always reads that end (one more bit where the table
-    needs it, :mod:`lowered.tables`), an exact overflow is kept (Concrete's logical clipping
-    clips it), and approximate clipping by an extra lookup is not implemented."""
+    """Concrete's knobs for approximate rounding. ``logical_clipping`` (or, without it,
+    ``approximate_clipping_start_precision``) clips a rounding that overflows its input's
+    width for the lookups that read it (``transforms.rounding_clipping``; Concrete's
+    approximate clipping by an extra lookup is done by the table here). The last two knobs
+    are Concrete's debugging aids and are not read. A slip past either end of the rounded
+    range always reads that end (:mod:`lowered.tables`)."""
 
     logical_clipping: bool = True
     approximate_clipping_start_precision: int = 5

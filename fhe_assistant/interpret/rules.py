@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.errors import EvaluationError
 from ..ir.node import Node
-from ..ir.ops import OpKind
+from ..ir.ops import CLIP_TO, OpKind
 from ..ir.printer import node_error
 from .batching import (
     align,
@@ -165,7 +165,9 @@ def _round_bit_pattern(node, args):
     lsbs = node.attrs["lsbs_to_remove"]
     if lsbs == 0:
         return args[0]
-    return ((args[0] + (1 << (lsbs - 1))) >> lsbs) << lsbs
+    rounded = ((args[0] + (1 << (lsbs - 1))) >> lsbs) << lsbs
+    clip = node.attrs.get(CLIP_TO)  # an approximate overflow clipped, as Concrete's default
+    return rounded if clip is None else np.minimum(rounded, clip)
 
 
 @rule(OpKind.UFUNC)

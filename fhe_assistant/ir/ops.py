@@ -96,3 +96,9 @@ ELEMENTWISE_OPS = frozenset({
 
 #: Ops that are always a table lookup when their single encrypted operand is encrypted.
 TABLE_LOOKUP_OPS = frozenset({OpKind.LOOKUP_TABLE, OpKind.UNIVARIATE, OpKind.TLU})
+
+#: ``round_bit_pattern`` attributes of an approximate rounding's overflow clipping
+#: (``transforms.rounding_clipping``): from which rounded precision the tracer asked for it,
+#: and the largest value the rounding yields once the bounds showed that it overflows.
+CLIPS_OVERFLOW_FROM = "clips_overflow_from"
+CLIP_TO = "clip_to"

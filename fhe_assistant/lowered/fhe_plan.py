@@ -335,13 +335,19 @@ def _approximate_read(graph: Graph, folded: set[int], node: Node) -> Node | None
     return node if _reads_its_own_top_bits(node) else None
 
 
-def _rounded_range(rounding: Node, bounds) -> tuple[int, int]:
-    """The exactly rounded values' range: measured, else the type's (wider, still sound)."""
-    measured = None if bounds is None else bounds.get(rounding.id)
-    if measured is not None:
-        return int(measured.min), int(measured.max)
-    dtype = rounding.spec.dtype
-    return int(dtype.min()), int(dtype.max())
+def _rounded_range(graph: Graph, rounding: Node, bounds) -> tuple[int, int]:
+    """The range of the exactly rounded values the read sees, before any overflow clipping
+    (``transforms.rounding_clipping``): its input's measured range rounded, else its
+    input's type's (wider, still sound)."""
+    lsbs = rounding.attrs["lsbs_to_remove"]
+    measured = None if bounds is None else bounds.get(rounding.operands[0])
+    if measured is None:
+        dtype = graph[rounding.operands[0]].spec.dtype
+        low, high = dtype.min(), dtype.max()
+    else:
+        low, high = measured.min, measured.max
+    half = 1 << (lsbs - 1)
+    return ((int(low) + half) >> lsbs) << lsbs, ((int(high) + half) >> lsbs) << lsbs
 
 
 def slip_room_precision(precision: int, lsbs: int, low: int, high: int) -> int:
@@ -386,7 +392,7 @@ def build_plan(graph: Graph, bounds=None) -> FHEPlan:
         if rounding is not None:
             root = plan.partition_of[rounding.operands[0]]
             precision = plan.precision_of_partition[root]
-            low, high = _rounded_range(rounding, bounds)
+            low, high = _rounded_range(graph, rounding, bounds)
             plan.precision_of_partition[root] = slip_room_precision(
                 precision, min(rounding.attrs["lsbs_to_remove"], precision - 1), low, high)
     weights = (_NoiseWeights(graph, True, lookup_ids), _NoiseWeights(graph, False, lookup_ids))
@@ -418,7 +424,7 @@ def build_plan(graph: Graph, bounds=None) -> FHEPlan:
         slip_low = slip_high = None
         rounding = _approximate_read(graph, plan.folded_roundings, node)
         if rounding is not None and lsbs > 0:
-            low, high = _rounded_range(rounding, bounds)
+            low, high = _rounded_range(graph, rounding, bounds)
             slip_low, slip_high = (low + offset) >> lsbs, (high + offset) >> lsbs
         plan.lookups[node_id] = TableLookupPlan(
             node_id=node_id, operand_id=operand_id, read_id=read_id, input_precision=precision,

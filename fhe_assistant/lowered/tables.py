@@ -11,7 +11,7 @@ import numpy as np
 
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
-from ..ir.ops import OpKind
+from ..ir.ops import CLIP_TO, OpKind
 from .fhe_plan import TableLookupPlan
 
 
@@ -73,6 +73,9 @@ def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
     """
     node = graph[lookup.node_id]
     domain = domain_values(lookup)
+    clip = graph[lookup.operand_id].attrs.get(CLIP_TO)  # a folded rounding's overflow clip
+    if clip is not None:
+        domain = np.minimum(domain, clip)
     position = node.operands.index(lookup.operand_id)
     operand_shape = graph[lookup.operand_id].spec.shape
 

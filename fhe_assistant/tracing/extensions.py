@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core.errors import TracingError, TracingValueError
 from ..core.location import user_location
-from ..ir.ops import OpKind
+from ..ir.ops import CLIPS_OVERFLOW_FROM, OpKind
 from .tracer import Tracer, wrap
 
 
@@ -135,6 +135,12 @@ def univariate(function: Callable, outputs=None) -> Callable:
 #: compiler sets it from ``Configuration.rounding_exactness`` while it traces.
 DEFAULT_ROUNDING_EXACTNESS: ContextVar[str] = ContextVar("rounding_exactness", default="exact")
 
+#: From which rounded precision an approximate rounding that overflows its input's width is
+#: clipped (0: always, Concrete's default logical clipping; None: never): the compiler sets
+#: it from ``Configuration.approximate_rounding_config`` while it traces.
+APPROXIMATE_CLIPPING_FROM: ContextVar[int | None] = ContextVar("approximate_clipping_from",
+                                                               default=0)
+
 
 def round_bit_pattern(x, lsbs_to_remove: int, exactness: str | None = None):
     """Round ``x`` to the nearest multiple of ``2**lsbs_to_remove`` (ties up), like Concrete.
@@ -153,6 +159,9 @@ def round_bit_pattern(x, lsbs_to_remove: int, exactness: str | None = None):
         attrs = {"lsbs_to_remove": lsbs_to_remove}
         if exactness == "approximate":
             attrs["exactness"] = exactness
+            clipping_from = APPROXIMATE_CLIPPING_FROM.get()
+            if clipping_from is not None:
+                attrs[CLIPS_OVERFLOW_FROM] = clipping_from
         context = x._context
         node = context.add_node(OpKind.ROUND_BIT_PATTERN, [x._node_id], attrs)
         return wrap(context, node)
