@@ -78,9 +78,14 @@ def optimize_circuit(
     widest = max(lookup_widths) if lookup_widths else requirements.message_bit_width
     wop, wop_refusal = None, None
     if requirements.pbs_count and (native is None or widest > WOP_CANDIDATE_BITS):
+        # a WoP read of a folded rounding extracts every bit of its partition, which can be
+        # wider than any lookup's noise precision: the noise must then meet that width's
+        # bound (the norms stay, so the bound only gets stricter)
+        wop_requirements = (requirements if widest <= requirements.message_bit_width else
+                            dataclasses.replace(requirements, message_bit_width=widest))
         try:
-            wop = optimize_wop(requirements, lookup_widths, p_error, global_p_error, calibration,
-                               max_wop_key_bytes)
+            wop = optimize_wop(wop_requirements, lookup_widths, p_error, global_p_error,
+                               calibration, max_wop_key_bytes)
         except CompilationError as error:
             wop_refusal = str(error)
     if native is None and wop is None and oversized is not None:

@@ -190,3 +190,21 @@ def test_an_approximate_read_gets_room_for_its_slips(precision, lsbs, low, high,
     from fhe_assistant.lowered.fhe_plan import slip_room_precision
 
     assert slip_room_precision(precision, lsbs, low, high) == needed
+
+
+@pytest.mark.parametrize("exactness", [Exactness.APPROXIMATE, Exactness.EXACT])
+def test_a_rounding_after_a_wide_lookup_runs_as_wop(exactness):
+    """An 11-bit lookup, then a rounding by 2 bits read by a 10-bit lookup: the WoP read
+    extracts all 12 bits of the rounded value's partition (refused before)."""
+    circuit = fhe.compiler({"x": "encrypted"})(lambda x: fhe.univariate(lambda v: v // 4 % 1000)(
+        fhe.round_bit_pattern(fhe.univariate(lambda v: v)(x), lsbs_to_remove=2,
+                              exactness=exactness))).compile(np.arange(2048),
+                                                            insecure_keygen_seed=3)
+    assert circuit.program.wop is not None
+    xs = [5, 6, 1001, 2045, 2047]
+    expected = [1, 2, 250, 511, 511 if exactness is Exactness.APPROXIMATE else 512]
+    assert [int(circuit.simulate(x)) for x in xs] == expected
+    circuit.keygen()
+    got = [int(circuit.encrypt_run_decrypt(x)) for x in xs]
+    assert max(abs(a - b) for a, b in zip(got, expected)) <= (
+        1 if exactness is Exactness.APPROXIMATE else 0)

@@ -107,3 +107,14 @@ def test_native_above_the_key_limit_beats_a_refusal():
     with pytest.raises(CompilationError):
         optimize_circuit(CircuitRequirements(message_bit_width=17), max_native_key_bytes=1,
                          max_wop_key_bytes=1)
+
+
+def test_a_wop_read_wider_than_the_noise_precision_is_sized_for_its_width():
+    """A folded rounding after an 11-bit lookup: its WoP read extracts the 12 bits of its
+    partition although no lookup's noise precision exceeds 11 (was refused: "a 12-bit
+    lookup does not fit 11-bit values")."""
+    req = CircuitRequirements(message_bit_width=11, pbs_count=2, pbs_input_from_pbs=True,
+                              outputs_from_pbs=True)
+    result = optimize_circuit(req, lookup_widths={11: 1, 12: 1})
+    assert isinstance(result, WopOptimizationResult)
+    assert result.lookup_method(12) is LookupMethod.WOP
