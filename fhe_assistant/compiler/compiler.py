@@ -6,14 +6,12 @@ from collections.abc import Callable, Mapping
 
 from ..core.errors import InputError
 from ..lowered.parameter_assignment import ParameterAssignment
-from ..tracing.extensions import APPROXIMATE_CLIPPING_FROM, DEFAULT_ROUNDING_EXACTNESS
 from ..tracing.trace import validate_encryption_statuses
-from ..transforms.rounding_clipping import clipping_precision
 from .circuit import Circuit
 from .configuration import Configuration
 from .inputs import stack_inputset
 from .module_parameters import joint_parameters, self_links
-from .pipeline import analyze
+from .pipeline import analyze, rounding_options
 from .processors import run_processors
 from .program import FHEProgram
 
@@ -81,16 +79,9 @@ class Compiler:
                 if wanted:
                     kind.adjust(self.function, inputset)
         batches = stack_inputset(inputset, list(self.statuses))
-        token = DEFAULT_ROUNDING_EXACTNESS.set(configuration.rounding_exactness.value)
-        clipping = APPROXIMATE_CLIPPING_FROM.set(
-            clipping_precision(configuration.approximate_rounding_config))
-        try:
-            return analyze(self.function, self.statuses, batches,
-                           configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains,
-                           configuration.verify_passes)
-        finally:
-            APPROXIMATE_CLIPPING_FROM.reset(clipping)
-            DEFAULT_ROUNDING_EXACTNESS.reset(token)
+        return analyze(self.function, self.statuses, batches,
+                       configuration.maximum_tlu_bit_width, configuration.fuse_lookup_chains,
+                       configuration.verify_passes, **rounding_options(configuration))
 
     def trace(self, inputset=None, configuration: Configuration | None = None,
               **kwargs) -> FHEProgram:

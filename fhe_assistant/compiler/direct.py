@@ -36,7 +36,7 @@ from ..values import ValueDescription
 from .circuit import Circuit
 from .configuration import Configuration
 from .inputs import stack_inputset
-from .pipeline import analyze
+from .pipeline import analyze, rounding_options
 from .program import FHEProgram
 
 #: Inputs with at most this many combined values are measured on all of them.
@@ -129,7 +129,7 @@ def compile_direct(function, statuses: Mapping[str, str],
     batches = stack_inputset(inputset, [name for name, _, _ in types])
     analysis = analyze(function, statuses, batches, configuration.maximum_tlu_bit_width,
                        configuration.fuse_lookup_chains, configuration.verify_passes,
-                       direct=True)
+                       direct=True, **rounding_options(configuration))
     analysis = _with_declared_types(analysis, types, configuration.maximum_tlu_bit_width)
     FHEProgram(analysis, configuration).check()
     circuit = Circuit(analysis, configuration)

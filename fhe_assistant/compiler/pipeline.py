@@ -22,6 +22,7 @@ from ..interpret.rules import RULES
 from ..ir.graph import Graph
 from ..ir.verify import verify_graph
 from ..lowered.fhe_plan import FHEPlan, build_plan
+from ..tracing.extensions import rounding_defaults
 from ..tracing.trace import trace
 from ..transforms.exact_rounding import expand_exact_roundings
 from ..transforms.fusion import (
@@ -31,7 +32,7 @@ from ..transforms.fusion import (
 )
 from ..transforms.lowering import lower_bivariate, unsupported_encrypted_ops
 from ..transforms.packing import pack_bivariate, widen_differences
-from ..transforms.rounding_clipping import clip_overflowing_roundings
+from ..transforms.rounding_clipping import clip_overflowing_roundings, clipping_precision
 
 #: set to 1 to verify every pass of every compilation (the test suite does)
 VERIFY_ENVIRONMENT_VARIABLE = "FHE_ASSISTANT_VERIFY_PASSES"
@@ -99,11 +100,23 @@ class ProgramAnalysis:
         return {new: old for old, new in self.fused_to_lowered.items()}
 
 
+def rounding_options(configuration) -> dict:
+    """:func:`analyze`'s rounding arguments from a ``Configuration``."""
+    return {"rounding_exactness": configuration.rounding_exactness.value,
+            "approximate_clipping_from": clipping_precision(
+                configuration.approximate_rounding_config)}
+
+
 def analyze(function: Callable, statuses: dict[str, str], inputset: list[np.ndarray],
             maximum_tlu_bit_width: int, fuse_lookup_chains: bool = False,
-            verify: bool = False, direct: bool = False) -> ProgramAnalysis:
+            verify: bool = False, direct: bool = False, rounding_exactness: str = "exact",
+            approximate_clipping_from: int | None = 0) -> ProgramAnalysis:
+    """``rounding_exactness`` and ``approximate_clipping_from``: ``round_bit_pattern``'s
+    defaults while tracing (``Configuration.rounding_exactness`` and
+    ``approximate_rounding_config``, see :mod:`transforms.rounding_clipping`)."""
     samples = [column[0] for column in inputset]
-    traced = trace(function, statuses, samples, direct)
+    with rounding_defaults(rounding_exactness, approximate_clipping_from):
+        traced = trace(function, statuses, samples, direct)
     passes = PassRecorder(verify)
     if passes.verify:
         verify_graph(traced, RULES, where="the traced graph")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import numpy as np
@@ -140,6 +141,18 @@ DEFAULT_ROUNDING_EXACTNESS: ContextVar[str] = ContextVar("rounding_exactness", d
 #: it from ``Configuration.approximate_rounding_config`` while it traces.
 APPROXIMATE_CLIPPING_FROM: ContextVar[int | None] = ContextVar("approximate_clipping_from",
                                                                default=0)
+
+
+@contextmanager
+def rounding_defaults(exactness: str, clipping_from: int | None):
+    """While tracing a compile: ``round_bit_pattern``'s defaults from its configuration."""
+    exactness_token = DEFAULT_ROUNDING_EXACTNESS.set(exactness)
+    clipping_token = APPROXIMATE_CLIPPING_FROM.set(clipping_from)
+    try:
+        yield
+    finally:
+        APPROXIMATE_CLIPPING_FROM.reset(clipping_token)
+        DEFAULT_ROUNDING_EXACTNESS.reset(exactness_token)
 
 
 def round_bit_pattern(x, lsbs_to_remove: int, exactness: str | None = None):

@@ -69,3 +69,16 @@ def test_a_clipped_program_deploys(tmp_path):
     results = [client.decrypt(server.run(client.encrypt(x), evaluation_keys=client.evaluation_keys))
                for x in (60, 61, 62, 63)]
     assert all(value in (6, 7) for value in results), results
+
+
+def test_a_direct_circuit_takes_its_rounding_options_from_its_configuration():
+    def f(x: fhe.uint6):
+        return fhe.round_bit_pattern(x, lsbs_to_remove=3) // 8
+
+    approximate = fhe.circuit({"x": "encrypted"}, rounding_exactness=Exactness.APPROXIMATE)(f)
+    assert [lookup.approximate for lookup in approximate.analysis.plan.lookups.values()] == [True]
+    assert approximate.simulate(63) == 7
+    unclipped = fhe.circuit({"x": "encrypted"}, rounding_exactness=Exactness.APPROXIMATE,
+                            approximate_rounding_config=NO_CLIPPING)(f)
+    assert unclipped.simulate(63) == 8
+    assert fhe.circuit({"x": "encrypted"})(f).simulate(63) == 8  # exact by default
