@@ -61,8 +61,7 @@ def ones_like(x):
 def constant(x):
     """``x`` (a clear value, traced or not) as an encrypted value: Concrete's server-side
     trivial encryption, ``zeros(shape) + x``, for ops that need an encrypted operand."""
-    return zeros(() if isinstance(x, (int, np.integer)) else np.shape(x) if not isinstance(
-        x, Tracer) else x.shape) + x
+    return zeros_like(x) + x
 
 
 def _flatten(values) -> list:

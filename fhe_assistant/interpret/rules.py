@@ -159,13 +159,16 @@ def _where(node, args):
     return np.where(condition != 0, a, b)
 
 
+def round_bits(x, lsbs_to_remove: int):
+    """Round to the nearest multiple of 2**lsbs_to_remove (ties up), as Concrete does."""
+    if lsbs_to_remove == 0:
+        return x
+    return ((x + (1 << (lsbs_to_remove - 1))) >> lsbs_to_remove) << lsbs_to_remove
+
+
 @rule(OpKind.ROUND_BIT_PATTERN)
 def _round_bit_pattern(node, args):
-    """Round to the nearest multiple of 2**lsbs_to_remove (ties up), as Concrete does."""
-    lsbs = node.attrs["lsbs_to_remove"]
-    if lsbs == 0:
-        return args[0]
-    rounded = ((args[0] + (1 << (lsbs - 1))) >> lsbs) << lsbs
+    rounded = round_bits(args[0], node.attrs["lsbs_to_remove"])
     clip = node.attrs.get(CLIP_TO)  # an approximate overflow clipped, as Concrete's default
     return rounded if clip is None else np.minimum(rounded, clip)
 

@@ -26,6 +26,7 @@ from ..core.dtypes import Integer
 from ..core.strategies import Exactness
 from ..crypto.requirements import lookup_noise_bit_width
 from ..interpret.interpreter import constant_value
+from ..interpret.rules import round_bits
 from ..ir.graph import Graph, encrypted_operands, is_table_lookup
 from ..ir.node import Node
 from ..ir.ops import OpKind
@@ -346,8 +347,7 @@ def _rounded_range(graph: Graph, rounding: Node, bounds) -> tuple[int, int]:
         low, high = dtype.min(), dtype.max()
     else:
         low, high = measured.min, measured.max
-    half = 1 << (lsbs - 1)
-    return ((int(low) + half) >> lsbs) << lsbs, ((int(high) + half) >> lsbs) << lsbs
+    return round_bits(int(low), lsbs), round_bits(int(high), lsbs)
 
 
 def slip_room_precision(precision: int, lsbs: int, low: int, high: int) -> int:
@@ -387,12 +387,13 @@ def build_plan(graph: Graph, bounds=None) -> FHEPlan:
             plan.partition_of[node.id] = root
             plan.precision_of_partition[root] = max(plan.precision_of_partition.get(root, 1),
                                                     _bit_width(node))
+    rounded_ranges = {}  # approximate read -> the exactly rounded values it sees
     for node_id in sorted(lookup_ids):
         rounding = _approximate_read(graph, plan.folded_roundings, graph[node_id])
         if rounding is not None:
+            low, high = rounded_ranges[node_id] = _rounded_range(graph, rounding, bounds)
             root = plan.partition_of[rounding.operands[0]]
             precision = plan.precision_of_partition[root]
-            low, high = _rounded_range(graph, rounding, bounds)
             plan.precision_of_partition[root] = slip_room_precision(
                 precision, min(rounding.attrs["lsbs_to_remove"], precision - 1), low, high)
     weights = (_NoiseWeights(graph, True, lookup_ids), _NoiseWeights(graph, False, lookup_ids))
@@ -422,9 +423,8 @@ def build_plan(graph: Graph, bounds=None) -> FHEPlan:
         output_dtype = node.spec.dtype
         offset = (1 << (precision - 1)) if signed and reads_bit is None else 0
         slip_low = slip_high = None
-        rounding = _approximate_read(graph, plan.folded_roundings, node)
-        if rounding is not None and lsbs > 0:
-            low, high = _rounded_range(graph, rounding, bounds)
+        if node_id in rounded_ranges and lsbs > 0:
+            low, high = rounded_ranges[node_id]
             slip_low, slip_high = (low + offset) >> lsbs, (high + offset) >> lsbs
         plan.lookups[node_id] = TableLookupPlan(
             node_id=node_id, operand_id=operand_id, read_id=read_id, input_precision=precision,

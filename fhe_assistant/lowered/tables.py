@@ -11,7 +11,7 @@ import numpy as np
 
 from ..interpret.rules import RULES
 from ..ir.graph import Graph
-from ..ir.ops import CLIP_TO, OpKind
+from ..ir.ops import OpKind
 from .fhe_plan import TableLookupPlan
 
 
@@ -55,12 +55,14 @@ def window_indices(lookup: TableLookupPlan) -> tuple[np.ndarray, np.ndarray]:
     return entries, signs
 
 
-def domain_values(lookup: TableLookupPlan) -> np.ndarray:
-    """The operand value each table row is computed at (see :func:`window_indices`)."""
-    count = 1 << lookup.effective_precision
+def domain_values(lookup: TableLookupPlan) -> tuple[np.ndarray, np.ndarray]:
+    """(the operand value each table row is computed at, the sign it is stored with; see
+    :func:`window_indices`)."""
     if lookup.reads_bit is not None:
-        return np.arange(count, dtype=np.int64) << lookup.reads_bit
-    return window_indices(lookup)[0] * (1 << lookup.lsbs_removed) - lookup.offset
+        count = 1 << lookup.effective_precision
+        return np.arange(count, dtype=np.int64) << lookup.reads_bit, np.ones(count, np.int64)
+    indices, signs = window_indices(lookup)
+    return indices * (1 << lookup.lsbs_removed) - lookup.offset, signs
 
 
 def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
@@ -72,10 +74,10 @@ def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
     LookupTable shorter than the domain, log of 0 …) the domain is clipped to that range.
     """
     node = graph[lookup.node_id]
-    domain = domain_values(lookup)
-    clip = graph[lookup.operand_id].attrs.get(CLIP_TO)  # a folded rounding's overflow clip
-    if clip is not None:
-        domain = np.minimum(domain, clip)
+    domain, signs = domain_values(lookup)
+    operand = graph[lookup.operand_id]
+    if operand.op is OpKind.ROUND_BIT_PATTERN:  # a folded rounding: its rule (an overflow
+        domain = RULES[operand.op](operand, [domain])  # clip) maps the rows' rounded values
     position = node.operands.index(lookup.operand_id)
     operand_shape = graph[lookup.operand_id].spec.shape
 
@@ -96,7 +98,7 @@ def tabulate(graph: Graph, lookup: TableLookupPlan, operands: list[np.ndarray],
     table = np.asarray(table)
     if table.dtype.kind == "f":
         table = np.nan_to_num(table).astype(np.int64)
-    signs = window_indices(lookup)[1].reshape((-1,) + (1,) * (table.ndim - 1))
+    signs = signs.reshape((-1,) + (1,) * (table.ndim - 1))
     table = wrap_to_precision(table.astype(np.int64) * signs, lookup.output_precision,
                               lookup.output_signed)
     return np.moveaxis(table, 0, -1)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core.errors import TracingError, TracingValueError
 from ..core.location import user_location
+from ..interpret.rules import round_bits
 from ..ir.ops import CLIPS_OVERFLOW_FROM, OpKind
 from .tracer import Tracer, wrap
 
@@ -178,7 +179,4 @@ def round_bit_pattern(x, lsbs_to_remove: int, exactness: str | None = None):
         context = x._context
         node = context.add_node(OpKind.ROUND_BIT_PATTERN, [x._node_id], attrs)
         return wrap(context, node)
-    value = np.asarray(x)
-    if lsbs_to_remove == 0:
-        return value
-    return ((value + (1 << (lsbs_to_remove - 1))) >> lsbs_to_remove) << lsbs_to_remove
+    return round_bits(np.asarray(x), lsbs_to_remove)

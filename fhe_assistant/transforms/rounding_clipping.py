@@ -19,9 +19,10 @@ from __future__ import annotations
 from ..core.bounds import Bounds
 from ..core.dtypes import Integer
 from ..core.strategies import ApproximateRoundingConfig
-from ..ir.graph import Graph, is_table_lookup
-from ..ir.ops import CLIP_TO, CLIPS_OVERFLOW_FROM, OpKind
+from ..ir.graph import Graph
+from ..ir.ops import CLIP_TO, CLIPS_OVERFLOW_FROM
 from ..ir.rewrite import GraphCopier
+from ..lowered.fhe_plan import folded_roundings
 
 
 def clipping_precision(config: ApproximateRoundingConfig | None) -> int | None:
@@ -35,15 +36,13 @@ def clipping_precision(config: ApproximateRoundingConfig | None) -> int | None:
     return None if start is False or start is None else int(start)
 
 
-def _clip(graph: Graph, node, users, bounds: dict[int, Bounds]) -> int | None:
-    """The value an overflowing approximate rounding is clipped to, or None."""
+def _clip(node, bounds: dict[int, Bounds]) -> int | None:
+    """The value a folded approximate rounding that overflows is clipped to, or None."""
     clipping_from = node.attrs.get(CLIPS_OVERFLOW_FROM)
     lsbs = node.attrs["lsbs_to_remove"]
     operand = bounds.get(node.operands[0])
     rounded = bounds.get(node.id)
-    if (clipping_from is None or lsbs == 0 or operand is None or rounded is None
-            or not node.is_encrypted or node.id in graph.outputs or not users[node.id]
-            or not all(is_table_lookup(graph, graph[u]) for u in users[node.id])):
+    if clipping_from is None or operand is None or rounded is None:
         return None
     width = Integer.that_can_represent(int(operand.min), int(operand.max))
     top = (1 << (width.bit_width - (1 if width.is_signed else 0))) - (1 << lsbs)
@@ -56,9 +55,8 @@ def clip_overflowing_roundings(graph: Graph, bounds: dict[int, Bounds]
                                ) -> tuple[Graph, dict[int, int]] | None:
     """A copy of ``graph`` whose overflowing approximate roundings carry ``clip_to``, or
     None when no rounding overflows (the bounds then stand)."""
-    users = graph.users()
-    clips = {node.id: top for node in graph.nodes if node.op is OpKind.ROUND_BIT_PATTERN
-             and (top := _clip(graph, node, users, bounds)) is not None}
+    clips = {node_id: top for node_id in folded_roundings(graph)
+             if (top := _clip(graph[node_id], bounds)) is not None}
     if not clips:
         return None
     copier = GraphCopier(graph)
